@@ -1,0 +1,140 @@
+/**
+ * `npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle] [--speed max|N]`
+ *
+ * Replays a scenario headless and writes `kpi.json`, `timeseries.csv` and `events.jsonl` into `<dir>`.
+ * Exit codes: 0 the replay ran (whatever the KPIs say), 2 a bad scenario or bad arguments (with messages
+ * that name the place and the reason), 1 anything unexpected.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ControllerName } from '../engine/controllers.js';
+import { loadProfileLibraryFromResources } from '../node/load-profiles.js';
+import { resourcesDir } from '../node/paths.js';
+import { ScenarioError, loadScenarioFile } from '../node/scenario-file.js';
+import { eventsJsonl, kpiDocument, summaryText, timeseriesCsv } from '../replay/outputs.js';
+import { ReplaySession } from '../replay/replay.js';
+import { APP_VERSION } from '../node/version.js';
+
+export interface ReplayArgs {
+  scenarioPath: string;
+  outDir: string;
+  controller: ControllerName;
+  speed: number | 'max';
+  quiet: boolean;
+}
+
+const USAGE = 'usage: npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle] [--speed max|N] [--quiet]';
+
+export class UsageError extends Error {}
+
+export function parseReplayArgs(argv: string[]): ReplayArgs {
+  let scenarioPath: string | undefined;
+  let outDir: string | undefined;
+  let controller: string = 'lfc';
+  let speed: number | 'max' = 'max';
+  let quiet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === '--out') outDir = value();
+    else if (a === '--controller') controller = value();
+    else if (a === '--speed') {
+      const v = value();
+      if (v === 'max') speed = 'max';
+      else {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--speed: expected "max" or a positive number, got ${JSON.stringify(v)}`);
+        speed = n;
+      }
+    } else if (a === '--quiet') quiet = true;
+    else if (a === '--help' || a === '-h') throw new UsageError(USAGE);
+    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    else if (scenarioPath === undefined) scenarioPath = a;
+    else throw new UsageError(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
+  }
+  if (!scenarioPath) throw new UsageError(`no scenario file given\n${USAGE}`);
+  if (!outDir) throw new UsageError(`--out <dir> is required\n${USAGE}`);
+  if (controller === 'oracle') {
+    throw new UsageError('--controller oracle (perfect foresight, one optimisation over the whole scenario) is not available in this version; use lfc or deadbeat');
+  }
+  if (controller !== 'lfc' && controller !== 'deadbeat') throw new UsageError(`--controller: expected lfc, deadbeat or oracle, got ${JSON.stringify(controller)}`);
+  return { scenarioPath, outDir, controller, speed, quiet };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function replayCommand(args: ReplayArgs): Promise<void> {
+  const wallStart = performance.now();
+  const loaded = await loadScenarioFile(resolve(args.scenarioPath));
+  const library = loadProfileLibraryFromResources(resourcesDir());
+  const session = new ReplaySession({ ...loaded, loadProfiles: library, controller: args.controller });
+
+  const showProgress = !args.quiet && process.stderr.isTTY === true;
+  let lastReport = performance.now();
+  const report = (force = false): void => {
+    const now = performance.now();
+    if (!showProgress || (!force && now - lastReport < 250)) return;
+    lastReport = now;
+    const pct = (session.progress * 100).toFixed(0).padStart(3);
+    process.stderr.write(`\r  replaying ${loaded.scenario.name} [${args.controller}] ${pct} % · ${new Date(session.nowMs).toISOString().slice(0, 19)}Z`);
+  };
+  if (args.speed === 'max') {
+    const chunk = Math.max(1, Math.floor(session.totalSteps / 200));
+    while (!session.done) {
+      session.advance(chunk);
+      report();
+    }
+  } else {
+    // Paced: simulated time runs `speed` times as fast as the wall clock.
+    const stepS = loaded.scenario.stepS;
+    const wall0 = performance.now();
+    const sim0 = session.nowMs;
+    while (!session.done) {
+      const targetSimMs = sim0 + (performance.now() - wall0) * args.speed;
+      const steps = Math.floor((targetSimMs - session.nowMs) / (stepS * 1000));
+      if (steps > 0) session.advance(steps);
+      report();
+      await sleep(20);
+    }
+  }
+  const result = session.finish();
+  if (showProgress) process.stderr.write('\r\x1b[K');
+
+  await mkdir(args.outDir, { recursive: true });
+  const kpi = kpiDocument(result, APP_VERSION);
+  await writeFile(resolve(args.outDir, 'kpi.json'), JSON.stringify(kpi, null, 2) + '\n');
+  await writeFile(resolve(args.outDir, 'timeseries.csv'), timeseriesCsv(result));
+  await writeFile(resolve(args.outDir, 'events.jsonl'), eventsJsonl(result.events));
+  if (!args.quiet) {
+    process.stdout.write(summaryText(result) + '\n');
+    const wallS = (performance.now() - wallStart) / 1000;
+    process.stderr.write(`  wrote ${args.outDir}/{kpi.json,timeseries.csv,events.jsonl} in ${wallS.toFixed(2)} s (${Math.round(result.simulatedS / wallS)}× real time)\n`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await replayCommand(parseReplayArgs(argv));
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`replay: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ScenarioError) {
+      process.stderr.write(`replay: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`replay: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

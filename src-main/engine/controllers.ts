@@ -1,0 +1,176 @@
+/**
+ * The control laws. A controller is `{ name, bessSetpointKw(), dispatch() }` (after OpenEMS's
+ * `{ config, run() }`): pure functions of a snapshot the engine takes, so a test is a table of inputs and
+ * expected outputs. The engine owns timing, safety and I/O; a controller only decides numbers.
+ *
+ * - `deadbeat`: the reference every other EMS uses (OpenEMS's balancing controller):
+ *   `P_bess,new = P_bess,meas − (P_B,meas − P*)`, clamped to the BESS limits; no household dispatch.
+ * - `lfc`: the same fast correction, with the error inside half the tolerance band only partly corrected
+ *   (noise is not worth battery throughput), plus a 15-minute fair-share dispatch of household storages and
+ *   heat pumps that takes the slow part of the imbalance off the BESS, so all storages drain or fill
+ *   together and the target is held as long as the community's energy allows.
+ */
+
+export type ControllerName = 'lfc' | 'deadbeat';
+
+export interface BessLoopInput {
+  targetKw: number;
+  breakerKw: number;
+  /** BESS power measured at (or just before) the breaker sample's time. */
+  bessPowerKw: number;
+  bessRatingKw: number;
+  bessSocPct: number;
+  bessSocMinPct: number;
+  bessSocMaxPct: number;
+  toleranceKw: number;
+}
+
+export interface StorageMemberState {
+  id: string;
+  powerRatingKw: number;
+  energyKwh: number;
+  socPct: number;
+  socMinPct: number;
+  socMaxPct: number;
+  /** Estimated power now (kW, load frame). */
+  powerKw: number;
+  available: boolean;
+}
+
+export interface HeatPumpMemberState {
+  id: string;
+  powerKw: number;
+  on: boolean;
+  indoorC: number;
+  indoorMinC: number;
+  indoorMaxC: number;
+  msSinceSwitch: number;
+  minOnS: number;
+  minOffS: number;
+  available: boolean;
+}
+
+export interface DispatchInput {
+  /** Mean BESS power over the last dispatch period: the slow part of the imbalance it carried. */
+  bessMeanKw: number;
+  bess: StorageMemberState;
+  households: StorageMemberState[];
+  heatPumps: HeatPumpMemberState[];
+  periodS: number;
+}
+
+export interface DispatchDecision {
+  /** Setpoint per household storage member; absent = release to self-consumption. */
+  householdKw: Map<string, number>;
+  /** Dispatched on/off per heat pump; absent = release to its own thermostat. */
+  heatPumpOn: Map<string, boolean>;
+  /** What the dispatch expects the BESS to carry on average after it (for the record). */
+  bessShareKw: number;
+}
+
+export interface Controller {
+  readonly name: ControllerName;
+  bessSetpointKw(input: BessLoopInput): number;
+  dispatch(input: DispatchInput): DispatchDecision;
+}
+
+function clampBess(input: BessLoopInput, setpointKw: number): number {
+  let p = Math.max(-input.bessRatingKw, Math.min(input.bessRatingKw, setpointKw));
+  // Do not ask for what the state of charge forbids: it only winds up the loop.
+  if (p > 0 && input.bessSocPct >= input.bessSocMaxPct) p = 0;
+  if (p < 0 && input.bessSocPct <= input.bessSocMinPct) p = 0;
+  return p;
+}
+
+export const deadbeatController: Controller = {
+  name: 'deadbeat',
+  bessSetpointKw(input) {
+    return clampBess(input, input.bessPowerKw - (input.breakerKw - input.targetKw));
+  },
+  dispatch() {
+    return { householdKw: new Map(), heatPumpOn: new Map(), bessShareKw: 0 };
+  },
+};
+
+/** Gain on the error while it is inside half the tolerance band. */
+export const LFC_INNER_GAIN = 0.5;
+/** Heat pumps are only shifted when the house has at least this margin to the comfort edge. */
+export const HEAT_PUMP_MARGIN_K = 0.3;
+
+export const lfcController: Controller = {
+  name: 'lfc',
+  bessSetpointKw(input) {
+    const errorKw = input.breakerKw - input.targetKw;
+    const gain = Math.abs(errorKw) <= input.toleranceKw / 2 ? LFC_INNER_GAIN : 1;
+    return clampBess(input, input.bessPowerKw - gain * errorKw);
+  },
+  dispatch(input) {
+    return fairShareDispatch(input);
+  },
+};
+
+/**
+ * Splits the storage power the community needs (what the BESS carried on average plus what the households
+ * already do) over BESS and household storages in proportion to the energy each can still give in that
+ * direction, bounded by each one's power rating (water-filling). Heat pumps then take over part of what is
+ * left on the BESS by switching on (more demand wanted) or off (less), coldest or warmest house first,
+ * inside their comfort band and never against min on/off times.
+ */
+export function fairShareDispatch(input: DispatchInput): DispatchDecision {
+  const householdKw = new Map<string, number>();
+  const heatPumpOn = new Map<string, boolean>();
+  const hs = input.households.filter((h) => h.available);
+  const neededKw = input.bessMeanKw + hs.reduce((sum, h) => sum + h.powerKw, 0);
+  const charging = neededKw > 0;
+  const all = [input.bess, ...hs];
+  const weight = (s: StorageMemberState): number =>
+    Math.max(0, ((charging ? s.socMaxPct - s.socPct : s.socPct - s.socMinPct) / 100) * s.energyKwh);
+
+  const shareKw = new Map<string, number>();
+  let remainingKw = neededKw;
+  let open = all.filter((s) => weight(s) > 0);
+  for (let iter = 0; iter < all.length && open.length > 0 && Math.abs(remainingKw) > 1e-9; iter++) {
+    const totalWeight = open.reduce((sum, s) => sum + weight(s), 0);
+    const next: StorageMemberState[] = [];
+    let assigned = 0;
+    for (const s of open) {
+      const current = shareKw.get(s.id) ?? 0;
+      const want = current + (remainingKw * weight(s)) / totalWeight;
+      const limited = Math.max(-s.powerRatingKw, Math.min(s.powerRatingKw, want));
+      shareKw.set(s.id, limited);
+      assigned += limited - current;
+      if (Math.abs(limited) < s.powerRatingKw - 1e-9) next.push(s);
+    }
+    remainingKw -= assigned;
+    open = next;
+  }
+  for (const h of hs) householdKw.set(h.id, shareKw.get(h.id) ?? 0);
+  let bessShareKw = (shareKw.get(input.bess.id) ?? 0) + remainingKw;
+
+  // Heat pumps relieve the BESS share in whole units.
+  const hps = input.heatPumps.filter((h) => h.available);
+  if (bessShareKw > 0) {
+    const candidates = hps
+      .filter((h) => !h.on && h.indoorC < h.indoorMaxC - HEAT_PUMP_MARGIN_K && h.msSinceSwitch >= h.minOffS * 1000)
+      .sort((a, b) => a.indoorC - b.indoorC);
+    for (const h of candidates) {
+      if (bessShareKw < h.powerKw / 2) break;
+      heatPumpOn.set(h.id, true);
+      bessShareKw -= h.powerKw;
+    }
+  } else if (bessShareKw < 0) {
+    const candidates = hps
+      .filter((h) => h.on && h.indoorC > h.indoorMinC + HEAT_PUMP_MARGIN_K && h.msSinceSwitch >= h.minOnS * 1000)
+      .sort((a, b) => b.indoorC - a.indoorC);
+    for (const h of candidates) {
+      if (-bessShareKw < h.powerKw / 2) break;
+      heatPumpOn.set(h.id, false);
+      bessShareKw += h.powerKw;
+    }
+  }
+  return { householdKw, heatPumpOn, bessShareKw };
+}
+
+export function controllerByName(name: ControllerName): Controller {
+  return name === 'lfc' ? lfcController : deadbeatController;
+}

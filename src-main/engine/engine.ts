@@ -1,0 +1,938 @@
+/**
+ * The EMS engine: the use-case state machine (trigger codes 0–4, announced triggers), the 10 s BESS loop,
+ * the 15-minute dispatch slot, flexibility bands, run records with their KPIs, and the safety rules that
+ * keep a setpoint from outliving the measurements that justify it.
+ *
+ * It is pure: it hears events through its `handle…` methods (a breaker sample arrives, an asset reports,
+ * an acknowledgement comes back, a trigger comes in), reads time only from the injected `Clock`, and speaks
+ * only through `EnginePorts`. The same engine runs in a replay (virtual clock, simulated connectors) and in
+ * the field (wall clock, OPC UA and REST connectors).
+ *
+ * ## Safety rules (each logged as an event when it acts)
+ * - A breaker sample that is NaN, or repeats the previous value exactly (a stuck sensor: a real meter's
+ *   noise never repeats to the last bit `stuckSamples` times in a row), is invalid and ignored.
+ * - No valid breaker sample for `staleAfterS`: `breaker-stale`. The last BESS setpoint is renewed for at
+ *   most `holdLastS` more (a short gap is better bridged than answered with a jump), then the engine goes
+ *   to its safe state: BESS to 0 kW, household storages and heat pumps released to their own control.
+ *   After `faultStopAfterS` without valid data the run ends with reason `fault`.
+ * - Every setpoint carries an expiry; the asset returns to its default when nobody renews it, so a silent
+ *   EMS can never leave a setpoint in force.
+ * - A write not acknowledged within `ackTimeoutS` is an `ack-timeout`; after `lostAfterMissedAcks` in a row
+ *   the asset is `asset-lost` and counts for no flexibility until it answers again. A BESS lost for
+ *   `bessLostStopS` ends the run with reason `fault`.
+ * - A rejected write is logged (`setpoint-rejected`) once per episode; the asset counts for no flexibility
+ *   until a later write succeeds.
+ * - Flexibility exhausted: the error is outside the tolerance band in a direction in which the BESS is
+ *   already at its power or state-of-charge limit, for `exhaustionConfirmS` in a row → the run ends with
+ *   reason `flex-exhausted`.
+ */
+import type { Clock } from './clock.js';
+import type { Controller, ControllerName, HeatPumpMemberState, StorageMemberState } from './controllers.js';
+import { controllerByName } from './controllers.js';
+import { heatPumpBand, storageBand } from './flexibility.js';
+import type { RunKpis } from './kpi/index.js';
+import { computeRunKpis } from './kpi/index.js';
+import type {
+  AssetReport,
+  BreakerSample,
+  EndReason,
+  EngineEvent,
+  EngineEventType,
+  SetpointAck,
+  SetpointCommand,
+  Trigger,
+} from './model.js';
+
+export interface StorageConfig {
+  id: string;
+  powerKw: number;
+  energyKwh: number;
+  socInitPct: number;
+  socMinPct: number;
+  socMaxPct: number;
+  roundTripEfficiency: number;
+}
+
+export interface HeatPumpConfig {
+  id: string;
+  powerKw: number;
+  cop: number;
+  capacityKwhPerK: number;
+  lossKwPerK: number;
+  indoorInitC: number;
+  indoorMinC: number;
+  indoorMaxC: number;
+  minOnS: number;
+  minOffS: number;
+}
+
+export interface SafetyConfig {
+  staleAfterS: number;
+  holdLastS: number;
+  faultStopAfterS: number;
+  ackTimeoutS: number;
+  lostAfterMissedAcks: number;
+  bessLostStopS: number;
+  stuckSamples: number;
+  exhaustionConfirmS: number;
+  settleAllowanceS: number;
+  /** Horizon for the flexibility band of a run with no end (use case 1 without duration). */
+  openRunHorizonS: number;
+}
+
+export interface EngineConfig {
+  controller: ControllerName;
+  breakerPeriodS: number;
+  bessPeriodS: number;
+  dispatchPeriodS: number;
+  connectionLimitKw: number;
+  bess: StorageConfig & { setpointTtlS: number };
+  households: Array<StorageConfig & { setpointTtlS: number }>;
+  heatPumps: HeatPumpConfig[];
+  safety?: Partial<SafetyConfig>;
+}
+
+export function defaultSafety(breakerPeriodS: number): SafetyConfig {
+  return {
+    staleAfterS: 2.5 * breakerPeriodS,
+    holdLastS: 60,
+    faultStopAfterS: 300,
+    ackTimeoutS: 5,
+    lostAfterMissedAcks: 2,
+    bessLostStopS: 600,
+    stuckSamples: 3,
+    exhaustionConfirmS: 60,
+    settleAllowanceS: 60,
+    openRunHorizonS: 3600,
+  };
+}
+
+export interface ForecastResult {
+  ok: boolean;
+  error?: string;
+  /** Hourly outdoor temperature, for the heat pumps' flexibility. */
+  timeMs?: ArrayLike<number>;
+  tempC?: ArrayLike<number>;
+}
+
+export interface EnginePorts {
+  write(cmd: SetpointCommand, onAck: (ack: SetpointAck) => void): void;
+  requestForecast(onResult: (result: ForecastResult) => void): void;
+  emit(event: EngineEvent): void;
+  onRunEnded?(run: RunRecord): void;
+}
+
+/** One run: from a trigger that starts use case 1–4 to the moment it ends. */
+export interface RunRecord {
+  runId: string;
+  trigger: Trigger;
+  controller: ControllerName;
+  startMs: number;
+  endMs: number | null;
+  endReason: EndReason | null;
+  firstSetpointAckMs: number | null;
+  predictedExhaustionAtMs: number | null;
+  samples: {
+    sampleTimeMs: number[];
+    arrivalTimeMs: number[];
+    measuredKw: number[];
+    targetKw: number[];
+    flexDownKw: number[];
+    flexUpKw: number[];
+    uncontrolledKw: number[];
+    inExhaustion: number[];
+  };
+  latencyMs: Record<'sensorToEms' | 'decision' | 'emsToAck' | 'total', number[]>;
+  kpis: RunKpis | null;
+}
+
+interface AssetLink {
+  missedAcks: number;
+  lost: boolean;
+  lostSinceMs: number | null;
+  rejecting: boolean;
+}
+
+interface StorageState {
+  config: StorageConfig & { setpointTtlS: number };
+  socPct: number;
+  socSampleMs: number;
+  powerKw: number;
+  /** Setpoint acknowledged and in force, or null (default behaviour). */
+  setpointKw: number | null;
+  link: AssetLink;
+}
+
+interface HeatPumpState {
+  config: HeatPumpConfig;
+  indoorC: number;
+  on: boolean;
+  switchedAtMs: number;
+  dispatchedOn: boolean | null;
+  link: AssetLink;
+}
+
+const newLink = (): AssetLink => ({ missedAcks: 0, lost: false, lostSinceMs: null, rejecting: false });
+
+export class Engine {
+  readonly config: EngineConfig;
+  readonly safety: SafetyConfig;
+  private readonly clock: Clock;
+  private readonly ports: EnginePorts;
+  private readonly controller: Controller;
+
+  readonly runs: RunRecord[] = [];
+  private run: RunRecord | null = null;
+  private pending: { trigger: Trigger; cancel: () => void } | null = null;
+  private cancelRunEnd: (() => void) | null = null;
+
+  private readonly bess: StorageState;
+  private readonly households = new Map<string, StorageState>();
+  private readonly heatPumps = new Map<string, HeatPumpState>();
+  /** Recent BESS telemetry, to match the BESS power to a breaker sample's time. */
+  private bessHistory: Array<{ sampleMs: number; powerKw: number }> = [];
+
+  private lastSample: BreakerSample | null = null;
+  private lastValidSampleMs: number;
+  private repeatCount = 0;
+  private breakerStale = false;
+  private breakerInvalidEpisode = false;
+  private breakerStuckEpisode = false;
+  private safeState = false;
+  private lastBessCycleMs = -Infinity;
+  private lastBessCommandKw = 0;
+  private bessSumKwS = 0;
+  private bessSumS = 0;
+  private lastBessAccumulateMs: number | null = null;
+  private exhaustionSinceMs: number | null = null;
+  private lastEarlyDispatchMs = -Infinity;
+  private forecastMissing = false;
+  private forecast: { timeMs: ArrayLike<number>; tempC: ArrayLike<number> } | null = null;
+  private commandSeq = 0;
+  private runSeq = 0;
+  private stopped = false;
+
+  constructor(config: EngineConfig, clock: Clock, ports: EnginePorts) {
+    this.config = config;
+    this.safety = { ...defaultSafety(config.breakerPeriodS), ...config.safety };
+    this.clock = clock;
+    this.ports = ports;
+    this.controller = controllerByName(config.controller);
+    const storageState = (c: StorageConfig & { setpointTtlS: number }): StorageState => ({
+      config: c,
+      socPct: c.socInitPct,
+      socSampleMs: -Infinity,
+      powerKw: 0,
+      setpointKw: null,
+      link: newLink(),
+    });
+    this.bess = storageState(config.bess);
+    for (const h of config.households) this.households.set(h.id, storageState(h));
+    for (const h of config.heatPumps) {
+      this.heatPumps.set(h.id, {
+        config: h,
+        indoorC: h.indoorInitC,
+        on: false,
+        switchedAtMs: -Infinity,
+        dispatchedOn: null,
+        link: newLink(),
+      });
+    }
+    this.lastValidSampleMs = clock.nowMs();
+  }
+
+  /** Starts the engine's own timers: the BESS watchdog, the dispatch slots and the forecast requests. */
+  start(): void {
+    const now = this.clock.nowMs();
+    const bessMs = this.config.bessPeriodS * 1000;
+    const watchdog = (): void => {
+      if (this.stopped) return;
+      this.checkBreakerFreshness();
+      this.checkLostAssets();
+      this.clock.schedule(this.clock.nowMs() + bessMs, watchdog);
+    };
+    this.clock.schedule(now + bessMs, watchdog);
+    const slotMs = this.config.dispatchPeriodS * 1000;
+    const slot = (): void => {
+      if (this.stopped) return;
+      this.requestForecast();
+      this.dispatchSlot();
+      this.clock.schedule(Math.floor(this.clock.nowMs() / slotMs) * slotMs + slotMs, slot);
+    };
+    this.requestForecast();
+    this.clock.schedule(Math.floor(now / slotMs) * slotMs + slotMs, slot);
+  }
+
+  /** Ends what is running (at the end of a replay) and stops the timers. */
+  finish(): void {
+    if (this.run) this.endRun('scenario-end');
+    this.pending?.cancel();
+    this.pending = null;
+    this.stopped = true;
+  }
+
+  get activeRun(): RunRecord | null {
+    return this.run;
+  }
+
+  /** The target in force now, or null when no run is active. */
+  targetKwAt(timeMs: number): number | null {
+    const run = this.run;
+    if (!run) return null;
+    const t = run.trigger;
+    switch (t.useCase) {
+      case 1:
+        return 0;
+      case 2:
+        return t.targetKw;
+      case 3:
+      case 4: {
+        const pkg = t.schedule?.find((p) => timeMs >= p.fromMs && timeMs < p.toMs);
+        return pkg ? pkg.targetKw : 0;
+      }
+      default:
+        return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- triggers and runs
+
+  /** A trigger arrives (I-01). Refused triggers change nothing; accepted ones start now or at `startMs`. */
+  handleTrigger(trigger: Trigger): { accepted: boolean; reason?: string } {
+    const refusal = this.validateTrigger(trigger);
+    if (refusal) {
+      this.emit('trigger-refused', 'warning', `trigger ${trigger.id} refused: ${refusal}`, { triggerId: trigger.id });
+      return { accepted: false, reason: refusal };
+    }
+    this.emit('trigger-received', 'info', describeTrigger(trigger), {
+      triggerId: trigger.id,
+      source: trigger.source,
+      useCase: trigger.useCase,
+      targetKw: trigger.targetKw,
+      durationS: trigger.durationS,
+      toleranceKw: trigger.toleranceKw,
+      startAt: new Date(trigger.startMs).toISOString(),
+      schedule: trigger.schedule?.map((p) => ({ from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString(), targetKw: p.targetKw })) ?? null,
+    });
+    if (this.pending) {
+      this.pending.cancel();
+      this.emit('trigger-received', 'info', `announced trigger ${this.pending.trigger.id} superseded before its start`, {
+        triggerId: this.pending.trigger.id,
+        supersededBy: trigger.id,
+      });
+      this.pending = null;
+    }
+    if (trigger.startMs > this.clock.nowMs()) {
+      const cancel = this.clock.schedule(trigger.startMs, () => {
+        this.pending = null;
+        this.beginTrigger(trigger);
+      });
+      this.pending = { trigger, cancel };
+    } else {
+      this.beginTrigger(trigger);
+    }
+    return { accepted: true };
+  }
+
+  private validateTrigger(t: Trigger): string | null {
+    if (![0, 1, 2, 3, 4].includes(t.useCase)) return `use case must be 0–4, got ${String(t.useCase)}`;
+    const limit = this.config.connectionLimitKw;
+    if (t.useCase === 2) {
+      if (t.targetKw === null || !Number.isFinite(t.targetKw)) return `use case 2 needs a finite targetKw, got ${String(t.targetKw)}`;
+      if (Math.abs(t.targetKw) > limit) return `targetKw ${t.targetKw} is beyond the connection limit of ±${limit} kW`;
+      if (t.durationS === null || !(t.durationS > 0)) return `use case 2 needs a positive durationS, got ${String(t.durationS)}`;
+    }
+    if (t.useCase === 3 || t.useCase === 4) {
+      if (!t.schedule || t.schedule.length === 0) return `use case ${t.useCase} needs a schedule of packages`;
+      for (const p of t.schedule) {
+        if (!Number.isFinite(p.targetKw) || Math.abs(p.targetKw) > limit) return `package target ${p.targetKw} kW is not within ±${limit} kW`;
+      }
+    }
+    if (!(t.toleranceKw > 0) || !Number.isFinite(t.toleranceKw)) return `toleranceKw must be a positive number, got ${t.toleranceKw}`;
+    if (!Number.isFinite(t.startMs) || t.startMs < t.receivedMs) return 'startAt must not be before the trigger is received';
+    return null;
+  }
+
+  private beginTrigger(trigger: Trigger): void {
+    if (trigger.useCase === 0) {
+      if (this.run) this.endRun('operator-stop');
+      else this.releaseAll('stop');
+      return;
+    }
+    if (this.run) this.endRun('superseded', true);
+    const now = this.clock.nowMs();
+    const run: RunRecord = {
+      runId: `run-${String(++this.runSeq).padStart(3, '0')}`,
+      trigger,
+      controller: this.controller.name,
+      startMs: now,
+      endMs: null,
+      endReason: null,
+      firstSetpointAckMs: null,
+      predictedExhaustionAtMs: null,
+      samples: {
+        sampleTimeMs: [],
+        arrivalTimeMs: [],
+        measuredKw: [],
+        targetKw: [],
+        flexDownKw: [],
+        flexUpKw: [],
+        uncontrolledKw: [],
+        inExhaustion: [],
+      },
+      latencyMs: { sensorToEms: [], decision: [], emsToAck: [], total: [] },
+      kpis: null,
+    };
+    this.run = run;
+    this.runs.push(run);
+    this.exhaustionSinceMs = null;
+    this.resetBessMean();
+    this.emit('run-started', 'info', `${run.runId}: use case ${trigger.useCase} started`, { triggerId: trigger.id });
+    if (trigger.durationS !== null) {
+      this.cancelRunEnd = this.clock.schedule(now + trigger.durationS * 1000, () => {
+        if (this.run === run) this.endRun('duration-elapsed');
+      });
+    }
+    this.dispatchSlot();
+  }
+
+  private endRun(reason: EndReason, superseded = false): void {
+    const run = this.run;
+    if (!run) return;
+    const now = this.clock.nowMs();
+    run.endMs = now;
+    run.endReason = reason;
+    this.cancelRunEnd?.();
+    this.cancelRunEnd = null;
+    this.run = null;
+    run.kpis = computeRunKpis(
+      {
+        sampleTimeMs: Float64Array.from(run.samples.sampleTimeMs),
+        arrivalTimeMs: Float64Array.from(run.samples.arrivalTimeMs),
+        measuredKw: Float64Array.from(run.samples.measuredKw),
+        targetKw: Float64Array.from(run.samples.targetKw),
+        flexDownKw: Float64Array.from(run.samples.flexDownKw),
+        flexUpKw: Float64Array.from(run.samples.flexUpKw),
+        uncontrolledKw: Float64Array.from(run.samples.uncontrolledKw),
+        inExhaustion: Uint8Array.from(run.samples.inExhaustion),
+      },
+      runContext(run, this.config.breakerPeriodS, this.safety.settleAllowanceS),
+    );
+    const level = reason === 'fault' || reason === 'flex-exhausted' ? 'warning' : 'info';
+    this.emit('run-ended', level, `${run.runId} ended: ${reason}`, { endReason: reason });
+    if (!superseded) this.releaseAll(reason);
+    this.ports.onRunEnded?.(run);
+  }
+
+  /** After a stop the EMS dispatches nothing: BESS to 0 kW, storages and heat pumps to their own control. */
+  private releaseAll(why: string): void {
+    const now = this.clock.nowMs();
+    this.write(this.bess.config.id, null, now + this.bess.config.setpointTtlS * 1000, `release (${why})`);
+    this.lastBessCommandKw = 0;
+    for (const [id, h] of this.households) if (h.setpointKw !== null) this.write(id, null, now, `release (${why})`);
+    for (const [id, h] of this.heatPumps) if (h.dispatchedOn !== null) this.write(id, null, now, `release (${why})`);
+  }
+
+  // ---------------------------------------------------------------- measurements
+
+  handleBreakerSample(sample: BreakerSample): void {
+    if (this.stopped) return;
+    const valid = this.acceptSample(sample);
+    const run = this.run;
+    if (run && sample.sampleMs >= run.startMs) this.recordSample(run, sample, valid);
+    if (!valid) return;
+    this.lastValidSampleMs = sample.sampleMs;
+    if (this.breakerStale || this.safeState) {
+      this.emit('breaker-restored', 'info', 'valid breaker samples again; control resumes', {
+        gapS: this.breakerStale ? (sample.sampleMs - this.staleSinceMs) / 1000 : 0,
+      });
+      this.breakerStale = false;
+      this.safeState = false;
+    }
+    if (run && this.clock.nowMs() - this.lastBessCycleMs >= this.config.bessPeriodS * 1000 - 500) {
+      this.bessCycle(run, sample);
+    }
+  }
+
+  private staleSinceMs = 0;
+
+  /** Validates a sample: NaN and stuck values are invalid (and logged once per episode). */
+  private acceptSample(sample: BreakerSample): boolean {
+    const prev = this.lastSample;
+    this.lastSample = sample;
+    if (!Number.isFinite(sample.powerKw)) {
+      if (!this.breakerInvalidEpisode) {
+        this.emit('breaker-invalid', 'warning', `breaker sample is not a number (${sample.powerKw}); ignored`, { sampleAt: iso(sample.sampleMs) });
+        this.breakerInvalidEpisode = true;
+      }
+      this.repeatCount = 0;
+      return false;
+    }
+    this.breakerInvalidEpisode = false;
+    if (prev && prev.powerKw === sample.powerKw) this.repeatCount++;
+    else this.repeatCount = 0;
+    if (this.repeatCount >= this.safety.stuckSamples - 1) {
+      if (!this.breakerStuckEpisode) {
+        this.emit('breaker-stuck', 'warning', `breaker value ${sample.powerKw} kW repeated ${this.repeatCount + 1} times exactly: sensor stuck; ignored`, {
+          sampleAt: iso(sample.sampleMs),
+        });
+        this.breakerStuckEpisode = true;
+      }
+      return false;
+    }
+    if (this.breakerStuckEpisode && this.repeatCount === 0) this.breakerStuckEpisode = false;
+    return true;
+  }
+
+  handleAssetReport(report: AssetReport): void {
+    if (this.stopped) return;
+    const id = report.assetId;
+    if (id === this.bess.config.id) {
+      this.updateStorage(this.bess, report);
+      this.bessHistory.push({ sampleMs: report.sampleMs, powerKw: report.powerKw });
+      if (this.bessHistory.length > 64) this.bessHistory.splice(0, this.bessHistory.length - 32);
+      this.accumulateBessMean(report);
+      return;
+    }
+    const hs = this.households.get(id);
+    if (hs) {
+      this.updateStorage(hs, report);
+      return;
+    }
+    const hp = this.heatPumps.get(id);
+    if (hp) {
+      if (report.indoorC !== undefined && Number.isFinite(report.indoorC)) hp.indoorC = report.indoorC;
+      if (report.on !== undefined) hp.on = report.on;
+      if (report.msSinceSwitch !== undefined) hp.switchedAtMs = report.sampleMs - report.msSinceSwitch;
+      this.markAlive(id, hp.link);
+    }
+  }
+
+  private updateStorage(s: StorageState, r: AssetReport): void {
+    if (Number.isFinite(r.powerKw)) s.powerKw = r.powerKw;
+    if (r.socPct !== undefined && Number.isFinite(r.socPct)) {
+      s.socPct = r.socPct;
+      s.socSampleMs = r.sampleMs;
+    }
+    this.markAlive(s.config.id, s.link);
+  }
+
+  private markAlive(id: string, link: AssetLink): void {
+    link.missedAcks = 0;
+    if (link.lost) {
+      link.lost = false;
+      link.lostSinceMs = null;
+      this.emit('asset-restored', 'info', `${id} answers again`, {}, id);
+    }
+  }
+
+  private accumulateBessMean(report: AssetReport): void {
+    if (this.lastBessAccumulateMs !== null) {
+      const dtS = (report.sampleMs - this.lastBessAccumulateMs) / 1000;
+      if (dtS > 0 && dtS < 60) {
+        this.bessSumKwS += report.powerKw * dtS;
+        this.bessSumS += dtS;
+      }
+    }
+    this.lastBessAccumulateMs = report.sampleMs;
+  }
+
+  private resetBessMean(): void {
+    this.bessSumKwS = 0;
+    this.bessSumS = 0;
+  }
+
+  /** BESS power at (or just before) `timeMs`, from telemetry; falls back to the last command. */
+  private bessPowerAt(timeMs: number): number {
+    for (let i = this.bessHistory.length - 1; i >= 0; i--) {
+      const h = this.bessHistory[i]!;
+      if (h.sampleMs <= timeMs) return h.powerKw;
+    }
+    return this.bess.powerKw;
+  }
+
+  // ---------------------------------------------------------------- the 10 s loop
+
+  private bessCycle(run: RunRecord, sample: BreakerSample): void {
+    const target = this.targetKwAt(sample.sampleMs);
+    if (target === null) return;
+    const startedAt = this.clock.nowMs();
+    const bessPowerKw = this.bessPowerAt(sample.sampleMs);
+    const b = this.bess.config;
+    const setpointKw = this.controller.bessSetpointKw({
+      targetKw: target,
+      breakerKw: sample.powerKw,
+      bessPowerKw,
+      bessRatingKw: b.powerKw,
+      bessSocPct: this.bess.socPct,
+      bessSocMinPct: b.socMinPct,
+      bessSocMaxPct: b.socMaxPct,
+      toleranceKw: run.trigger.toleranceKw,
+    });
+    const decisionMs = this.clock.nowMs() - startedAt;
+    this.lastBessCycleMs = startedAt;
+    this.lastBessCommandKw = setpointKw;
+    this.write(b.id, setpointKw, startedAt + b.setpointTtlS * 1000, 'bess loop', (ack) => {
+      if (!ack.ok || this.run !== run) return;
+      run.latencyMs.sensorToEms.push(sample.arrivalMs - sample.sampleMs);
+      run.latencyMs.decision.push(decisionMs);
+      run.latencyMs.emsToAck.push(ack.ackMs - startedAt);
+      run.latencyMs.total.push(ack.ackMs - sample.sampleMs);
+    });
+    this.checkExhaustion(run, sample, target, setpointKw);
+  }
+
+  private checkExhaustion(run: RunRecord, sample: BreakerSample, targetKw: number, setpointKw: number): void {
+    const b = this.bess.config;
+    const errorKw = sample.powerKw - targetKw;
+    const tol = run.trigger.toleranceKw;
+    const needMoreDemand = errorKw < -tol;
+    const needLessDemand = errorKw > tol;
+    const saturatedUp = setpointKw >= b.powerKw - 1e-6 || this.bess.socPct >= b.socMaxPct - 0.05;
+    const saturatedDown = setpointKw <= -b.powerKw + 1e-6 || this.bess.socPct <= b.socMinPct + 0.05;
+    const exhausted = !this.bess.link.lost && ((needMoreDemand && saturatedUp) || (needLessDemand && saturatedDown));
+    if (!exhausted) {
+      this.exhaustionSinceMs = null;
+      return;
+    }
+    if (this.exhaustionSinceMs === null) {
+      this.exhaustionSinceMs = sample.sampleMs;
+      this.emit('flex-exhaustion-warning', 'warning', `BESS at its limit and the error is ${errorKw.toFixed(1)} kW: flexibility short`, {
+        errorKw,
+        bessSocPct: this.bess.socPct,
+      });
+      // Do not wait for the next slot: let the households take what the BESS cannot.
+      if (sample.sampleMs - this.lastEarlyDispatchMs > this.safety.exhaustionConfirmS * 1000) {
+        this.lastEarlyDispatchMs = sample.sampleMs;
+        this.dispatchSlot();
+      }
+    } else if (sample.sampleMs - this.exhaustionSinceMs >= this.safety.exhaustionConfirmS * 1000) {
+      this.emit('flex-exhausted', 'warning', `flexibility exhausted: target ${targetKw} kW cannot be held (error ${errorKw.toFixed(1)} kW)`, {
+        errorKw,
+        bessSocPct: this.bess.socPct,
+      });
+      this.endRun('flex-exhausted');
+    }
+  }
+
+  private recordSample(run: RunRecord, sample: BreakerSample, valid: boolean): void {
+    const target = this.targetKwAt(sample.sampleMs);
+    const band = this.communityBand(run, sample.sampleMs);
+    const controllableKw = this.bessPowerAt(sample.sampleMs) + this.householdPowerKw() + this.heatPumpPowerKw();
+    const s = run.samples;
+    s.sampleTimeMs.push(sample.sampleMs);
+    s.arrivalTimeMs.push(sample.arrivalMs);
+    s.measuredKw.push(valid ? sample.powerKw : NaN);
+    s.targetKw.push(target ?? NaN);
+    s.flexDownKw.push(band.downKw);
+    s.flexUpKw.push(band.upKw);
+    s.uncontrolledKw.push(valid ? sample.powerKw - controllableKw : NaN);
+    s.inExhaustion.push(this.exhaustionSinceMs !== null ? 1 : 0);
+  }
+
+  private householdPowerKw(): number {
+    let sum = 0;
+    for (const h of this.households.values()) sum += h.setpointKw ?? h.powerKw;
+    return sum;
+  }
+
+  private heatPumpPowerKw(): number {
+    let sum = 0;
+    for (const h of this.heatPumps.values()) {
+      const on = h.dispatchedOn ?? h.on;
+      if (on) sum += h.config.powerKw;
+    }
+    return sum;
+  }
+
+  /** The community's flexibility band `[F⁻, F⁺]` for the rest of the run, from what the EMS knows. */
+  communityBand(run: RunRecord, timeMs: number): { downKw: number; upKw: number } {
+    const t = run.trigger;
+    const runEndMs = t.durationS !== null ? run.startMs + t.durationS * 1000 : timeMs + this.safety.openRunHorizonS * 1000;
+    const horizonS = Math.max(this.config.bessPeriodS, (runEndMs - timeMs) / 1000);
+    let downKw = 0;
+    let upKw = 0;
+    const addStorage = (s: StorageState): void => {
+      if (s.link.lost || s.link.rejecting) {
+        const p = s === this.bess ? this.bessPowerAt(timeMs) : s.powerKw;
+        downKw += p;
+        upKw += p;
+        return;
+      }
+      const band = storageBand({ ...s.config, powerRatingKw: s.config.powerKw, powerKw: s.powerKw, socPct: s.socPct }, horizonS);
+      downKw += band.downKw;
+      upKw += band.upKw;
+    };
+    addStorage(this.bess);
+    for (const h of this.households.values()) addStorage(h);
+    const outdoorC = this.outdoorTempAt(timeMs);
+    for (const h of this.heatPumps.values()) {
+      if (h.link.lost || h.link.rejecting) {
+        const p = h.on ? h.config.powerKw : 0;
+        downKw += p;
+        upKw += p;
+        continue;
+      }
+      const band = heatPumpBand({ ...h.config, indoorC: h.indoorC }, outdoorC, horizonS);
+      downKw += band.downKw;
+      upKw += band.upKw;
+    }
+    return { downKw, upKw };
+  }
+
+  private outdoorTempAt(timeMs: number): number {
+    const f = this.forecast;
+    if (!f || f.timeMs.length === 0) return 10;
+    let best = 0;
+    for (let i = 0; i < f.timeMs.length; i++) if (Math.abs(f.timeMs[i]! - timeMs) < Math.abs(f.timeMs[best]! - timeMs)) best = i;
+    const v = f.tempC[best]!;
+    return Number.isFinite(v) ? v : 10;
+  }
+
+  // ---------------------------------------------------------------- the 15-minute slot
+
+  private dispatchSlot(): void {
+    const run = this.run;
+    const now = this.clock.nowMs();
+    if (!run || this.safeState || this.breakerStale) return;
+    const bessMeanKw = this.bessSumS > 0 ? this.bessSumKwS / this.bessSumS : this.bessPowerAt(now);
+    this.resetBessMean();
+    const storageMember = (s: StorageState): StorageMemberState => ({
+      id: s.config.id,
+      powerRatingKw: s.config.powerKw,
+      energyKwh: s.config.energyKwh,
+      socPct: s.socPct,
+      socMinPct: s.config.socMinPct,
+      socMaxPct: s.config.socMaxPct,
+      powerKw: s.setpointKw ?? s.powerKw,
+      available: !s.link.lost,
+    });
+    const heatPumps: HeatPumpMemberState[] = [...this.heatPumps.values()].map((h) => ({
+      id: h.config.id,
+      powerKw: h.config.powerKw,
+      on: h.dispatchedOn ?? h.on,
+      indoorC: h.indoorC,
+      indoorMinC: h.config.indoorMinC,
+      indoorMaxC: h.config.indoorMaxC,
+      msSinceSwitch: now - h.switchedAtMs,
+      minOnS: h.config.minOnS,
+      minOffS: h.config.minOffS,
+      available: !h.link.lost,
+    }));
+    const decision = this.controller.dispatch({
+      bessMeanKw,
+      bess: storageMember(this.bess),
+      households: [...this.households.values()].map(storageMember),
+      heatPumps,
+      periodS: this.config.dispatchPeriodS,
+    });
+    const ttlMs = 2 * this.config.dispatchPeriodS * 1000;
+    let householdSumKw = 0;
+    for (const [id, h] of this.households) {
+      const kw = decision.householdKw.get(id);
+      if (kw !== undefined) {
+        householdSumKw += kw;
+        this.write(id, kw, now + Math.min(ttlMs, h.config.setpointTtlS * 1000), 'dispatch');
+      } else if (h.setpointKw !== null) this.write(id, null, now, 'dispatch release');
+    }
+    let heatPumpsOn = 0;
+    let heatPumpsOff = 0;
+    for (const [id, h] of this.heatPumps) {
+      const on = decision.heatPumpOn.get(id);
+      if (on !== undefined) {
+        if (on) heatPumpsOn++;
+        else heatPumpsOff++;
+        this.write(id, on ? h.config.powerKw : 0, now + ttlMs, 'dispatch');
+      } else if (h.dispatchedOn !== null) this.write(id, null, now, 'dispatch release');
+    }
+    if (decision.householdKw.size > 0 || decision.heatPumpOn.size > 0) {
+      this.emit('dispatch', 'info', `dispatch: households ${householdSumKw.toFixed(1)} kW, heat pumps +${heatPumpsOn}/−${heatPumpsOff}`, {
+        bessMeanKw,
+        bessShareKw: decision.bessShareKw,
+        householdSumKw,
+        heatPumpsOn,
+        heatPumpsOff,
+      });
+    }
+    this.predictExhaustion(run, now, bessMeanKw);
+  }
+
+  /**
+   * A first-order prediction: the storages drain (or fill) at the rate the community needed over the last
+   * slot; flexibility runs out when the energy left in that direction is used up.
+   */
+  private predictExhaustion(run: RunRecord, now: number, bessMeanKw: number): void {
+    const storages = [this.bess, ...this.households.values()].filter((s) => !s.link.lost);
+    const netKw = bessMeanKw + [...this.households.values()].reduce((sum, h) => sum + (h.setpointKw ?? h.powerKw), 0);
+    if (Math.abs(netKw) < 1) return;
+    const charging = netKw > 0;
+    let energyKwh = 0;
+    for (const s of storages) {
+      const eta = Math.sqrt(s.config.roundTripEfficiency);
+      energyKwh += charging
+        ? Math.max(0, ((s.config.socMaxPct - s.socPct) / 100) * s.config.energyKwh) / eta
+        : Math.max(0, ((s.socPct - s.config.socMinPct) / 100) * s.config.energyKwh) * eta;
+    }
+    const atMs = now + (energyKwh / Math.abs(netKw)) * 3_600_000;
+    const runEndMs = run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : Infinity;
+    if (atMs < runEndMs && run.predictedExhaustionAtMs === null) {
+      run.predictedExhaustionAtMs = atMs;
+      this.emit('flex-exhaustion-warning', 'warning', `flexibility predicted to run out at ${iso(atMs)}`, { predictedExhaustionAt: iso(atMs) });
+    }
+  }
+
+  // ---------------------------------------------------------------- safety
+
+  private checkBreakerFreshness(): void {
+    const now = this.clock.nowMs();
+    const ageS = (now - this.lastValidSampleMs) / 1000;
+    const s = this.safety;
+    if (ageS > s.staleAfterS && !this.breakerStale) {
+      this.breakerStale = true;
+      this.staleSinceMs = this.lastValidSampleMs;
+      this.emit('breaker-stale', 'warning', `no valid breaker sample for ${ageS.toFixed(0)} s; holding the last BESS setpoint for at most ${s.holdLastS} s`, {
+        lastValidAt: iso(this.lastValidSampleMs),
+      });
+    }
+    if (!this.breakerStale || !this.run) return;
+    if (ageS > s.faultStopAfterS) {
+      this.emit('safe-state', 'error', `no valid breaker data for ${ageS.toFixed(0)} s: the run stops`, {});
+      this.endRun('fault');
+      return;
+    }
+    const b = this.bess.config;
+    if (ageS <= s.staleAfterS + s.holdLastS) {
+      // Bridge a short gap, on the record: renew the last setpoint.
+      this.write(b.id, this.lastBessCommandKw, now + b.setpointTtlS * 1000, 'hold during breaker gap');
+    } else if (!this.safeState) {
+      this.safeState = true;
+      this.emit('safe-state', 'warning', 'breaker data stale beyond the hold time: BESS to 0 kW, households and heat pumps released', {});
+      this.releaseAll('breaker data stale');
+    }
+  }
+
+  private checkLostAssets(): void {
+    const l = this.bess.link;
+    if (this.run && l.lost && l.lostSinceMs !== null && this.clock.nowMs() - l.lostSinceMs >= this.safety.bessLostStopS * 1000) {
+      this.emit('safe-state', 'error', `BESS unreachable for ${this.safety.bessLostStopS} s: the run stops`, {}, this.bess.config.id);
+      this.endRun('fault');
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  private linkOf(assetId: string): { link: AssetLink; apply: (kw: number | null) => void } | undefined {
+    if (assetId === this.bess.config.id) return { link: this.bess.link, apply: (kw) => (this.bess.setpointKw = kw) };
+    const hs = this.households.get(assetId);
+    if (hs) return { link: hs.link, apply: (kw) => (hs.setpointKw = kw) };
+    const hp = this.heatPumps.get(assetId);
+    if (hp) return { link: hp.link, apply: (kw) => (hp.dispatchedOn = kw === null ? null : kw > 0) };
+    return undefined;
+  }
+
+  private write(assetId: string, powerKw: number | null, expiresMs: number, why: string, onOk?: (ack: SetpointAck) => void): void {
+    const now = this.clock.nowMs();
+    const target = this.linkOf(assetId);
+    const cmd: SetpointCommand = {
+      commandId: `c${++this.commandSeq}`,
+      assetId,
+      issuedMs: now,
+      powerKw,
+      expiresMs,
+      runId: this.run?.runId ?? null,
+    };
+    let answered = false;
+    const cancelTimeout = this.clock.schedule(now + this.safety.ackTimeoutS * 1000, () => {
+      if (answered || !target) return;
+      const link = target.link;
+      link.missedAcks++;
+      if (link.missedAcks === 1) this.emit('ack-timeout', 'warning', `${assetId}: no acknowledgement within ${this.safety.ackTimeoutS} s (${why})`, {}, assetId);
+      if (link.missedAcks >= this.safety.lostAfterMissedAcks && !link.lost) {
+        link.lost = true;
+        link.lostSinceMs = now;
+        this.emit('asset-lost', 'error', `${assetId}: ${link.missedAcks} writes unanswered; counted as unavailable`, {}, assetId);
+      }
+    });
+    const run = this.run;
+    this.ports.write(cmd, (ack) => {
+      answered = true;
+      cancelTimeout();
+      if (!target) return;
+      if (ack.ok) {
+        target.apply(powerKw);
+        this.markAlive(assetId, target.link);
+        if (target.link.rejecting) {
+          target.link.rejecting = false;
+          this.emit('asset-restored', 'info', `${assetId} accepts setpoints again`, {}, assetId);
+        }
+        if (ack.readBack && assetId === this.bess.config.id && ack.readBack.socPct !== undefined) {
+          this.bess.socPct = ack.readBack.socPct;
+        }
+        if (run && cmd.runId === run.runId && run.firstSetpointAckMs === null && powerKw !== null) run.firstSetpointAckMs = ack.ackMs;
+        onOk?.(ack);
+      } else {
+        this.markAlive(assetId, target.link);
+        if (!target.link.rejecting) {
+          target.link.rejecting = true;
+          this.emit('setpoint-rejected', 'warning', `${assetId} rejected a setpoint (${why}): ${ack.error ?? 'no reason given'}`, { powerKw }, assetId);
+        }
+      }
+    });
+  }
+
+  private requestForecast(): void {
+    this.ports.requestForecast((result) => {
+      if (!result.ok) {
+        if (!this.forecastMissing) {
+          this.forecastMissing = true;
+          this.emit('forecast-missing', 'warning', `weather forecast unavailable: ${result.error ?? 'no reason given'}; using the last good one`, {});
+        }
+        return;
+      }
+      if (this.forecastMissing) {
+        this.forecastMissing = false;
+        this.emit('forecast-restored', 'info', 'weather forecast available again', {});
+      }
+      if (result.timeMs && result.tempC) this.forecast = { timeMs: result.timeMs, tempC: result.tempC };
+    });
+  }
+
+  private emit(type: EngineEventType, level: EngineEvent['level'], message: string, data: Record<string, unknown>, assetId?: string): void {
+    const event: EngineEvent = { timeMs: this.clock.nowMs(), type, level, message, runId: this.run?.runId ?? null, data };
+    if (assetId !== undefined) event.assetId = assetId;
+    this.ports.emit(event);
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function describeTrigger(t: Trigger): string {
+  const start = t.startMs > t.receivedMs ? `, starting ${iso(t.startMs)}` : '';
+  switch (t.useCase) {
+    case 0:
+      return `trigger ${t.id} from ${t.source}: stop${start}`;
+    case 1:
+      return `trigger ${t.id} from ${t.source}: island mode (0 kW)${start}`;
+    case 2:
+      return `trigger ${t.id} from ${t.source}: hold ${t.targetKw} kW for ${t.durationS} s ±${t.toleranceKw} kW${start}`;
+    default:
+      return `trigger ${t.id} from ${t.source}: use case ${t.useCase}, ${t.schedule?.length ?? 0} packages${start}`;
+  }
+}
+
+export function runContext(run: RunRecord, breakerPeriodS: number, settleAllowanceS: number) {
+  return {
+    triggerReceivedMs: run.trigger.receivedMs,
+    startMs: run.startMs,
+    endMs: run.endMs ?? run.startMs,
+    requestedDurationS: run.trigger.durationS,
+    toleranceKw: run.trigger.toleranceKw,
+    breakerPeriodS,
+    settleAllowanceS,
+    firstSetpointAckMs: run.firstSetpointAckMs,
+    predictedExhaustionAtMs: run.predictedExhaustionAtMs,
+    loopLatency: run.latencyMs,
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The replay's three files, exactly as `SCENARIOS.md` names them, as strings (the CLI writes them):
+ * - `kpi.json` (`format: "lfc-kpi/1"`): one entry per run with the KPI.md fields under `accuracy`,
+ *   `responsiveness`, `availability`, and the trigger as received.
+ * - `timeseries.csv`: one row per breaker sample the sensor took (delivered or not, see `sensorStatus`),
+ *   with the measured and target breaker power, the engine's flexibility band and uncontrolled power for
+ *   that sample, and every asset's setpoint, power and state of charge (or indoor temperature).
+ * - `events.jsonl`: triggers, dispatches, faults noticed by the EMS, faults injected by the simulator
+ *   (`source: "simulator"`), warnings — one JSON object per line, each with its time.
+ *
+ * Everything here is deterministic: no wall-clock times go into the files, so the same scenario and seed
+ * give byte-identical outputs.
+ */
+import type { RunRecord } from '../engine/engine.js';
+import type { EngineEvent } from '../engine/model.js';
+import type { ReplayResult } from './replay.js';
+
+export const KPI_FORMAT = 'lfc-kpi/1';
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function runSummary(run: RunRecord) {
+  const t = run.trigger;
+  const k = run.kpis;
+  return {
+    runId: run.runId,
+    useCase: t.useCase,
+    ...(t.schedule ? { schedule: t.schedule.map((p) => ({ from: iso(p.fromMs), to: iso(p.toMs), targetKw: p.targetKw })) } : { targetKw: t.useCase === 1 ? 0 : t.targetKw }),
+    toleranceKw: t.toleranceKw,
+    start: iso(run.startMs),
+    end: run.endMs === null ? null : iso(run.endMs),
+    requestedDurationS: t.durationS,
+    endReason: run.endReason,
+    controller: run.controller,
+    trigger: {
+      id: t.id,
+      source: t.source,
+      receivedAt: iso(t.receivedMs),
+      startAt: iso(t.startMs),
+      useCase: t.useCase,
+      targetKw: t.targetKw,
+      durationS: t.durationS,
+      toleranceKw: t.toleranceKw,
+    },
+    accuracy: k?.accuracy ?? null,
+    responsiveness: k?.responsiveness ?? null,
+    availability: k?.availability ?? null,
+    samples: k?.samples ?? null,
+  };
+}
+
+export function kpiDocument(result: ReplayResult, appVersion: string) {
+  const plant = result.plant;
+  let throughputKwh = 0;
+  for (const st of plant.storages) if (!st.household) throughputKwh += st.physics.chargedFromGridKwh + st.physics.dischargedToGridKwh;
+  return {
+    format: KPI_FORMAT,
+    scenario: result.scenario.name,
+    controller: result.controller,
+    seed: result.scenario.seed,
+    generator: { app: 'local-flex-controller', version: appVersion },
+    simulatedS: result.simulatedS,
+    bessThroughputKwh: round(throughputKwh, 3),
+    runs: result.runs.map(runSummary),
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+const num = (x: number): string => (Number.isFinite(x) ? String(Math.round(x * 1e4) / 1e4) : '');
+
+/** `timeseries.csv` as one string; ~10 MB for a 14-hour scenario, which is fine to build in memory. */
+export function timeseriesCsv(result: ReplayResult): string {
+  const b = result.breaker;
+  // The engine's per-sample view (band, uncontrolled power, exhaustion), joined by sample time.
+  const engineView = new Map<number, { down: number; up: number; unc: number; exh: number; arrivalMs: number }>();
+  for (const run of result.runs) {
+    const s = run.samples;
+    for (let i = 0; i < s.sampleTimeMs.length; i++) {
+      engineView.set(s.sampleTimeMs[i]!, {
+        down: s.flexDownKw[i]!,
+        up: s.flexUpKw[i]!,
+        unc: s.uncontrolledKw[i]!,
+        exh: s.inExhaustion[i]!,
+        arrivalMs: s.arrivalTimeMs[i]!,
+      });
+    }
+  }
+  const header = [
+    'time',
+    'runId',
+    'sensorStatus',
+    'arrivalDelayS',
+    'measuredBreakerKw',
+    'targetBreakerKw',
+    'trueBreakerKw',
+    'flexDownKw',
+    'flexUpKw',
+    'uncontrolledKw',
+    'inExhaustion',
+    ...result.assetColumns.map((c) => c.name),
+  ];
+  const lines: string[] = [header.join(',')];
+  const cols = result.assetColumns;
+  for (let i = 0; i < b.sampleMs.length; i++) {
+    const t = b.sampleMs[i]!;
+    const ev = engineView.get(t);
+    const cells: string[] = [
+      iso(t),
+      b.runId[i] ?? '',
+      b.status[i]!,
+      ev ? num((ev.arrivalMs - t) / 1000) : '',
+      num(b.sentKw[i]!),
+      num(b.targetKw[i]!),
+      num(b.trueKw[i]!),
+      ev ? num(ev.down) : '',
+      ev ? num(ev.up) : '',
+      ev ? num(ev.unc) : '',
+      ev ? String(ev.exh) : '',
+    ];
+    for (const c of cols) cells.push(num(c.values[i]!));
+    lines.push(cells.join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function eventsJsonl(events: EngineEvent[]): string {
+  return events
+    .map((e) =>
+      JSON.stringify({
+        time: iso(e.timeMs),
+        type: e.type,
+        level: e.level,
+        ...(e.runId ? { runId: e.runId } : {}),
+        ...(e.assetId ? { assetId: e.assetId } : {}),
+        message: e.message,
+        ...(e.data && Object.keys(e.data).length > 0 ? { data: e.data } : {}),
+      }),
+    )
+    .join('\n')
+    .concat(events.length > 0 ? '\n' : '');
+}
+
+const fmt = (x: number | null | undefined, digits = 1): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
+
+/** A short, readable KPI summary for the terminal. */
+export function summaryText(result: ReplayResult): string {
+  const lines: string[] = [];
+  lines.push(`${result.scenario.name} · controller ${result.controller} · ${(result.simulatedS / 3600).toFixed(1)} h simulated`);
+  if (result.runs.length === 0) lines.push('  no run: the scenario has no trigger for use cases 1–4');
+  for (const run of result.runs) {
+    const k = run.kpis;
+    const t = run.trigger;
+    const what = t.useCase === 2 ? `hold ${t.targetKw} kW` : t.useCase === 1 ? 'island (0 kW)' : `use case ${t.useCase} packages`;
+    lines.push(`  ${run.runId}  UC${t.useCase} ${what} ±${t.toleranceKw} kW  ${iso(run.startMs).slice(11, 16)}–${run.endMs ? iso(run.endMs).slice(11, 16) : '…'} UTC  end: ${run.endReason}`);
+    if (!k) continue;
+    lines.push(
+      `    accuracy   MAE ${fmt(k.accuracy.maeKw, 2)} kW · RMSE ${fmt(k.accuracy.rmseKw, 2)} kW · max ${fmt(k.accuracy.maxAbsErrorKw, 1)} kW · within band ${fmt(k.accuracy.withinBandPct)} % · 15-min MAE ${fmt(k.accuracy.mae15MinKw, 2)} kW`,
+    );
+    lines.push(
+      `    response   first setpoint ${fmt(k.responsiveness.firstSetpointS)} s · settled ${fmt(k.responsiveness.settlingS)} s · stale samples ${k.responsiveness.staleSamples}`,
+    );
+    lines.push(
+      `    flexibility covered ${fmt(k.availability.coveredPct)} % · held ${fmt(k.availability.heldS / 60, 1)} min = ${fmt(k.availability.heldPctOfRequested)} % of requested`,
+    );
+  }
+  const noticed = result.events.filter((e) => e.level !== 'info').length;
+  lines.push(`  events: ${result.events.length} (${noticed} warnings or errors)`);
+  return lines.join('\n');
+}

@@ -1,0 +1,292 @@
+/**
+ * Headless replay: the plant simulator, the simulated field connectors and the engine on one virtual
+ * clock, from the scenario's start to its end, as fast as the machine allows. Pure (no file system): the
+ * caller passes the loaded scenario and gets the run records, the event log and the time series back;
+ * `outputs.ts` turns them into `kpi.json`, `timeseries.csv` and `events.jsonl`.
+ */
+import { VirtualClock } from '../engine/clock.js';
+import type { ControllerName } from '../engine/controllers.js';
+import type { EngineConfig, ForecastResult, RunRecord } from '../engine/engine.js';
+import { Engine } from '../engine/engine.js';
+import type { EngineEvent, Trigger } from '../engine/model.js';
+import type { LoadProfileLibrary } from '../engine/models/load/index.js';
+import type { OpenMeteoForecast, Scenario, WeatherSeries } from '../engine/scenario/index.js';
+import type { BreakerRecord } from '../sim/field.js';
+import { SimulatedField } from '../sim/field.js';
+import { memberIds, Plant } from '../sim/plant.js';
+
+export interface ReplayInputs {
+  scenario: Scenario;
+  weatherActual: WeatherSeries;
+  forecast: OpenMeteoForecast | null;
+  series: Record<string, { timeMs: Float64Array; valueKw: Float64Array }>;
+  loadProfiles: LoadProfileLibrary;
+  controller: ControllerName;
+}
+
+/** One column of the per-sample asset record. */
+export interface AssetColumn {
+  name: string;
+  values: Float64Array;
+}
+
+export interface ReplayResult {
+  scenario: Scenario;
+  controller: ControllerName;
+  runs: RunRecord[];
+  events: EngineEvent[];
+  breaker: {
+    sampleMs: Float64Array;
+    trueKw: Float64Array;
+    sentKw: Float64Array;
+    status: string[];
+    targetKw: Float64Array;
+    runId: Array<string | null>;
+  };
+  assetColumns: AssetColumn[];
+  /** Plant-side truths for tests and the benchmark. */
+  plant: Plant;
+  simulatedS: number;
+}
+
+export type ProgressListener = (fraction: number) => void;
+
+/** Builds the engine's configuration from the scenario: the asset key data the EMS is given. */
+export function engineConfigFor(scenario: Scenario, controller: ControllerName): EngineConfig {
+  const c = scenario.control;
+  const bessAsset = scenario.assets.find((a) => a.kind === 'bess');
+  if (!bessAsset || bessAsset.kind !== 'bess') throw new Error('the scenario has no community BESS (kind "bess")');
+  const config: EngineConfig = {
+    controller,
+    breakerPeriodS: scenario.measurement.breakerPeriodS,
+    bessPeriodS: c.bessPeriodS,
+    dispatchPeriodS: c.dispatchPeriodS,
+    connectionLimitKw: scenario.site.connectionLimitKw,
+    bess: { ...bessAsset, setpointTtlS: bessAsset.setpointTtlS ?? 6 * c.bessPeriodS },
+    households: [],
+    heatPumps: [],
+  };
+  for (const a of scenario.assets) {
+    if (a.kind === 'householdStorage') {
+      for (const id of memberIds(a.id, a.count)) config.households.push({ ...a, id, setpointTtlS: a.setpointTtlS ?? 2 * c.dispatchPeriodS });
+    } else if (a.kind === 'heatPump') {
+      for (const id of memberIds(a.id, a.count)) {
+        config.heatPumps.push({
+          id,
+          powerKw: a.powerKw,
+          cop: a.cop,
+          capacityKwhPerK: a.thermal.capacityKwhPerK,
+          lossKwPerK: a.thermal.lossKwPerK,
+          indoorInitC: a.thermal.indoorInitC,
+          indoorMinC: a.thermal.indoorMinC,
+          indoorMaxC: a.thermal.indoorMaxC,
+          minOnS: a.minOnS,
+          minOffS: a.minOffS,
+        });
+      }
+    }
+  }
+  return config;
+}
+
+/** The scenario's events as the triggers the operator's system would send. */
+export function triggersOf(scenario: Scenario): Trigger[] {
+  return scenario.events.map((e, i) => {
+    const receivedMs = Date.parse(e.at);
+    return {
+      id: `T${String(i + 1).padStart(2, '0')}`,
+      source: `scenario:${scenario.name}#events[${i}]`,
+      receivedMs,
+      startMs: e.startAt !== undefined ? Date.parse(e.startAt) : receivedMs,
+      useCase: e.useCase,
+      targetKw: 'targetKw' in e && e.targetKw !== undefined ? e.targetKw : null,
+      durationS: 'durationS' in e && e.durationS !== undefined ? e.durationS : null,
+      toleranceKw: 'toleranceKw' in e && e.toleranceKw !== undefined ? e.toleranceKw : 10,
+      schedule:
+        'schedule' in e && e.schedule
+          ? e.schedule.map((p) => ({ fromMs: Date.parse(p.from), toMs: Date.parse(p.to), targetKw: p.targetKw }))
+          : null,
+    };
+  });
+}
+
+function forecastResult(forecast: OpenMeteoForecast | null): () => ForecastResult {
+  if (!forecast) return () => ({ ok: false, error: 'the scenario has no weather forecast' });
+  const result: ForecastResult = { ok: true, timeMs: forecast.timeMs, tempC: forecast.tempC };
+  return () => result;
+}
+
+export function runReplay(inputs: ReplayInputs, onProgress?: ProgressListener): ReplayResult {
+  const session = new ReplaySession(inputs);
+  const chunk = Math.max(1, Math.floor(session.totalSteps / 100));
+  while (!session.done) {
+    session.advance(chunk);
+    onProgress?.(session.progress);
+  }
+  return session.finish();
+}
+
+/**
+ * A replay that can be advanced in slices, so a caller can pace it (`--speed N`) or show progress. The
+ * order inside one plant step is fixed: every event due at the step's instant fires first (sensor
+ * samples read the plant as it is at that instant), then the plant integrates over the step.
+ */
+export class ReplaySession {
+  readonly inputs: ReplayInputs;
+  readonly plant: Plant;
+  readonly clock: VirtualClock;
+  readonly engine: Engine;
+  readonly totalSteps: number;
+  private stepIndex = 0;
+  private readonly events: EngineEvent[] = [];
+  private row = 0;
+  private readonly breaker: {
+    sampleMs: Float64Array;
+    trueKw: Float64Array;
+    sentKw: Float64Array;
+    status: string[];
+    targetKw: Float64Array;
+    runId: Array<string | null>;
+  };
+  private readonly columns: Array<AssetColumn & { read: () => number }>;
+  private finished: ReplayResult | null = null;
+
+  constructor(inputs: ReplayInputs) {
+    this.inputs = inputs;
+    const { scenario } = inputs;
+    const plant = new Plant({ scenario, weather: inputs.weatherActual, loadProfiles: inputs.loadProfiles, series: inputs.series });
+    this.plant = plant;
+    const clock = new VirtualClock(plant.startMs);
+    this.clock = clock;
+    const field = new SimulatedField(plant, clock, forecastResult(inputs.forecast));
+    const events = this.events;
+    const engine = new Engine(engineConfigFor(scenario, inputs.controller), clock, {
+      write: (cmd, onAck) => field.write(cmd, onAck),
+      requestForecast: (onResult) => field.fetchForecast(onResult),
+      emit: (e) => events.push(e),
+    });
+    this.engine = engine;
+
+    // The per-sample record: breaker truth and what the sensor sent, and every asset's state.
+    const rows = Math.ceil((plant.endMs - plant.startMs) / (scenario.measurement.breakerPeriodS * 1000));
+    const breaker = {
+      sampleMs: new Float64Array(rows),
+      trueKw: new Float64Array(rows),
+      sentKw: new Float64Array(rows),
+      status: new Array<string>(rows),
+      targetKw: new Float64Array(rows),
+      runId: new Array<string | null>(rows),
+    };
+    this.breaker = breaker;
+    const columns = assetColumnsFor(plant, rows);
+    this.columns = columns;
+    field.onBreakerSampleTaken = (r: BreakerRecord) => {
+      const row = this.row;
+      if (row >= rows) return;
+      breaker.sampleMs[row] = r.sampleMs;
+      breaker.trueKw[row] = r.trueKw;
+      breaker.sentKw[row] = r.sentKw === null ? NaN : r.sentKw;
+      breaker.status[row] = r.status;
+      breaker.targetKw[row] = engine.targetKwAt(r.sampleMs) ?? NaN;
+      breaker.runId[row] = engine.activeRun?.runId ?? null;
+      for (const col of columns) col.values[row] = col.read();
+      this.row++;
+    };
+    field.onFaultInjected = (fault, atMs) => {
+      events.push({
+        timeMs: atMs,
+        type: 'fault-injected',
+        level: 'info',
+        message: `simulator injects ${fault.kind}${'asset' in fault && fault.asset ? ` on ${fault.asset}` : ''} for ${fault.durationS} s`,
+        runId: engine.activeRun?.runId ?? null,
+        data: { source: 'simulator', ...fault },
+      });
+    };
+
+    field.subscribe((s) => engine.handleBreakerSample(s));
+    field.subscribeReports((r) => engine.handleAssetReport(r));
+    for (const t of triggersOf(scenario)) clock.schedule(t.receivedMs, () => engine.handleTrigger(t));
+    field.start();
+    engine.start();
+    this.totalSteps = Math.round((plant.endMs - plant.startMs) / (scenario.stepS * 1000));
+  }
+
+  get done(): boolean {
+    return this.stepIndex >= this.totalSteps;
+  }
+
+  get progress(): number {
+    return this.totalSteps === 0 ? 1 : this.stepIndex / this.totalSteps;
+  }
+
+  /** Simulated time now. */
+  get nowMs(): number {
+    return this.plant.nowMs;
+  }
+
+  /** Advances by up to `steps` plant steps. */
+  advance(steps: number): void {
+    const until = Math.min(this.totalSteps, this.stepIndex + steps);
+    const clock = this.clock;
+    const plant = this.plant;
+    for (; this.stepIndex < until; this.stepIndex++) {
+      clock.runUntil(plant.nowMs);
+      plant.step();
+    }
+  }
+
+  /** Runs to the end (if not there yet), closes the engine and returns the result. */
+  finish(): ReplayResult {
+    if (this.finished) return this.finished;
+    this.advance(this.totalSteps);
+    // Events of the last instant (acknowledgements in flight) still land; then what runs ends.
+    this.clock.runUntil(this.plant.endMs - 1);
+    this.engine.finish();
+    const row = this.row;
+    const b = this.breaker;
+    this.finished = {
+      scenario: this.inputs.scenario,
+      controller: this.inputs.controller,
+      runs: this.engine.runs,
+      events: this.events.slice().sort((a, c) => a.timeMs - c.timeMs),
+      breaker: {
+        sampleMs: b.sampleMs.subarray(0, row),
+        trueKw: b.trueKw.subarray(0, row),
+        sentKw: b.sentKw.subarray(0, row),
+        status: b.status.slice(0, row),
+        targetKw: b.targetKw.subarray(0, row),
+        runId: b.runId.slice(0, row),
+      },
+      assetColumns: this.columns.map((c) => ({ name: c.name, values: c.values.subarray(0, row) })),
+      plant: this.plant,
+      simulatedS: (this.plant.endMs - this.plant.startMs) / 1000,
+    };
+    return this.finished;
+  }
+}
+
+function assetColumnsFor(plant: Plant, rows: number): Array<AssetColumn & { read: () => number }> {
+  const cols: Array<AssetColumn & { read: () => number }> = [];
+  const add = (name: string, read: () => number): void => {
+    cols.push({ name, values: new Float64Array(rows), read });
+  };
+  for (const m of plant.members) {
+    const id = m.id;
+    const reading = () => plant.read(id)!;
+    if (m.kind === 'bess' || m.kind === 'householdStorage') {
+      add(`${id}.setpointKw`, () => reading().setpointKw ?? NaN);
+      add(`${id}.powerKw`, () => reading().powerKw);
+      add(`${id}.socPct`, () => reading().socPct ?? NaN);
+    } else if (m.kind === 'heatPump') {
+      add(`${id}.setpointKw`, () => reading().setpointKw ?? NaN);
+      add(`${id}.powerKw`, () => reading().powerKw);
+      add(`${id}.indoorC`, () => reading().indoorC ?? NaN);
+    } else if (m.kind === 'pv') {
+      add(`${id}.setpointKw`, () => reading().setpointKw ?? NaN);
+      add(`${id}.powerKw`, () => reading().powerKw);
+    } else {
+      add(`${id}.powerKw`, () => reading().powerKw);
+    }
+  }
+  return cols;
+}
