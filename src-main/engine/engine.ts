@@ -146,6 +146,37 @@ export interface RunRecord {
   kpis: RunKpis | null;
 }
 
+export type AssetLinkState = 'ok' | 'lost' | 'rejecting';
+
+export interface EngineSnapshot {
+  nowMs: number;
+  controller: ControllerName;
+  run: {
+    runId: string;
+    useCase: number;
+    triggerId: string;
+    startMs: number;
+    plannedEndMs: number | null;
+    targetKw: number | null;
+    toleranceKw: number;
+    predictedExhaustionAtMs: number | null;
+    band: { downKw: number; upKw: number };
+    inExhaustion: boolean;
+  } | null;
+  pendingTrigger: { triggerId: string; startMs: number; useCase: number } | null;
+  breaker: { lastSampleMs: number | null; lastPowerKw: number | null; lastValidSampleMs: number; stale: boolean; safeState: boolean };
+  forecastMissing: boolean;
+  assets: Array<{
+    id: string;
+    kind: 'bess' | 'householdStorage' | 'heatPump';
+    powerKw: number;
+    setpointKw: number | null;
+    socPct?: number;
+    indoorC?: number;
+    link: AssetLinkState;
+  }>;
+}
+
 interface AssetLink {
   missedAcks: number;
   lost: boolean;
@@ -273,6 +304,59 @@ export class Engine {
 
   get activeRun(): RunRecord | null {
     return this.run;
+  }
+
+  /** A read-only view of what the engine knows now, for the console and the lab (no internals leak). */
+  snapshot(): EngineSnapshot {
+    const now = this.clock.nowMs();
+    const run = this.run;
+    const link = (l: AssetLink): AssetLinkState => (l.lost ? 'lost' : l.rejecting ? 'rejecting' : 'ok');
+    return {
+      nowMs: now,
+      controller: this.controller.name,
+      run: run
+        ? {
+            runId: run.runId,
+            useCase: run.trigger.useCase,
+            triggerId: run.trigger.id,
+            startMs: run.startMs,
+            plannedEndMs: run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : null,
+            targetKw: this.targetKwAt(now),
+            toleranceKw: run.trigger.toleranceKw,
+            predictedExhaustionAtMs: run.predictedExhaustionAtMs,
+            band: this.communityBand(run, now),
+            inExhaustion: this.exhaustionSinceMs !== null,
+          }
+        : null,
+      pendingTrigger: this.pending ? { triggerId: this.pending.trigger.id, startMs: this.pending.trigger.startMs, useCase: this.pending.trigger.useCase } : null,
+      breaker: {
+        lastSampleMs: this.lastSample?.sampleMs ?? null,
+        lastPowerKw: this.lastSample?.powerKw ?? null,
+        lastValidSampleMs: this.lastValidSampleMs,
+        stale: this.breakerStale,
+        safeState: this.safeState,
+      },
+      forecastMissing: this.forecastMissing,
+      assets: [
+        { id: this.bess.config.id, kind: 'bess' as const, powerKw: this.bessPowerAt(now), setpointKw: this.lastBessCommandKw, socPct: this.bess.socPct, link: link(this.bess.link) },
+        ...[...this.households.values()].map((h) => ({
+          id: h.config.id,
+          kind: 'householdStorage' as const,
+          powerKw: h.powerKw,
+          setpointKw: h.setpointKw,
+          socPct: h.socPct,
+          link: link(h.link),
+        })),
+        ...[...this.heatPumps.values()].map((h) => ({
+          id: h.config.id,
+          kind: 'heatPump' as const,
+          powerKw: h.on ? h.config.powerKw : 0,
+          setpointKw: h.dispatchedOn === null ? null : h.dispatchedOn ? h.config.powerKw : 0,
+          indoorC: h.indoorC,
+          link: link(h.link),
+        })),
+      ],
+    };
   }
 
   /** The target in force now, or null when no run is active. */
