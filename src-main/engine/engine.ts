@@ -237,6 +237,7 @@ export class Engine {
   private lastBessAccumulateMs: number | null = null;
   private exhaustionSinceMs: number | null = null;
   private lastEarlyDispatchMs = -Infinity;
+  private lastDispatchMs = -Infinity;
   private forecastMissing = false;
   private forecast: { timeMs: ArrayLike<number>; tempC: ArrayLike<number> } | null = null;
   private commandSeq = 0;
@@ -287,7 +288,8 @@ export class Engine {
     const slot = (): void => {
       if (this.stopped) return;
       this.requestForecast();
-      this.dispatchSlot();
+      // A run that started moments ago was already dispatched at its start.
+      if (this.clock.nowMs() - this.lastDispatchMs >= slotMs / 3) this.dispatchSlot();
       this.clock.schedule(Math.floor(this.clock.nowMs() / slotMs) * slotMs + slotMs, slot);
     };
     this.requestForecast();
@@ -743,7 +745,8 @@ export class Engine {
         upKw += p;
         return;
       }
-      const band = storageBand({ ...s.config, powerRatingKw: s.config.powerKw, powerKw: s.powerKw, socPct: s.socPct }, horizonS);
+      const c = s.config;
+      const band = storageBand(c.powerKw, c.energyKwh, s.socPct, c.socMinPct, c.socMaxPct, c.roundTripEfficiency, horizonS);
       downKw += band.downKw;
       upKw += band.upKw;
     };
@@ -757,7 +760,7 @@ export class Engine {
         upKw += p;
         continue;
       }
-      const band = heatPumpBand({ ...h.config, indoorC: h.indoorC }, outdoorC, horizonS);
+      const band = heatPumpBand(h.config, h.indoorC, outdoorC, horizonS);
       downKw += band.downKw;
       upKw += band.upKw;
     }
@@ -779,6 +782,7 @@ export class Engine {
     const run = this.run;
     const now = this.clock.nowMs();
     if (!run || this.safeState || this.breakerStale) return;
+    this.lastDispatchMs = now;
     const bessMeanKw = this.bessSumS > 0 ? this.bessSumKwS / this.bessSumS : this.bessPowerAt(now);
     this.resetBessMean();
     const storageMember = (s: StorageState): StorageMemberState => ({

@@ -8,38 +8,36 @@
  * controllable: its band collapses to its last known power.
  */
 
-export interface StorageKnowledge {
-  powerKw: number;
-  energyKwh: number;
-  socPct: number;
-  socMinPct: number;
-  socMaxPct: number;
-  roundTripEfficiency: number;
-}
-
 export interface Band {
   downKw: number;
   upKw: number;
 }
 
 /** Average power a storage can hold over `horizonS`, bounded by its power rating. */
-export function storageBand(s: StorageKnowledge & { powerRatingKw: number }, horizonS: number): Band {
-  const eta = Math.sqrt(s.roundTripEfficiency);
+export function storageBand(
+  powerRatingKw: number,
+  energyKwh: number,
+  socPct: number,
+  socMinPct: number,
+  socMaxPct: number,
+  roundTripEfficiency: number,
+  horizonS: number,
+): Band {
+  const eta = Math.sqrt(roundTripEfficiency);
   const horizonH = Math.max(horizonS, 1) / 3600;
-  const roomKwh = Math.max(0, ((s.socMaxPct - s.socPct) / 100) * s.energyKwh);
-  const availKwh = Math.max(0, ((s.socPct - s.socMinPct) / 100) * s.energyKwh);
+  const roomKwh = Math.max(0, ((socMaxPct - socPct) / 100) * energyKwh);
+  const availKwh = Math.max(0, ((socPct - socMinPct) / 100) * energyKwh);
   return {
-    upKw: Math.min(s.powerRatingKw, roomKwh / eta / horizonH),
-    downKw: -Math.min(s.powerRatingKw, (availKwh * eta) / horizonH),
+    upKw: Math.min(powerRatingKw, roomKwh / eta / horizonH),
+    downKw: -Math.min(powerRatingKw, (availKwh * eta) / horizonH),
   };
 }
 
-export interface HeatPumpKnowledge {
+export interface HeatPumpParamsForBand {
   powerKw: number;
   cop: number;
   capacityKwhPerK: number;
   lossKwPerK: number;
-  indoorC: number;
   indoorMinC: number;
   indoorMaxC: number;
 }
@@ -49,16 +47,16 @@ export interface HeatPumpKnowledge {
  * Over a horizon, the average power it can hold is the rated power times the share of the horizon it can
  * run (up) or must run (down).
  */
-export function heatPumpBand(h: HeatPumpKnowledge, outdoorC: number, horizonS: number): Band {
+export function heatPumpBand(h: HeatPumpParamsForBand, indoorC: number, outdoorC: number, horizonS: number): Band {
   const horizon = Math.max(horizonS, 1);
-  const lossKw = h.lossKwPerK * (h.indoorC - outdoorC);
+  const lossKw = h.lossKwPerK * (indoorC - outdoorC);
   const heatKw = h.cop * h.powerKw;
   // Time (s) the pump can stay on before reaching the maximum; Infinity if it never gets there.
   const riseKPerS = (heatKw - lossKw) / (h.capacityKwhPerK * 3600);
-  const onHoldS = riseKPerS > 0 ? Math.max(0, h.indoorMaxC - h.indoorC) / riseKPerS : Infinity;
+  const onHoldS = riseKPerS > 0 ? Math.max(0, h.indoorMaxC - indoorC) / riseKPerS : Infinity;
   // Time (s) the pump can stay off before the house cools to the minimum.
   const fallKPerS = lossKw / (h.capacityKwhPerK * 3600);
-  const offHoldS = fallKPerS > 0 ? Math.max(0, h.indoorC - h.indoorMinC) / fallKPerS : Infinity;
+  const offHoldS = fallKPerS > 0 ? Math.max(0, indoorC - h.indoorMinC) / fallKPerS : Infinity;
   // Over the horizon, the pump must at least replace the heat lost below the minimum temperature.
   return {
     upKw: h.powerKw * Math.min(1, onHoldS / horizon),

@@ -270,22 +270,27 @@ function assetColumnsFor(plant: Plant, rows: number): Array<AssetColumn & { read
   const add = (name: string, read: () => number): void => {
     cols.push({ name, values: new Float64Array(rows), read });
   };
+  // Direct reads of the plant's state (no per-sample objects): this runs for every member at every sample.
   for (const m of plant.members) {
     const id = m.id;
-    const reading = () => plant.read(id)!;
+    const i = m.index;
     if (m.kind === 'bess' || m.kind === 'householdStorage') {
-      add(`${id}.setpointKw`, () => reading().setpointKw ?? NaN);
-      add(`${id}.powerKw`, () => reading().powerKw);
-      add(`${id}.socPct`, () => reading().socPct ?? NaN);
+      const st = plant.storages[i]!;
+      add(`${id}.setpointKw`, () => st.setpointKw ?? NaN);
+      add(`${id}.powerKw`, () => st.physics.powerKw);
+      add(`${id}.socPct`, () => st.physics.socPct);
     } else if (m.kind === 'heatPump') {
-      add(`${id}.setpointKw`, () => reading().setpointKw ?? NaN);
-      add(`${id}.powerKw`, () => reading().powerKw);
-      add(`${id}.indoorC`, () => reading().indoorC ?? NaN);
+      const hp = plant.heatPumps[i]!;
+      add(`${id}.setpointKw`, () => (hp.dispatchedOn === null ? NaN : hp.dispatchedOn ? hp.params.powerKw : 0));
+      add(`${id}.powerKw`, () => hp.powerKw);
+      add(`${id}.indoorC`, () => hp.indoorC);
     } else if (m.kind === 'pv') {
-      add(`${id}.setpointKw`, () => reading().setpointKw ?? NaN);
-      add(`${id}.powerKw`, () => reading().powerKw);
+      add(`${id}.setpointKw`, () => plant.pvSetpointKw(i));
+      add(`${id}.powerKw`, () => plant.pvPowerKw[i]!);
+    } else if (m.kind === 'load') {
+      add(`${id}.powerKw`, () => plant.loadPowerKw[i]!);
     } else {
-      add(`${id}.powerKw`, () => reading().powerKw);
+      add(`${id}.powerKw`, () => plant.seriesPowerKw[i]!);
     }
   }
   return cols;

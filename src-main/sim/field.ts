@@ -75,20 +75,23 @@ export class SimulatedField implements BreakerMeter, SetpointSink, WeatherSource
 
     const breakerMs = m.breakerPeriodS * 1000;
     const delayMs = m.delayS * 1000;
-    for (let t = startMs; t < endMs; t += breakerMs) this.clock.schedule(t, () => this.takeBreakerSample(t, delayMs));
-
+    // Each periodic source schedules its next sample when it takes one, so the clock's queue stays short.
+    const every = (periodMs: number, take: (t: number) => void): void => {
+      const tick = (t: number): void => {
+        take(t);
+        if (t + periodMs < endMs) this.clock.schedule(t + periodMs, () => tick(t + periodMs));
+      };
+      this.clock.schedule(startMs, () => tick(startMs));
+    };
+    every(breakerMs, (t) => this.takeBreakerSample(t, delayMs));
     const controllable = this.plant.members.filter((x) => x.kind === 'householdStorage' || x.kind === 'heatPump');
-    for (let t = startMs; t < endMs; t += m.assetPeriodS * 1000) {
-      this.clock.schedule(t, () => {
-        for (const member of controllable) this.report(member, t, delayMs);
-      });
-    }
+    every(m.assetPeriodS * 1000, (t) => {
+      for (const member of controllable) this.report(member, t, delayMs);
+    });
     const bessMembers = this.plant.members.filter((x) => x.kind === 'bess');
-    for (let t = startMs; t < endMs; t += BESS_TELEMETRY_PERIOD_S * 1000) {
-      this.clock.schedule(t, () => {
-        for (const member of bessMembers) this.report(member, t, delayMs);
-      });
-    }
+    every(BESS_TELEMETRY_PERIOD_S * 1000, (t) => {
+      for (const member of bessMembers) this.report(member, t, delayMs);
+    });
   }
 
   subscribe(listener: (sample: BreakerSample) => void): Unsubscribe {

@@ -117,6 +117,8 @@ export class Plant {
   private readonly loadProfileStartMs: number[] = [];
   private readonly loadAssetOf: Int32Array;
   private readonly loadNoise: Float32Array[] = [];
+  /** Scratch: each load asset's profile value in the current quarter hour. */
+  private loadQuarterHourKw = new Float64Array(0);
   readonly loadPowerKw: Float64Array;
   // Recorded series.
   private readonly seriesAssets: Array<{ asset: SeriesAsset; timeMs: Float64Array; valueKw: Float64Array; cursor: number }> = [];
@@ -170,6 +172,7 @@ export class Plant {
       }
     });
     this.loadAssetOf = Int32Array.from(loadAssetOf);
+    this.loadQuarterHourKw = new Float64Array(loads.length);
     this.loadPowerKw = new Float64Array(loadAssetOf.length);
 
     // PV: members share their orientation's irradiance.
@@ -387,7 +390,7 @@ export class Plant {
     // Loads: the profile's quarter hour times the member's per-minute noise.
     const minute = Math.floor((t - this.startMs) / 1000 / LOAD_NOISE_PERIOD_S);
     const loadN = this.loadPowerKw.length;
-    const qhCache = new Float64Array(this.loadProfileKw.length);
+    const qhCache = this.loadQuarterHourKw;
     for (let a = 0; a < this.loadProfileKw.length; a++) {
       const qh = Math.floor((t - this.loadProfileStartMs[a]!) / 900_000);
       const series = this.loadProfileKw[a]!;
@@ -419,19 +422,25 @@ export class Plant {
     let i = this.weatherCursor;
     while (i < n - 2 && w.timeMs[i + 1]! <= t) i++;
     this.weatherCursor = i;
+    const j = Math.min(i + 1, n - 1);
     const t0 = w.timeMs[i]!;
-    const t1 = w.timeMs[Math.min(i + 1, n - 1)]!;
+    const t1 = w.timeMs[j]!;
     const f = t1 > t0 ? Math.min(1, Math.max(0, (t - t0) / (t1 - t0))) : 0;
-    const lerp = (arr: Float64Array): number => arr[i]! + f * (arr[Math.min(i + 1, n - 1)]! - arr[i]!);
     const out = this.weatherNow;
-    out.ghiWm2 = lerp(w.ghiWm2);
-    out.dniWm2 = lerp(w.dniWm2);
-    out.dhiWm2 = lerp(w.dhiWm2);
-    out.tempC = lerp(w.tempC);
-    out.windMs = lerp(w.windMs);
-    out.rhPct = lerp(w.rhPct);
+    out.ghiWm2 = w.ghiWm2[i]! + f * (w.ghiWm2[j]! - w.ghiWm2[i]!);
+    out.dniWm2 = w.dniWm2[i]! + f * (w.dniWm2[j]! - w.dniWm2[i]!);
+    out.dhiWm2 = w.dhiWm2[i]! + f * (w.dhiWm2[j]! - w.dhiWm2[i]!);
+    out.tempC = w.tempC[i]! + f * (w.tempC[j]! - w.tempC[i]!);
+    out.windMs = w.windMs[i]! + f * (w.windMs[j]! - w.windMs[i]!);
+    out.rhPct = w.rhPct[i]! + f * (w.rhPct[j]! - w.rhPct[i]!);
     this.outdoorC = out.tempC;
     this.ghiWm2 = out.ghiWm2;
+  }
+
+  /** A PV member's curtailment floor in force, or NaN when none. */
+  pvSetpointKw(index: number): number {
+    const floor = this.pvFloorKw[index]!;
+    return Number.isFinite(floor) ? floor : NaN;
   }
 
   heatPumpId(index: number): string {
