@@ -590,7 +590,6 @@ export class Engine {
       if (report.indoorC !== undefined && Number.isFinite(report.indoorC)) hp.indoorC = report.indoorC;
       if (report.on !== undefined) hp.on = report.on;
       if (report.msSinceSwitch !== undefined) hp.switchedAtMs = report.sampleMs - report.msSinceSwitch;
-      this.markAlive(id, hp.link);
     }
   }
 
@@ -600,9 +599,12 @@ export class Engine {
       s.socPct = r.socPct;
       s.socSampleMs = r.sampleMs;
     }
-    this.markAlive(s.config.id, s.link);
   }
 
+  /**
+   * An answered write proves the command path. Telemetry alone does not: an asset that reports but never
+   * acknowledges cannot be steered, so only acknowledgements restore a lost link.
+   */
   private markAlive(id: string, link: AssetLink): void {
     link.missedAcks = 0;
     if (link.lost) {
@@ -821,7 +823,10 @@ export class Engine {
       if (kw !== undefined) {
         householdSumKw += kw;
         this.write(id, kw, now + Math.min(ttlMs, h.config.setpointTtlS * 1000), 'dispatch');
-      } else if (h.setpointKw !== null) this.write(id, null, now, 'dispatch release');
+      } else if (h.setpointKw !== null || h.link.lost) {
+        // A lost asset gets a release as a probe each slot, so that it can come back.
+        this.write(id, null, now, h.link.lost ? 'probe' : 'dispatch release');
+      }
     }
     let heatPumpsOn = 0;
     let heatPumpsOff = 0;
@@ -831,7 +836,7 @@ export class Engine {
         if (on) heatPumpsOn++;
         else heatPumpsOff++;
         this.write(id, on ? h.config.powerKw : 0, now + ttlMs, 'dispatch');
-      } else if (h.dispatchedOn !== null) this.write(id, null, now, 'dispatch release');
+      } else if (h.dispatchedOn !== null || h.link.lost) this.write(id, null, now, h.link.lost ? 'probe' : 'dispatch release');
     }
     if (decision.householdKw.size > 0 || decision.heatPumpOn.size > 0) {
       this.emit('dispatch', 'info', `dispatch: households ${householdSumKw.toFixed(1)} kW, heat pumps +${heatPumpsOn}/−${heatPumpsOff}`, {

@@ -1,0 +1,275 @@
+/**
+ * The engine's state machine and safety rules, as tables of events in and commands/events out, on a
+ * virtual clock (time is leapt, never slept).
+ */
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../src-main/engine/clock.js';
+import type { EngineConfig, ForecastResult } from '../../../src-main/engine/engine.js';
+import { Engine } from '../../../src-main/engine/engine.js';
+import type { EngineEvent, SetpointAck, SetpointCommand, Trigger } from '../../../src-main/engine/model.js';
+
+const T0 = Date.parse('2026-06-21T10:00:00Z');
+const S = 1000;
+
+function config(over: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    controller: 'deadbeat',
+    breakerPeriodS: 10,
+    bessPeriodS: 10,
+    dispatchPeriodS: 900,
+    connectionLimitKw: 630,
+    bess: { id: 'bess', powerKw: 300, energyKwh: 600, socInitPct: 50, socMinPct: 10, socMaxPct: 90, roundTripEfficiency: 0.9, setpointTtlS: 60 },
+    households: [],
+    heatPumps: [],
+    ...over,
+  };
+}
+
+type AckMode = 'ok' | 'reject' | 'silent';
+
+function harness(over: Partial<EngineConfig> = {}) {
+  const clock = new VirtualClock(T0);
+  const writes: SetpointCommand[] = [];
+  const events: EngineEvent[] = [];
+  let ackMode: AckMode = 'ok';
+  const engine = new Engine(config(over), clock, {
+    write(cmd: SetpointCommand, onAck: (a: SetpointAck) => void) {
+      writes.push(cmd);
+      if (ackMode === 'silent') return;
+      const ok = ackMode === 'ok';
+      clock.schedule(clock.nowMs() + 50, () => onAck({ commandId: cmd.commandId, assetId: cmd.assetId, ackMs: clock.nowMs(), ok, ...(ok ? {} : { error: 'rejected' }) }));
+    },
+    requestForecast(onResult: (r: ForecastResult) => void) {
+      onResult({ ok: true, timeMs: [], tempC: [] });
+    },
+    emit: (e) => events.push(e),
+  });
+  engine.start();
+  let bessKw = 0;
+  let socPct = 50;
+  let jitter = 0;
+  const h = {
+    clock,
+    engine,
+    writes,
+    events,
+    setAck: (m: AckMode) => (ackMode = m),
+    setBess: (kw: number, soc = socPct) => {
+      bessKw = kw;
+      socPct = soc;
+    },
+    /**
+     * Delivers a breaker sample taken now, arriving 1 s later, with the BESS reporting just before it. A
+     * milliwatt of jitter keeps constant test values from looking like a stuck sensor.
+     */
+    sample(powerKw: number, exact = false) {
+      const t = clock.nowMs();
+      if (!exact) powerKw += ((jitter++ % 5) - 2) * 1e-3;
+      engine.handleAssetReport({ assetId: 'bess', sampleMs: t, arrivalMs: t, powerKw: bessKw, socPct });
+      clock.schedule(t + S, () => engine.handleBreakerSample({ sampleMs: t, arrivalMs: t + S, powerKw }));
+    },
+    /** Leaps `seconds`, sending a breaker sample every 10 s from `breakerKw(t)` (null = no sample). */
+    run(seconds: number, breakerKw: ((tMs: number) => number | null) | null) {
+      const end = clock.nowMs() + seconds * S;
+      while (clock.nowMs() < end) {
+        const kw = breakerKw ? breakerKw(clock.nowMs()) : null;
+        if (kw !== null) h.sample(kw);
+        clock.runUntil(Math.min(end, clock.nowMs() + 10 * S));
+      }
+    },
+    trigger(t: Partial<Trigger>): { accepted: boolean; reason?: string } {
+      const now = clock.nowMs();
+      return engine.handleTrigger({
+        id: 'T1',
+        source: 'test',
+        receivedMs: now,
+        startMs: now,
+        useCase: 2,
+        targetKw: -100,
+        durationS: 3600,
+        toleranceKw: 10,
+        schedule: null,
+        ...t,
+      });
+    },
+    types: () => events.map((e) => e.type),
+    bessWrites: () => writes.filter((w) => w.assetId === 'bess'),
+  };
+  return h;
+}
+
+describe('Engine use-case state machine', () => {
+  it('starts a use-case-2 run at once and drives the BESS by the deadbeat law', () => {
+    const h = harness();
+    h.setBess(20);
+    expect(h.trigger({ targetKw: -100 }).accepted).toBe(true);
+    expect(h.engine.activeRun?.trigger.useCase).toBe(2);
+    h.sample(-60); // error +40 kW → BESS 20 − 40 = −20 kW
+    h.clock.runUntil(h.clock.nowMs() + 2 * S);
+    const last = h.bessWrites().at(-1)!;
+    expect(last.powerKw).toBeCloseTo(-20, 2);
+    expect(last.expiresMs).toBe(last.issuedMs + 60 * S);
+    expect(last.runId).toBe('run-001');
+  });
+
+  it('ends the run when its duration elapses and releases the BESS', () => {
+    const h = harness();
+    h.trigger({ durationS: 120 });
+    h.run(130, () => -100);
+    expect(h.engine.activeRun).toBeNull();
+    const run = h.engine.runs[0]!;
+    expect(run.endReason).toBe('duration-elapsed');
+    expect(run.endMs! - run.startMs).toBe(120 * S);
+    expect(h.bessWrites().at(-1)!.powerKw).toBeNull();
+    expect(run.kpis?.accuracy.maeKw).toBeCloseTo(0, 2);
+  });
+
+  it('holds an announced trigger until its start, keeping what runs before', () => {
+    const h = harness();
+    h.trigger({ startMs: T0 + 600 * S });
+    expect(h.engine.activeRun).toBeNull();
+    expect(h.engine.snapshot().pendingTrigger?.startMs).toBe(T0 + 600 * S);
+    h.run(599, () => 0);
+    expect(h.engine.activeRun).toBeNull();
+    h.run(2, () => 0);
+    expect(h.engine.activeRun?.startMs).toBe(T0 + 600 * S);
+  });
+
+  it('a new trigger supersedes the running one; use case 0 is an operator stop', () => {
+    const h = harness();
+    h.trigger({ id: 'A' });
+    h.run(30, () => -100);
+    h.trigger({ id: 'B', targetKw: -50 });
+    expect(h.engine.runs[0]!.endReason).toBe('superseded');
+    expect(h.engine.activeRun?.trigger.id).toBe('B');
+    h.run(30, () => -50);
+    h.trigger({ id: 'C', useCase: 0, targetKw: null, durationS: null });
+    expect(h.engine.runs[1]!.endReason).toBe('operator-stop');
+    expect(h.engine.activeRun).toBeNull();
+    expect(h.bessWrites().at(-1)!.powerKw).toBeNull();
+  });
+
+  it.each([
+    [{ targetKw: NaN }, 'finite targetKw'],
+    [{ targetKw: 700 }, 'beyond the connection limit'],
+    [{ durationS: null }, 'positive durationS'],
+    [{ useCase: 3 as const, schedule: [] }, 'needs a schedule'],
+    [{ toleranceKw: -1 }, 'toleranceKw must be a positive number'],
+    [{ startMs: T0 - 1000 }, 'startAt must not be before'],
+  ])('refuses %o and changes nothing', (t, reason) => {
+    const h = harness();
+    const answer = h.trigger(t as Partial<Trigger>);
+    expect(answer.accepted).toBe(false);
+    expect(answer.reason).toContain(reason);
+    expect(h.engine.activeRun).toBeNull();
+    expect(h.types()).toContain('trigger-refused');
+    expect(h.writes).toHaveLength(0);
+  });
+
+  it('use case 3 holds each package target and 0 kW outside', () => {
+    const h = harness();
+    h.trigger({
+      useCase: 3,
+      targetKw: null,
+      durationS: null,
+      schedule: [{ fromMs: T0 + 600 * S, toMs: T0 + 1200 * S, targetKw: 200 }],
+    });
+    expect(h.engine.targetKwAt(T0 + 100 * S)).toBe(0);
+    expect(h.engine.targetKwAt(T0 + 600 * S)).toBe(200);
+    expect(h.engine.targetKwAt(T0 + 1200 * S)).toBe(0);
+  });
+});
+
+describe('Engine safety rules', () => {
+  it('ignores NaN samples and says so once per episode', () => {
+    const h = harness();
+    h.trigger({});
+    h.run(20, () => -100);
+    const before = h.bessWrites().length;
+    h.run(30, () => NaN);
+    expect(h.types().filter((t) => t === 'breaker-invalid')).toHaveLength(1);
+    // No control decision was taken on a NaN (only the watchdog's hold renewals, if any, after staleness).
+    expect(h.bessWrites().slice(before).every((w) => w.powerKw === h.bessWrites()[before - 1]!.powerKw)).toBe(true);
+  });
+
+  it('treats a value repeated exactly three times as a stuck sensor', () => {
+    const h = harness();
+    h.trigger({});
+    for (let i = 0; i < 4; i++) {
+      h.sample(-98.765, true);
+      h.clock.runUntil(h.clock.nowMs() + 10 * S);
+    }
+    expect(h.types()).toContain('breaker-stuck');
+  });
+
+  it('bridges a breaker gap for at most the hold time, then goes to the safe state, then stops the run', () => {
+    const h = harness();
+    h.setBess(-40);
+    h.trigger({});
+    h.run(30, () => -60); // → BESS −80
+    const held = h.bessWrites().at(-1)!.powerKw;
+    h.run(35, null);
+    expect(h.types()).toContain('breaker-stale');
+    expect(h.bessWrites().at(-1)!.powerKw).toBe(held);
+    h.run(60, null);
+    expect(h.types()).toContain('safe-state');
+    expect(h.bessWrites().at(-1)!.powerKw).toBeNull();
+    expect(h.engine.activeRun).not.toBeNull();
+    h.run(300, null);
+    expect(h.engine.runs[0]!.endReason).toBe('fault');
+  });
+
+  it('resumes control when valid samples return', () => {
+    const h = harness();
+    h.trigger({});
+    h.run(20, () => -100);
+    h.run(40, null);
+    h.run(20, () => -100);
+    expect(h.types()).toContain('breaker-restored');
+    expect(h.engine.activeRun).not.toBeNull();
+  });
+
+  it('counts missing acknowledgements: ack-timeout, then asset-lost, then restored', () => {
+    const h = harness();
+    h.trigger({});
+    h.setAck('silent');
+    h.run(40, () => -100);
+    expect(h.types()).toContain('ack-timeout');
+    expect(h.types()).toContain('asset-lost');
+    expect(h.engine.snapshot().assets[0]!.link).toBe('lost');
+    h.setAck('ok');
+    h.run(20, () => -100);
+    expect(h.types()).toContain('asset-restored');
+    expect(h.engine.snapshot().assets[0]!.link).toBe('ok');
+  });
+
+  it('logs a rejected write once per episode and takes the asset out of the band', () => {
+    const h = harness();
+    h.trigger({});
+    h.setAck('reject');
+    h.run(60, () => -100);
+    expect(h.types().filter((t) => t === 'setpoint-rejected')).toHaveLength(1);
+    expect(h.engine.snapshot().assets[0]!.link).toBe('rejecting');
+  });
+
+  it('ends the run flex-exhausted when the BESS is at its limit and the error persists', () => {
+    const h = harness();
+    h.setBess(0, 90); // full: cannot charge
+    h.trigger({ targetKw: -100 });
+    h.run(120, () => -150); // too much export; the BESS would have to charge
+    expect(h.types()).toContain('flex-exhaustion-warning');
+    expect(h.types()).toContain('flex-exhausted');
+    expect(h.engine.runs[0]!.endReason).toBe('flex-exhausted');
+  });
+
+  it('records one KPI sample per breaker sample of the run, invalid ones as NaN', () => {
+    const h = harness();
+    h.trigger({ durationS: 60 });
+    let k = 0;
+    h.run(70, () => (k++ === 2 ? NaN : -100));
+    const s = h.engine.runs[0]!.samples;
+    expect(s.measuredKw.length).toBe(6);
+    expect(s.measuredKw.filter((x) => Number.isNaN(x))).toHaveLength(1);
+    expect(h.engine.runs[0]!.kpis!.samples.invalid).toBe(1);
+  });
+});
