@@ -143,6 +143,8 @@ export interface RunRecord {
     inExhaustion: number[];
   };
   latencyMs: Record<'sensorToEms' | 'decision' | 'emsToAck' | 'total', number[]>;
+  /** The breaker sample time of each control cycle in `latencyMs` (same order), to store them per sample. */
+  latencySampleTimeMs: number[];
   kpis: RunKpis | null;
 }
 
@@ -467,6 +469,7 @@ export class Engine {
         inExhaustion: [],
       },
       latencyMs: { sensorToEms: [], decision: [], emsToAck: [], total: [] },
+      latencySampleTimeMs: [],
       kpis: null,
     };
     this.run = run;
@@ -666,6 +669,7 @@ export class Engine {
       run.latencyMs.decision.push(decisionMs);
       run.latencyMs.emsToAck.push(ack.ackMs - startedAt);
       run.latencyMs.total.push(ack.ackMs - sample.sampleMs);
+      run.latencySampleTimeMs.push(sample.sampleMs);
     });
     this.checkExhaustion(run, sample, target, setpointKw);
   }

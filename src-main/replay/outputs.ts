@@ -3,8 +3,10 @@
  * - `kpi.json` (`format: "lfc-kpi/1"`): one entry per run with the KPI.md fields under `accuracy`,
  *   `responsiveness`, `availability`, and the trigger as received.
  * - `timeseries.csv`: one row per breaker sample the sensor took (delivered or not, see `sensorStatus`),
- *   with the measured and target breaker power, the engine's flexibility band and uncontrolled power for
- *   that sample, and every asset's setpoint, power and state of charge (or indoor temperature).
+ *   with the measured and target breaker power, the run whose KPIs count the sample, the engine's
+ *   flexibility band, uncontrolled power and exhaustion flag for that sample, the control cycle's latency
+ *   per hop, and every asset's setpoint, power and state of charge (or indoor temperature). With the run
+ *   headers of `kpi.json` it holds everything the KPIs are computed from (`recompute.ts` proves it).
  * - `events.jsonl`: triggers, dispatches, faults noticed by the EMS, faults injected by the simulator
  *   (`source: "simulator"`), warnings — one JSON object per line, each with its time.
  *
@@ -32,6 +34,8 @@ export function runSummary(run: RunRecord) {
     requestedDurationS: t.durationS,
     endReason: run.endReason,
     controller: run.controller,
+    /** Raw facts the KPIs derive from that are not in timeseries.csv, so they can be recomputed. */
+    firstSetpointAckAt: run.firstSetpointAckMs === null ? null : iso(run.firstSetpointAckMs),
     trigger: {
       id: t.id,
       source: t.source,
@@ -58,6 +62,7 @@ export function kpiDocument(result: ReplayResult, appVersion: string) {
     scenario: result.scenario.name,
     controller: result.controller,
     seed: result.scenario.seed,
+    breakerPeriodS: result.scenario.measurement.breakerPeriodS,
     generator: { app: 'local-flex-controller', version: appVersion },
     simulatedS: result.simulatedS,
     bessThroughputKwh: round(throughputKwh, 3),
@@ -75,25 +80,44 @@ const num = (x: number): string => (Number.isFinite(x) ? String(Math.round(x * 1
 /** `timeseries.csv` as one string; ~10 MB for a 14-hour scenario, which is fine to build in memory. */
 export function timeseriesCsv(result: ReplayResult): string {
   const b = result.breaker;
-  // The engine's per-sample view (band, uncontrolled power, exhaustion), joined by sample time.
-  const engineView = new Map<number, { down: number; up: number; unc: number; exh: number; arrivalMs: number }>();
+  // The engine's per-sample view (run, band, uncontrolled power, exhaustion, loop latency), by sample time.
+  interface EngineView {
+    runId: string;
+    down: number;
+    up: number;
+    unc: number;
+    exh: number;
+    arrivalMs: number;
+    accepted: boolean;
+    latency: [number, number, number, number] | null;
+  }
+  const engineView = new Map<number, EngineView>();
   for (const run of result.runs) {
     const s = run.samples;
     for (let i = 0; i < s.sampleTimeMs.length; i++) {
       engineView.set(s.sampleTimeMs[i]!, {
+        runId: run.runId,
         down: s.flexDownKw[i]!,
         up: s.flexUpKw[i]!,
         unc: s.uncontrolledKw[i]!,
         exh: s.inExhaustion[i]!,
         arrivalMs: s.arrivalTimeMs[i]!,
+        accepted: Number.isFinite(s.measuredKw[i]!),
+        latency: null,
       });
     }
+    const l = run.latencyMs;
+    run.latencySampleTimeMs.forEach((t, i) => {
+      const ev = engineView.get(t);
+      if (ev && ev.runId === run.runId) ev.latency = [l.sensorToEms[i]!, l.decision[i]!, l.emsToAck[i]!, l.total[i]!];
+    });
   }
   const header = [
     'time',
     'runId',
     'sensorStatus',
     'arrivalDelayS',
+    'acceptedByEms',
     'measuredBreakerKw',
     'targetBreakerKw',
     'trueBreakerKw',
@@ -101,6 +125,10 @@ export function timeseriesCsv(result: ReplayResult): string {
     'flexUpKw',
     'uncontrolledKw',
     'inExhaustion',
+    'loopSensorToEmsMs',
+    'loopDecisionMs',
+    'loopEmsToAckMs',
+    'loopTotalMs',
     ...result.assetColumns.map((c) => c.name),
   ];
   const lines: string[] = [header.join(',')];
@@ -110,9 +138,10 @@ export function timeseriesCsv(result: ReplayResult): string {
     const ev = engineView.get(t);
     const cells: string[] = [
       iso(t),
-      b.runId[i] ?? '',
+      ev ? ev.runId : '',
       b.status[i]!,
       ev ? num((ev.arrivalMs - t) / 1000) : '',
+      ev ? (ev.accepted ? '1' : '0') : '',
       num(b.sentKw[i]!),
       num(b.targetKw[i]!),
       num(b.trueKw[i]!),
@@ -120,6 +149,7 @@ export function timeseriesCsv(result: ReplayResult): string {
       ev ? num(ev.up) : '',
       ev ? num(ev.unc) : '',
       ev ? String(ev.exh) : '',
+      ...(ev?.latency ? ev.latency.map(num) : ['', '', '', '']),
     ];
     for (const c of cols) cells.push(num(c.values[i]!));
     lines.push(cells.join(','));

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { main } from '../../../src-main/cli/replay.js';
+import type { KpiDocumentLike } from '../../../src-main/replay/recompute.js';
+import { recomputeKpis } from '../../../src-main/replay/recompute.js';
 
 const scenariosDir = resolve(__dirname, '../../../resources/scenarios');
 const scenarios = readdirSync(scenariosDir).sort();
@@ -38,6 +40,16 @@ const readEvents = (scenario: string, controller: string) =>
     .split('\n')
     .map((l) => JSON.parse(l) as { time: string; type: string; level: string; data?: Record<string, unknown> });
 
+function expectClose(actual: unknown, expected: unknown, tol: number, path = ''): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    expect(Math.abs(actual - expected), `${path}: ${actual} vs ${expected}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected)));
+  } else if (expected && typeof expected === 'object') {
+    for (const [k, v] of Object.entries(expected)) expectClose((actual as Record<string, unknown>)[k], v, tol, `${path}.${k}`);
+  } else {
+    expect(actual, path).toEqual(expected);
+  }
+}
+
 describe('npm run replay', () => {
   beforeAll(async () => {
     for (const s of scenarios) {
@@ -62,7 +74,7 @@ describe('npm run replay', () => {
     }
     const csv = readFileSync(join(outDir(s, c), 'timeseries.csv'), 'utf8').trim().split('\n');
     const header = csv[0]!.split(',');
-    expect(header.slice(0, 6)).toEqual(['time', 'runId', 'sensorStatus', 'arrivalDelayS', 'measuredBreakerKw', 'targetBreakerKw']);
+    expect(header.slice(0, 7)).toEqual(['time', 'runId', 'sensorStatus', 'arrivalDelayS', 'acceptedByEms', 'measuredBreakerKw', 'targetBreakerKw']);
     expect(header).toContain('bess.setpointKw');
     expect(header).toContain('bess.powerKw');
     expect(header).toContain('bess.socPct');
@@ -72,6 +84,19 @@ describe('npm run replay', () => {
     expect(csv.length - 1).toBe(expectedRows);
     for (const line of csv.slice(1, 50)) expect(line.split(',').length).toBe(header.length);
     expect(readEvents(s, c).length).toBeGreaterThan(0);
+  });
+
+  it.each(scenarios.flatMap((s) => ['lfc', 'deadbeat'].map((c) => [s, c] as const)))('%s with %s: the KPIs recompute from the stored files', (s, c) => {
+    const doc = readKpi(s, c);
+    const csv = readFileSync(join(outDir(s, c), 'timeseries.csv'), 'utf8');
+    const again = recomputeKpis(csv, doc as unknown as KpiDocumentLike);
+    for (const run of doc.runs as unknown as Array<KpiRun & { runId: string }>) {
+      const k = again.get(run.runId)!;
+      // timeseries.csv keeps 0.1 W and 0.1 ms: the figures agree to that resolution.
+      expectClose(k.accuracy, run.accuracy, 1e-3);
+      expectClose(k.responsiveness, run.responsiveness, 1e-3);
+      expectClose(k.availability, run.availability, 1e-3);
+    }
   });
 
   it('summer-flex-exhaustion ends with flex-exhausted, with either controller', () => {
