@@ -51,6 +51,8 @@ export interface StorageConfig {
   socMinPct: number;
   socMaxPct: number;
   roundTripEfficiency: number;
+  /** How long the device takes to act on a new setpoint (asset key data), to time feed-forward. */
+  responseDelayS?: number;
 }
 
 export interface HeatPumpConfig {
@@ -62,9 +64,14 @@ export interface HeatPumpConfig {
   indoorInitC: number;
   indoorMinC: number;
   indoorMaxC: number;
+  /** The device thermostat's own setpoint, to predict what a released pump will do. */
+  setpointC?: number;
   minOnS: number;
   minOffS: number;
 }
+
+/** The hysteresis assumed for a heat pump's own two-point thermostat around its setpoint. */
+export const ASSUMED_THERMOSTAT_HYSTERESIS_K = 0.5;
 
 export interface SafetyConfig {
   staleAfterS: number;
@@ -78,6 +85,11 @@ export interface SafetyConfig {
   settleAllowanceS: number;
   /** Horizon for the flexibility band of a run with no end (use case 1 without duration). */
   openRunHorizonS: number;
+  /**
+   * The dispatch runs this long after each slot boundary, once the assets' slot reports (sampled at the
+   * boundary, delivered after the sensor delay) have arrived: it then starts from fresh states.
+   */
+  dispatchOffsetS: number;
 }
 
 export interface EngineConfig {
@@ -104,6 +116,7 @@ export function defaultSafety(breakerPeriodS: number): SafetyConfig {
     exhaustionConfirmS: 60,
     settleAllowanceS: 60,
     openRunHorizonS: 3600,
+    dispatchOffsetS: 3,
   };
 }
 
@@ -287,15 +300,17 @@ export class Engine {
     };
     this.clock.schedule(now + bessMs, watchdog);
     const slotMs = this.config.dispatchPeriodS * 1000;
+    const offsetMs = this.safety.dispatchOffsetS * 1000;
     const slot = (): void => {
       if (this.stopped) return;
       this.requestForecast();
       // A run that started moments ago was already dispatched at its start.
       if (this.clock.nowMs() - this.lastDispatchMs >= slotMs / 3) this.dispatchSlot();
-      this.clock.schedule(Math.floor(this.clock.nowMs() / slotMs) * slotMs + slotMs, slot);
+      this.clock.schedule(Math.floor(this.clock.nowMs() / slotMs) * slotMs + slotMs + offsetMs, slot);
     };
     this.requestForecast();
-    this.clock.schedule(Math.floor(now / slotMs) * slotMs + slotMs, slot);
+    const firstMs = Math.floor(now / slotMs) * slotMs + offsetMs;
+    this.clock.schedule(firstMs > now ? firstMs : firstMs + slotMs, slot);
   }
 
   /** Ends what is running (at the end of a replay) and stops the timers. */
@@ -812,6 +827,7 @@ export class Engine {
       minOnS: h.config.minOnS,
       minOffS: h.config.minOffS,
       available: !h.link.lost,
+      dispatchedOn: h.dispatchedOn,
     }));
     const decision = this.controller.dispatch({
       bessMeanKw,
@@ -822,8 +838,11 @@ export class Engine {
     });
     const ttlMs = 2 * this.config.dispatchPeriodS * 1000;
     let householdSumKw = 0;
+    let expectedChangeKw = 0;
     for (const [id, h] of this.households) {
       const kw = decision.householdKw.get(id);
+      const beforeKw = h.setpointKw ?? h.powerKw;
+      expectedChangeKw += (kw ?? h.powerKw) - beforeKw;
       if (kw !== undefined) {
         householdSumKw += kw;
         this.write(id, kw, now + Math.min(ttlMs, h.config.setpointTtlS * 1000), 'dispatch');
@@ -836,22 +855,58 @@ export class Engine {
     let heatPumpsOff = 0;
     for (const [id, h] of this.heatPumps) {
       const on = decision.heatPumpOn.get(id);
+      const wasOn = h.dispatchedOn ?? h.on;
+      const willBeOn = on ?? this.releasedHeatPumpOn(h);
+      if (willBeOn !== wasOn) expectedChangeKw += willBeOn ? h.config.powerKw : -h.config.powerKw;
       if (on !== undefined) {
         if (on) heatPumpsOn++;
         else heatPumpsOff++;
         this.write(id, on ? h.config.powerKw : 0, now + ttlMs, 'dispatch');
       } else if (h.dispatchedOn !== null || h.link.lost) this.write(id, null, now, h.link.lost ? 'probe' : 'dispatch release');
     }
+    this.feedForward(run, -expectedChangeKw);
     if (decision.householdKw.size > 0 || decision.heatPumpOn.size > 0) {
       this.emit('dispatch', 'info', `dispatch: households ${householdSumKw.toFixed(1)} kW, heat pumps +${heatPumpsOn}/−${heatPumpsOff}`, {
         bessMeanKw,
         bessShareKw: decision.bessShareKw,
+        expectedChangeKw,
         householdSumKw,
         heatPumpsOn,
         heatPumpsOff,
       });
     }
     this.predictExhaustion(run, now, bessMeanKw);
+  }
+
+  /** What a released heat pump's own thermostat will do (within its min on/off times). */
+  private releasedHeatPumpOn(h: HeatPumpState): boolean {
+    const wasOn = h.dispatchedOn ?? h.on;
+    const sp = h.config.setpointC;
+    if (sp === undefined || h.dispatchedOn === null) return wasOn;
+    const since = this.clock.nowMs() - h.switchedAtMs;
+    if (wasOn && h.indoorC > sp + ASSUMED_THERMOSTAT_HYSTERESIS_K && since >= h.config.minOnS * 1000) return false;
+    if (!wasOn && h.indoorC < sp - ASSUMED_THERMOSTAT_HYSTERESIS_K && since >= h.config.minOffS * 1000) return true;
+    return wasOn;
+  }
+
+  /**
+   * Counters the change a dispatch is about to make at the breaker with the BESS, timed so that both act
+   * together (the households' response delay minus the BESS's): the BESS never fights the dispatch, nor
+   * waits for the breaker to show it. The next BESS cycle then corrects only what the estimate missed.
+   */
+  private feedForward(run: RunRecord, deltaKw: number): void {
+    if (Math.abs(deltaKw) < 1e-6) return;
+    const b = this.bess.config;
+    const householdDelayS = Math.max(0, ...this.config.households.map((h) => h.responseDelayS ?? 0));
+    const waitS = Math.max(0, householdDelayS - (b.responseDelayS ?? 0));
+    this.clock.schedule(this.clock.nowMs() + waitS * 1000, () => {
+      if (this.run !== run || this.safeState || this.breakerStale) return;
+      let kw = Math.max(-b.powerKw, Math.min(b.powerKw, this.lastBessCommandKw + deltaKw));
+      if (kw > 0 && this.bess.socPct >= b.socMaxPct) kw = 0;
+      if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
+      this.lastBessCommandKw = kw;
+      this.write(b.id, kw, this.clock.nowMs() + b.setpointTtlS * 1000, 'dispatch feed-forward');
+    });
   }
 
   /**

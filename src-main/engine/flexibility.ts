@@ -43,23 +43,26 @@ export interface HeatPumpParamsForBand {
 }
 
 /**
- * A heat pump can stay on until the house reaches its comfort maximum and off until it reaches the minimum.
- * Over a horizon, the average power it can hold is the rated power times the share of the horizon it can
- * run (up) or must run (down).
+ * The average electrical power a heat pump can hold over the horizon, from the house's heat balance: on
+ * average it may run so much more than the losses need that the house ends at most at its comfort maximum
+ * (up), and must run at least so much that it ends at least at its minimum (down). Losses are taken at the
+ * current indoor temperature, which errs on the safe side both ways (they grow as the house warms and shrink
+ * as it cools).
+ *
+ * Fix (was: up = P·min(1, onHoldS/H), down = P·max(0, 1 − offHoldS/H)): that treated "hold" as staying on
+ * (or off) continuously, so for horizons longer than the time to the band edge the up band fell below what
+ * cycling at the edge needs and the down band claimed the pump must run almost all the time — the band
+ * inverted (down > up) for the bundled heat pumps over a 3-hour run.
  */
 export function heatPumpBand(h: HeatPumpParamsForBand, indoorC: number, outdoorC: number, horizonS: number): Band {
-  const horizon = Math.max(horizonS, 1);
+  const horizonH = Math.max(horizonS, 1) / 3600;
   const lossKw = h.lossKwPerK * (indoorC - outdoorC);
-  const heatKw = h.cop * h.powerKw;
-  // Time (s) the pump can stay on before reaching the maximum; Infinity if it never gets there.
-  const riseKPerS = (heatKw - lossKw) / (h.capacityKwhPerK * 3600);
-  const onHoldS = riseKPerS > 0 ? Math.max(0, h.indoorMaxC - indoorC) / riseKPerS : Infinity;
-  // Time (s) the pump can stay off before the house cools to the minimum.
-  const fallKPerS = lossKw / (h.capacityKwhPerK * 3600);
-  const offHoldS = fallKPerS > 0 ? Math.max(0, indoorC - h.indoorMinC) / fallKPerS : Infinity;
-  // Over the horizon, the pump must at least replace the heat lost below the minimum temperature.
+  // Heat (kWh) the house can still take before its maximum, and may still lose before its minimum.
+  const roomKwh = h.capacityKwhPerK * Math.max(0, h.indoorMaxC - indoorC);
+  const spareKwh = h.capacityKwhPerK * Math.max(0, indoorC - h.indoorMinC);
+  const clamp = (kw: number): number => Math.min(h.powerKw, Math.max(0, kw));
   return {
-    upKw: h.powerKw * Math.min(1, onHoldS / horizon),
-    downKw: h.powerKw * Math.max(0, 1 - offHoldS / horizon),
+    upKw: clamp((lossKw + roomKwh / horizonH) / h.cop),
+    downKw: clamp((lossKw - spareKwh / horizonH) / h.cop),
   };
 }

@@ -80,6 +80,7 @@ export function engineConfigFor(scenario: Scenario, controller: ControllerName):
           indoorInitC: a.thermal.indoorInitC,
           indoorMinC: a.thermal.indoorMinC,
           indoorMaxC: a.thermal.indoorMaxC,
+          setpointC: a.thermal.setpointC,
           minOnS: a.minOnS,
           minOffS: a.minOffS,
         });

@@ -7,7 +7,8 @@
  * The default thermostat switches on below `setpointC − hysteresisK` and off above `setpointC + hysteresisK`
  * (a two-point controller, as most heat-pump controllers are). A dispatched state is followed until it
  * expires, except that the device itself refuses to leave the comfort band: at indoorMinC it switches on and
- * at indoorMaxC off, whatever it was told. Min on/off times hold for every switch, its own or dispatched.
+ * at indoorMaxC off, whatever it was told, and it refuses a dispatched switch it could not hold for its minimum
+ * on/off time inside the band. Min on/off times hold for every switch, its own or dispatched.
  */
 export interface HeatPumpParams {
   powerKw: number;
@@ -60,8 +61,17 @@ export class HeatPumpPhysics {
     if (this.dispatchedOn !== null && nowMs >= this.dispatchExpiresMs) this.dispatchedOn = null;
 
     let wantOn: boolean;
-    if (this.dispatchedOn !== null) wantOn = this.dispatchedOn;
-    else if (this.indoorC < p.setpointC - THERMOSTAT_HYSTERESIS_K) wantOn = true;
+    if (this.dispatchedOn !== null) {
+      wantOn = this.dispatchedOn;
+      // The device refuses a dispatched switch whose new state, held for its minimum time, would leave the
+      // comfort band: the min on/off time would otherwise block the band-edge override below and keep the
+      // house outside the band (e.g. dispatched on at 22.4 °C with a 10-minute minimum on time).
+      if (wantOn !== this.on) {
+        const holdS = wantOn ? p.minOnS : p.minOffS;
+        const endC = this.indoorAfterC(wantOn, holdS, outdoorC);
+        if (wantOn ? endC > p.indoorMaxC : endC < p.indoorMinC) wantOn = this.on;
+      }
+    } else if (this.indoorC < p.setpointC - THERMOSTAT_HYSTERESIS_K) wantOn = true;
     else if (this.indoorC > p.setpointC + THERMOSTAT_HYSTERESIS_K) wantOn = false;
     else wantOn = this.on;
     // The comfort band overrides everything the device was told.
@@ -82,5 +92,12 @@ export class HeatPumpPhysics {
     this.indoorC += dTdtKPerS * dtS;
     if (this.indoorC < this.minIndoorSeenC) this.minIndoorSeenC = this.indoorC;
     if (this.indoorC > this.maxIndoorSeenC) this.maxIndoorSeenC = this.indoorC;
+  }
+
+  /** Indoor temperature after `durationS` in state `on` at a constant outdoor temperature (closed form). */
+  private indoorAfterC(on: boolean, durationS: number, outdoorC: number): number {
+    const p = this.params;
+    const equilibriumC = outdoorC + (on ? p.cop * p.powerKw : 0) / p.lossKwPerK;
+    return equilibriumC + (this.indoorC - equilibriumC) * Math.exp((-p.lossKwPerK * durationS) / (p.capacityKwhPerK * 3600));
   }
 }

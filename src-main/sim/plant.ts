@@ -124,6 +124,8 @@ export class Plant {
   private readonly seriesAssets: Array<{ asset: SeriesAsset; timeMs: Float64Array; valueKw: Float64Array; cursor: number }> = [];
   readonly seriesPowerKw: Float64Array;
 
+  /** Longest a heat-pump dispatch or PV curtailment stays in force unless renewed (2 dispatch periods). */
+  private readonly deviceTtlS: number;
   private readonly weather: WeatherSeries;
   private weatherCursor = 0;
   private readonly latitudeDeg: number;
@@ -137,6 +139,7 @@ export class Plant {
     this.endMs = Date.parse(s.end);
     this.stepS = s.stepS;
     this.nowMs = this.startMs;
+    this.deviceTtlS = DEFAULT_HOUSEHOLD_TTL_PERIODS * s.control.dispatchPeriodS;
     this.latitudeDeg = s.site.latitude;
     this.longitudeDeg = s.site.longitude;
     const country = s.site.country ?? defaultCountryForTimeZone(s.site.timezone);
@@ -276,14 +279,15 @@ export class Plant {
         return { ok: true };
       }
       case 'heatPump': {
+        // Like the storages, the device caps how long a dispatch can last without being renewed.
         const hp = this.heatPumps[m.index]!;
-        hp.dispatch(powerKw === null ? null : powerKw > 0, expiresMs);
+        hp.dispatch(powerKw === null ? null : powerKw > 0, Math.min(expiresMs, now + this.deviceTtlS * 1000));
         return { ok: true };
       }
       case 'pv': {
         if (!this.pvCurtailable[m.index]) return { ok: false, error: `${memberId} is not curtailable` };
         this.pvFloorKw[m.index] = powerKw === null ? -Infinity : Math.min(0, powerKw);
-        this.pvExpiresMs[m.index] = powerKw === null ? 0 : expiresMs;
+        this.pvExpiresMs[m.index] = powerKw === null ? 0 : Math.min(expiresMs, now + this.deviceTtlS * 1000);
         return { ok: true };
       }
       default:
