@@ -11,6 +11,7 @@ import { loadProfileLibraryFromResources } from '../src-main/node/load-profiles.
 import { resourcesDir } from '../src-main/node/paths.js';
 import { loadScenarioFile } from '../src-main/node/scenario-file.js';
 import { ReplaySession } from '../src-main/replay/replay.js';
+import { loadLpSolver } from '../src-main/node/solver.js';
 
 export function scaleScenario(s: Scenario, scale: number): Scenario {
   if (scale === 1) return s;
@@ -32,15 +33,18 @@ async function main(): Promise<void> {
   const loaded = await loadScenarioFile(path);
   const library = loadProfileLibraryFromResources(resourcesDir());
   const scenario = scaleScenario(loaded.scenario, Number(scaleArg));
+  const solver = controller === 'deadbeat' ? undefined : await loadLpSolver();
   const runsMs: number[] = [];
   let members = 0;
   let simulatedS = 0;
   let heapPeakMb = 0;
   let kpis: Array<Record<string, unknown>> = [];
   let bessThroughputKwh = 0;
+  let solveTimesMs: number[] = [];
+  let forecastNmae: number | null = null;
   for (let i = 0; i < Number(repeatsArg); i++) {
     const t0 = performance.now();
-    const session = new ReplaySession({ ...loaded, scenario, loadProfiles: library, controller: controller as ControllerName });
+    const session = new ReplaySession({ ...loaded, scenario, loadProfiles: library, controller: controller as ControllerName, ...(solver ? { solver } : {}) });
     const result = session.finish();
     runsMs.push(performance.now() - t0);
     members = result.plant.members.length;
@@ -51,6 +55,8 @@ async function main(): Promise<void> {
       withinBandPct: r.kpis?.accuracy.withinBandPct ?? null,
       heldPctOfRequested: r.kpis?.availability.heldPctOfRequested ?? null,
     }));
+    solveTimesMs = result.planSolveTimesMs;
+    forecastNmae = result.forecast?.residual.nMae ?? null;
     bessThroughputKwh = 0;
     for (const st of result.plant.storages) if (!st.household) bessThroughputKwh += st.physics.chargedFromGridKwh + st.physics.dischargedToGridKwh;
     simulatedS = result.simulatedS;
@@ -71,6 +77,8 @@ async function main(): Promise<void> {
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       heapPeakMb,
       bessThroughputKwh,
+      solveTimesMs,
+      forecastNmae,
       runs: kpis,
     }) + '\n',
   );

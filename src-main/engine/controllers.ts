@@ -12,7 +12,7 @@
  *   tried, `LFC_INNER_GAIN` < 1, and measured: it cost accuracy on every bundled scenario, so it is 1.)
  */
 
-export type ControllerName = 'lfc' | 'deadbeat';
+export type ControllerName = 'lfc' | 'deadbeat' | 'oracle';
 
 export interface BessLoopInput {
   targetKw: number;
@@ -190,6 +190,12 @@ export function fairShareDispatch(input: DispatchInput): DispatchDecision {
   return { householdKw, heatPumpOn, bessShareKw };
 }
 
+/**
+ * `oracle` runs the same fast loop as `lfc`; what sets it apart is its planner (perfect foresight, see
+ * `planner.ts`), which the engine is given with it.
+ */
+export const oracleController: Controller = { ...lfcController, name: 'oracle' };
+
 export function controllerByName(name: ControllerName): Controller {
-  return name === 'lfc' ? lfcController : deadbeatController;
+  return name === 'lfc' ? lfcController : name === 'oracle' ? oracleController : deadbeatController;
 }

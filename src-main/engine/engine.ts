@@ -27,9 +27,13 @@
  *   reason `flex-exhausted`.
  */
 import type { Clock } from './clock.js';
-import type { Controller, ControllerName, HeatPumpMemberState, StorageMemberState } from './controllers.js';
+import type { Controller, ControllerName, DispatchDecision, HeatPumpMemberState, StorageMemberState } from './controllers.js';
 import { controllerByName } from './controllers.js';
 import { heatPumpBand, storageBand } from './flexibility.js';
+import type { HourlyWeatherForecast } from './forecast/weather.js';
+import type { HeatPumpFleetInput, StorageFleetInput, StorageUnitState } from './optimiser/types.js';
+import type { Planner, PlanResult, SlotTarget } from './planner.js';
+import { planSlotAt } from './planner.js';
 import type { RunKpis } from './kpi/index.js';
 import { computeRunKpis } from './kpi/index.js';
 import type {
@@ -99,8 +103,15 @@ export interface EngineConfig {
   dispatchPeriodS: number;
   connectionLimitKw: number;
   bess: StorageConfig & { setpointTtlS: number };
-  households: Array<StorageConfig & { setpointTtlS: number }>;
-  heatPumps: HeatPumpConfig[];
+  households: Array<StorageConfig & { setpointTtlS: number; fleetId?: string }>;
+  heatPumps: Array<HeatPumpConfig & { fleetId?: string }>;
+  /** Curtailable PV members (the EMS may limit their feed-in, as a last resort). */
+  curtailablePv?: Array<{ id: string; kwp: number }>;
+  /**
+   * The 15-minute planner (forecasts + optimiser). With one, `lfc` and `oracle` dispatch by its plan and
+   * prepare for announced requests; without one (or when a solve fails), `lfc` falls back to fair share.
+   */
+  planner?: Planner;
   safety?: Partial<SafetyConfig>;
 }
 
@@ -126,6 +137,8 @@ export interface ForecastResult {
   /** Hourly outdoor temperature, for the heat pumps' flexibility. */
   timeMs?: ArrayLike<number>;
   tempC?: ArrayLike<number>;
+  /** The whole hourly forecast, for the planner's PV and load forecasts. */
+  weather?: HourlyWeatherForecast;
 }
 
 export interface EnginePorts {
@@ -145,6 +158,8 @@ export interface RunRecord {
   endReason: EndReason | null;
   firstSetpointAckMs: number | null;
   predictedExhaustionAtMs: number | null;
+  /** Every exhaustion prediction made during the run (null: none expected before the run's end). */
+  exhaustionPredictions: Array<{ madeMs: number; atMs: number | null }>;
   samples: {
     sampleTimeMs: number[];
     arrivalTimeMs: number[];
@@ -253,6 +268,12 @@ export class Engine {
   private exhaustionSinceMs: number | null = null;
   private lastEarlyDispatchMs = -Infinity;
   private lastDispatchMs = -Infinity;
+  private readonly planner: Planner | null;
+  private currentPlan: PlanResult | null = null;
+  /** Solve times of every plan (wall-clock, from the solver's host): kept out of every output file. */
+  readonly planSolveTimesMs: number[] = [];
+  private bessEmaKw = 0;
+  private lastPrepWriteMs = -Infinity;
   private forecastMissing = false;
   private forecast: { timeMs: ArrayLike<number>; tempC: ArrayLike<number> } | null = null;
   private commandSeq = 0;
@@ -265,6 +286,7 @@ export class Engine {
     this.clock = clock;
     this.ports = ports;
     this.controller = controllerByName(config.controller);
+    this.planner = config.planner ?? null;
     const storageState = (c: StorageConfig & { setpointTtlS: number }): StorageState => ({
       config: c,
       socPct: c.socInitPct,
@@ -431,6 +453,8 @@ export class Engine {
         this.beginTrigger(trigger);
       });
       this.pending = { trigger, cancel };
+      // Plan at once: the time until the start is time to prepare.
+      if (this.planner) this.dispatchSlot('announced trigger');
     } else {
       this.beginTrigger(trigger);
     }
@@ -473,6 +497,7 @@ export class Engine {
       endReason: null,
       firstSetpointAckMs: null,
       predictedExhaustionAtMs: null,
+      exhaustionPredictions: [],
       samples: {
         sampleTimeMs: [],
         arrivalTimeMs: [],
@@ -497,7 +522,7 @@ export class Engine {
         if (this.run === run) this.endRun('duration-elapsed');
       });
     }
-    this.dispatchSlot();
+    this.dispatchSlot('run start');
   }
 
   private endRun(reason: EndReason, superseded = false): void {
@@ -535,6 +560,10 @@ export class Engine {
     this.lastBessCommandKw = 0;
     for (const [id, h] of this.households) if (h.setpointKw !== null) this.write(id, null, now, `release (${why})`);
     for (const [id, h] of this.heatPumps) if (h.dispatchedOn !== null) this.write(id, null, now, `release (${why})`);
+    for (const id of this.curtailed) this.write(id, null, now, `release (${why})`);
+    this.curtailed.clear();
+    this.currentPlan = null;
+    this.aimingAtEdge = false;
   }
 
   // ---------------------------------------------------------------- measurements
@@ -553,9 +582,18 @@ export class Engine {
       this.breakerStale = false;
       this.safeState = false;
     }
-    if (run && this.clock.nowMs() - this.lastBessCycleMs >= this.config.bessPeriodS * 1000 - 500) {
+    if (this.planner && valid) this.planner.observeResidual(sample.sampleMs, sample.powerKw - this.controllablePowerKw(sample.sampleMs));
+    const now = this.clock.nowMs();
+    if (run && now - this.lastBessCycleMs >= this.config.bessPeriodS * 1000 - 500) {
       this.bessCycle(run, sample);
+    } else if (!run && this.pending && this.currentPlan && now - this.lastPrepWriteMs >= this.config.bessPeriodS * 1000 - 500) {
+      // Preparation setpoints are renewed only on fresh, valid measurements, like every other setpoint.
+      this.prepareBess(now);
     }
+  }
+
+  private controllablePowerKw(timeMs: number): number {
+    return this.bessPowerAt(timeMs) + this.householdPowerKw() + this.heatPumpPowerKw();
   }
 
   private staleSinceMs = 0;
@@ -665,8 +703,9 @@ export class Engine {
     const startedAt = this.clock.nowMs();
     const bessPowerKw = this.bessPowerAt(sample.sampleMs);
     const b = this.bess.config;
+    const aimKw = target + this.bandEdgeOffsetKw(run, sample.sampleMs);
     const setpointKw = this.controller.bessSetpointKw({
-      targetKw: target,
+      targetKw: aimKw,
       breakerKw: sample.powerKw,
       bessPowerKw,
       bessRatingKw: b.powerKw,
@@ -687,6 +726,56 @@ export class Engine {
       run.latencySampleTimeMs.push(sample.sampleMs);
     });
     this.checkExhaustion(run, sample, target, setpointKw);
+    this.checkPlanDrift(sample.sampleMs, bessPowerKw);
+  }
+
+  /**
+   * When flexibility is short the plan spends the tolerance band the operator gave (it holds the breaker
+   * at the band's edge rather than its centre, which saves storage energy). The fast loop aims where the
+   * plan does, keeping a margin inside the band for noise; the record says when it starts and stops.
+   */
+  private bandEdgeOffsetKw(run: RunRecord, timeMs: number): number {
+    const plan = this.currentPlan?.plan;
+    const tol = run.trigger.toleranceKw;
+    let offsetKw = 0;
+    if (plan) {
+      const slot = planSlotAt(plan, timeMs);
+      const dev = slot >= 0 ? (plan.deviationKw[slot] ?? NaN) : NaN;
+      const margin = Math.max(2, 0.5 * tol);
+      if (Number.isFinite(dev) && Math.abs(dev) >= 1) offsetKw = Math.sign(dev) * Math.min(Math.abs(dev), tol - margin);
+    }
+    const aiming = offsetKw !== 0;
+    if (aiming !== this.aimingAtEdge) {
+      this.aimingAtEdge = aiming;
+      this.emit(
+        'band-edge',
+        'info',
+        aiming
+          ? `flexibility is short: holding the breaker ${offsetKw > 0 ? 'above' : 'below'} the target by ${Math.abs(offsetKw).toFixed(1)} kW, inside the ±${tol} kW band`
+          : 'holding the breaker at the target again',
+        { offsetKw },
+      );
+    }
+    return offsetKw;
+  }
+
+  private aimingAtEdge = false;
+
+  /**
+   * Re-plans when the BESS carries, over minutes, much more or less than the plan foresaw: the forecast is
+   * off, and the households should take their share of the difference now, not at the next slot.
+   */
+  private checkPlanDrift(sampleMs: number, bessPowerKw: number): void {
+    const alpha = this.config.bessPeriodS / 300;
+    this.bessEmaKw += alpha * (bessPowerKw - this.bessEmaKw);
+    const plan = this.currentPlan?.plan;
+    if (!plan || !this.run) return;
+    const slot = planSlotAt(plan, sampleMs);
+    if (slot < 0) return;
+    const thresholdKw = Math.max(30, 0.15 * this.bess.config.powerKw);
+    if (Math.abs(this.bessEmaKw - (plan.bessKw[slot] ?? 0)) > thresholdKw && this.clock.nowMs() - this.lastDispatchMs >= 300_000) {
+      this.dispatchSlot('drift');
+    }
   }
 
   private checkExhaustion(run: RunRecord, sample: BreakerSample, targetKw: number, setpointKw: number): void {
@@ -725,7 +814,7 @@ export class Engine {
   private recordSample(run: RunRecord, sample: BreakerSample, valid: boolean): void {
     const target = this.targetKwAt(sample.sampleMs);
     const band = this.communityBand(run, sample.sampleMs);
-    const controllableKw = this.bessPowerAt(sample.sampleMs) + this.householdPowerKw() + this.heatPumpPowerKw();
+    const controllableKw = this.controllablePowerKw(sample.sampleMs);
     const s = run.samples;
     s.sampleTimeMs.push(sample.sampleMs);
     s.arrivalTimeMs.push(sample.arrivalMs);
@@ -799,14 +888,72 @@ export class Engine {
 
   // ---------------------------------------------------------------- the 15-minute slot
 
-  private dispatchSlot(): void {
+  /**
+   * The slow loop: at each slot (and at a trigger, a run's start, or when the BESS drifts from the plan),
+   * decide the household storages', heat pumps' and curtailable PV's setpoints for the next slot — by the
+   * planner's optimal plan when there is one, by fair share otherwise — and, before an announced request
+   * starts, let the BESS prepare by the plan too.
+   */
+  private dispatchSlot(reason = 'slot'): void {
     const run = this.run;
     const now = this.clock.nowMs();
-    if (!run || this.safeState || this.breakerStale) return;
+    if (this.safeState || this.breakerStale) return;
+    const preparing = !run && this.pending !== null && this.planner !== null && this.pending.trigger.useCase !== 0;
+    if (!run && !preparing) return;
     this.lastDispatchMs = now;
     const bessMeanKw = this.bessSumS > 0 ? this.bessSumKwS / this.bessSumS : this.bessPowerAt(now);
     this.resetBessMean();
-    const storageMember = (s: StorageState): StorageMemberState => ({
+
+    let decision: DispatchDecision | null = null;
+    let planned: { slot: number; result: PlanResult } | null = null;
+    if (this.planner && this.controller.name !== 'deadbeat') {
+      planned = this.makePlan(now, reason);
+      if (planned) decision = this.decisionFromPlan(planned.result, planned.slot);
+    }
+    if (!decision) {
+      if (!run) return;
+      decision = this.controller.dispatch({
+        bessMeanKw,
+        bess: this.storageMember(this.bess),
+        households: [...this.households.values()].map((h) => this.storageMember(h)),
+        heatPumps: this.heatPumpMembers(now),
+        periodS: this.config.dispatchPeriodS,
+      });
+    }
+    const expectedChangeKw = this.applyDecision(decision, now);
+    if (planned) this.applyCurtailment(planned.result, planned.slot, now);
+    if (run) this.feedForward(run, -expectedChangeKw);
+    else this.prepareBess(now);
+    if (decision.householdKw.size > 0 || decision.heatPumpOn.size > 0 || planned) {
+      const households = [...decision.householdKw.values()].reduce((a, b) => a + b, 0);
+      const on = [...decision.heatPumpOn.values()].filter((x) => x).length;
+      const off = decision.heatPumpOn.size - on;
+      this.emit('dispatch', 'info', `dispatch (${reason}${planned ? ', optimal plan' : ', fair share'}): households ${households.toFixed(1)} kW, heat pumps ${on} on / ${off} off, BESS plan ${decision.bessShareKw.toFixed(1)} kW`, {
+        reason,
+        method: planned ? 'plan' : 'fair-share',
+        bessMeanKw,
+        bessShareKw: decision.bessShareKw,
+        expectedChangeKw,
+        householdSumKw: households,
+        heatPumpsOn: on,
+        heatPumpsOff: off,
+        ...(planned
+          ? {
+              predictedExhaustionAt: planned.result.plan.predictedExhaustionAtMs === null ? null : iso(planned.result.plan.predictedExhaustionAtMs),
+              curtailmentKw: planned.result.plan.curtailmentKw[planned.slot] ?? 0,
+              lpVariables: planned.result.plan.lpSize.variables,
+            }
+          : {}),
+      });
+    }
+    if (run) {
+      if (planned) this.recordPrediction(run, now, planned.result.plan.predictedExhaustionAtMs);
+      else this.predictExhaustion(run, now, bessMeanKw);
+    }
+  }
+
+  private storageMember(s: StorageState): StorageMemberState {
+    return {
       id: s.config.id,
       powerRatingKw: s.config.powerKw,
       energyKwh: s.config.energyKwh,
@@ -815,8 +962,11 @@ export class Engine {
       socMaxPct: s.config.socMaxPct,
       powerKw: s.setpointKw ?? s.powerKw,
       available: !s.link.lost,
-    });
-    const heatPumps: HeatPumpMemberState[] = [...this.heatPumps.values()].map((h) => ({
+    };
+  }
+
+  private heatPumpMembers(now: number): HeatPumpMemberState[] {
+    return [...this.heatPumps.values()].map((h) => ({
       id: h.config.id,
       powerKw: h.config.powerKw,
       on: h.dispatchedOn ?? h.on,
@@ -829,53 +979,190 @@ export class Engine {
       available: !h.link.lost,
       dispatchedOn: h.dispatchedOn,
     }));
-    const decision = this.controller.dispatch({
-      bessMeanKw,
-      bess: storageMember(this.bess),
-      households: [...this.households.values()].map(storageMember),
-      heatPumps,
-      periodS: this.config.dispatchPeriodS,
-    });
+  }
+
+  /** Writes a dispatch decision; returns the change at the breaker it is expected to make. */
+  private applyDecision(decision: DispatchDecision, now: number): number {
     const ttlMs = 2 * this.config.dispatchPeriodS * 1000;
-    let householdSumKw = 0;
     let expectedChangeKw = 0;
     for (const [id, h] of this.households) {
       const kw = decision.householdKw.get(id);
       const beforeKw = h.setpointKw ?? h.powerKw;
       expectedChangeKw += (kw ?? h.powerKw) - beforeKw;
       if (kw !== undefined) {
-        householdSumKw += kw;
         this.write(id, kw, now + Math.min(ttlMs, h.config.setpointTtlS * 1000), 'dispatch');
       } else if (h.setpointKw !== null || h.link.lost) {
         // A lost asset gets a release as a probe each slot, so that it can come back.
         this.write(id, null, now, h.link.lost ? 'probe' : 'dispatch release');
       }
     }
-    let heatPumpsOn = 0;
-    let heatPumpsOff = 0;
     for (const [id, h] of this.heatPumps) {
       const on = decision.heatPumpOn.get(id);
       const wasOn = h.dispatchedOn ?? h.on;
       const willBeOn = on ?? this.releasedHeatPumpOn(h);
       if (willBeOn !== wasOn) expectedChangeKw += willBeOn ? h.config.powerKw : -h.config.powerKw;
-      if (on !== undefined) {
-        if (on) heatPumpsOn++;
-        else heatPumpsOff++;
-        this.write(id, on ? h.config.powerKw : 0, now + ttlMs, 'dispatch');
-      } else if (h.dispatchedOn !== null || h.link.lost) this.write(id, null, now, h.link.lost ? 'probe' : 'dispatch release');
+      if (on !== undefined) this.write(id, on ? h.config.powerKw : 0, now + ttlMs, 'dispatch');
+      else if (h.dispatchedOn !== null || h.link.lost) this.write(id, null, now, h.link.lost ? 'probe' : 'dispatch release');
     }
-    this.feedForward(run, -expectedChangeKw);
-    if (decision.householdKw.size > 0 || decision.heatPumpOn.size > 0) {
-      this.emit('dispatch', 'info', `dispatch: households ${householdSumKw.toFixed(1)} kW, heat pumps +${heatPumpsOn}/−${heatPumpsOff}`, {
-        bessMeanKw,
-        bessShareKw: decision.bessShareKw,
-        expectedChangeKw,
-        householdSumKw,
-        heatPumpsOn,
-        heatPumpsOff,
+    return expectedChangeKw;
+  }
+
+  // ---------------------------------------------------------------- the planner
+
+  /** What the planner must hold: the run in force and an announced one, each with its target over time. */
+  private planTargets(now: number): { endMs: number; target: (t: number) => SlotTarget | null } {
+    const lookAheadMs = 3_600_000;
+    const openMs = this.safety.openRunHorizonS * 1000;
+    const run = this.run;
+    const pending = this.pending?.trigger ?? null;
+    const runEndMs = run ? (run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : now + openMs) : -Infinity;
+    const pendingStartMs = pending ? pending.startMs : Infinity;
+    const pendingEndMs = pending ? pendingStartMs + (pending.durationS !== null ? pending.durationS * 1000 : openMs) : -Infinity;
+    const endMs = Math.max(runEndMs, pendingEndMs) + lookAheadMs;
+    return {
+      endMs,
+      target: (t) => {
+        if (pending && pending.useCase !== 0 && t >= pendingStartMs && t < pendingEndMs) return targetOfTrigger(pending, t);
+        if (run && t >= run.startMs && t < runEndMs && t < pendingStartMs) return targetOfTrigger(run.trigger, t);
+        return null;
+      },
+    };
+  }
+
+  private makePlan(now: number, reason: string): { slot: number; result: PlanResult } | null {
+    const planner = this.planner!;
+    const { endMs, target } = this.planTargets(now);
+    const unit = (s: StorageState): StorageUnitState => ({
+      id: s.config.id,
+      powerRatingKw: s.config.powerKw,
+      energyKwh: s.config.energyKwh,
+      socPct: s.socPct,
+      socMinPct: s.config.socMinPct,
+      socMaxPct: s.config.socMaxPct,
+      roundTripEfficiency: s.config.roundTripEfficiency,
+      powerKw: s === this.bess ? this.bessPowerAt(now) : (s.setpointKw ?? s.powerKw),
+      available: !s.link.lost && !s.link.rejecting,
+    });
+    const households = new Map<string, StorageFleetInput>();
+    for (const [id, h] of this.households) {
+      const fleet = fleetOf(id, this.config.households.find((c) => c.id === id)?.fleetId);
+      if (!households.has(fleet)) households.set(fleet, { id: fleet, members: [] });
+      households.get(fleet)!.members.push(unit(h));
+    }
+    const heatPumps = new Map<string, HeatPumpFleetInput>();
+    for (const [id, h] of this.heatPumps) {
+      const fleet = fleetOf(id, (h.config as HeatPumpConfig & { fleetId?: string }).fleetId);
+      if (!heatPumps.has(fleet)) heatPumps.set(fleet, { id: fleet, members: [] });
+      const c = h.config;
+      heatPumps.get(fleet)!.members.push({
+        id,
+        powerKw: c.powerKw,
+        cop: c.cop,
+        capacityKwhPerK: c.capacityKwhPerK,
+        lossKwPerK: c.lossKwPerK,
+        indoorC: h.indoorC,
+        indoorMinC: c.indoorMinC,
+        indoorMaxC: c.indoorMaxC,
+        on: h.dispatchedOn ?? h.on,
+        msSinceSwitch: Math.min(1e12, now - h.switchedAtMs),
+        minOnS: c.minOnS,
+        minOffS: c.minOffS,
+        available: !h.link.lost && !h.link.rejecting,
       });
     }
-    this.predictExhaustion(run, now, bessMeanKw);
+    let result: PlanResult;
+    try {
+      result = planner.plan({
+        nowMs: now,
+        horizonEndMs: endMs,
+        target,
+        bess: unit(this.bess),
+        households: [...households.values()],
+        heatPumps: [...heatPumps.values()],
+        connectionLimitKw: this.config.connectionLimitKw,
+        // Power kept free for the fast loop's corrections of the forecast error.
+        bessReserveKw: 0.1 * this.bess.config.powerKw,
+      });
+    } catch (err) {
+      this.emit('plan-failed', 'warning', `planning failed (${reason}): ${err instanceof Error ? err.message : String(err)}; fair share instead`, {});
+      return null;
+    }
+    if (result.plan.solveTimeMs !== null && result !== this.currentPlan) this.planSolveTimesMs.push(result.plan.solveTimeMs);
+    if (result.plan.status !== 'optimal') {
+      this.emit('plan-failed', 'warning', `planning failed (${reason}): ${result.plan.message ?? 'no optimal plan'}; fair share instead`, {});
+      return null;
+    }
+    const slot = planSlotAt(result.plan, now);
+    if (slot < 0) return null;
+    this.currentPlan = result;
+    return { slot, result };
+  }
+
+  private decisionFromPlan(result: PlanResult, slot: number): DispatchDecision {
+    const plan = result.plan;
+    const householdKw = new Map<string, number>();
+    for (const fleet of plan.households) {
+      for (const [id, kw] of fleet.memberKw) {
+        const h = this.households.get(id);
+        if (h && !h.link.lost && Number.isFinite(kw[slot]!)) householdKw.set(id, kw[slot]!);
+      }
+    }
+    const heatPumpOn = new Map<string, boolean>();
+    for (const fleet of plan.heatPumps) {
+      for (const [id, on] of fleet.memberOn) {
+        const h = this.heatPumps.get(id);
+        if (h && !h.link.lost) heatPumpOn.set(id, on[slot] === 1);
+      }
+    }
+    return { householdKw, heatPumpOn, bessShareKw: plan.bessKw[slot] ?? 0 };
+  }
+
+  /** Curtailment (a last resort): limits the curtailable PV members' feed-in in proportion to their size. */
+  private applyCurtailment(result: PlanResult, slot: number, now: number): void {
+    const pv = this.config.curtailablePv ?? [];
+    if (pv.length === 0) return;
+    const curtailKw = result.plan.curtailmentKw[slot] ?? 0;
+    const ttlMs = 2 * this.config.dispatchPeriodS * 1000;
+    const totalKwp = pv.reduce((sum, m) => sum + m.kwp, 0);
+    const availableKw = result.curtailablePvKw[slot] ?? 0;
+    for (const m of pv) {
+      if (curtailKw > 1e-3) {
+        const share = m.kwp / totalKwp;
+        // Feed-in floor (≤ 0): what remains of the member's forecast generation after its share of curtailment.
+        const floorKw = Math.min(0, (availableKw + curtailKw) * share);
+        this.curtailed.add(m.id);
+        this.write(m.id, floorKw, now + ttlMs, 'curtailment');
+      } else if (this.curtailed.delete(m.id)) {
+        this.write(m.id, null, now, 'curtailment release');
+      }
+    }
+  }
+
+  private readonly curtailed = new Set<string>();
+
+  /** Before an announced request starts, the BESS follows the plan (charging or discharging to prepare). */
+  private prepareBess(now: number): void {
+    const plan = this.currentPlan?.plan;
+    if (!plan || this.run) return;
+    const slot = planSlotAt(plan, now);
+    const b = this.bess.config;
+    let kw = slot >= 0 ? (plan.bessKw[slot] ?? 0) : 0;
+    kw = Math.max(-b.powerKw, Math.min(b.powerKw, kw));
+    if (kw > 0 && this.bess.socPct >= b.socMaxPct) kw = 0;
+    if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
+    this.lastBessCommandKw = kw;
+    this.lastPrepWriteMs = now;
+    this.write(b.id, kw, now + b.setpointTtlS * 1000, 'preparation');
+  }
+
+  private recordPrediction(run: RunRecord, now: number, atMs: number | null): void {
+    const runEndMs = run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : Infinity;
+    const within = atMs !== null && atMs < runEndMs ? atMs : null;
+    if (run.exhaustionPredictions.length === 0) run.predictedExhaustionAtMs = within;
+    run.exhaustionPredictions.push({ madeMs: now, atMs: within });
+    if (within !== null && within - now <= 30 * 60_000) {
+      this.emit('flex-exhaustion-warning', 'warning', `flexibility predicted to run out at ${iso(within)}`, { predictedExhaustionAt: iso(within) });
+    }
   }
 
   /** What a released heat pump's own thermostat will do (within its min on/off times). */
@@ -1046,6 +1333,7 @@ export class Engine {
         this.emit('forecast-restored', 'info', 'weather forecast available again', {});
       }
       if (result.timeMs && result.tempC) this.forecast = { timeMs: result.timeMs, tempC: result.tempC };
+      if (result.weather) this.planner?.setWeather(result.weather);
     });
   }
 
@@ -1054,6 +1342,28 @@ export class Engine {
     if (assetId !== undefined) event.assetId = assetId;
     this.ports.emit(event);
   }
+}
+
+/** The target a trigger asks for at time `t` (use case 1: 0 kW; 3 and 4: the package, 0 kW between). */
+export function targetOfTrigger(t: Trigger, timeMs: number): SlotTarget | null {
+  switch (t.useCase) {
+    case 1:
+      return { targetKw: 0, toleranceKw: t.toleranceKw };
+    case 2:
+      return t.targetKw === null ? null : { targetKw: t.targetKw, toleranceKw: t.toleranceKw };
+    case 3:
+    case 4: {
+      const pkg = t.schedule?.find((p) => timeMs >= p.fromMs && timeMs < p.toMs);
+      return { targetKw: pkg ? pkg.targetKw : 0, toleranceKw: t.toleranceKw };
+    }
+    default:
+      return null;
+  }
+}
+
+/** The fleet a member belongs to: its configured fleet, or its id without the `-NN` member suffix. */
+function fleetOf(memberId: string, fleetId: string | undefined): string {
+  return fleetId ?? memberId.replace(/-\d+$/, '');
 }
 
 function iso(ms: number): string {

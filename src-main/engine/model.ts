@@ -102,6 +102,8 @@ export type EngineEventType =
   | 'run-started'
   | 'run-ended'
   | 'dispatch'
+  | 'plan-failed'
+  | 'band-edge'
   | 'setpoint-rejected'
   | 'ack-timeout'
   | 'asset-lost'

@@ -46,6 +46,8 @@ export function runSummary(run: RunRecord) {
       durationS: t.durationS,
       toleranceKw: t.toleranceKw,
     },
+    /** Every flexibility-exhaustion prediction the planner made during the run. */
+    exhaustionPredictions: run.exhaustionPredictions.map((p) => ({ madeAt: iso(p.madeMs), predictedAt: p.atMs === null ? null : iso(p.atMs) })),
     accuracy: k?.accuracy ?? null,
     responsiveness: k?.responsiveness ?? null,
     availability: k?.availability ?? null,
@@ -67,6 +69,8 @@ export function kpiDocument(result: ReplayResult, appVersion: string) {
     simulatedS: result.simulatedS,
     bessThroughputKwh: round(throughputKwh, 3),
     runs: result.runs.map(runSummary),
+    /** The 15-minute residual forecast's error over the replay (null without a forecasting planner). */
+    forecast: result.forecast,
   };
 }
 

@@ -7,7 +7,12 @@
 import { VirtualClock } from '../engine/clock.js';
 import type { ControllerName } from '../engine/controllers.js';
 import type { EngineConfig, ForecastResult, RunRecord } from '../engine/engine.js';
-import { Engine } from '../engine/engine.js';
+import { Engine, targetOfTrigger } from '../engine/engine.js';
+import { fromOpenMeteo } from '../engine/forecast/weather.js';
+import { defaultCountryForTimeZone } from '../engine/models/load/index.js';
+import type { LpSolver } from '../engine/optimiser/lp.js';
+import type { ForecastReport, OracleTruth, Planner } from '../engine/planner.js';
+import { ForecastPlanner, OraclePlanner } from '../engine/planner.js';
 import type { EngineEvent, Trigger } from '../engine/model.js';
 import type { LoadProfileLibrary } from '../engine/models/load/index.js';
 import type { OpenMeteoForecast, Scenario, WeatherSeries } from '../engine/scenario/index.js';
@@ -22,6 +27,11 @@ export interface ReplayInputs {
   series: Record<string, { timeMs: Float64Array; valueKw: Float64Array }>;
   loadProfiles: LoadProfileLibrary;
   controller: ControllerName;
+  /**
+   * The LP solver for the 15-minute planner (HiGHS, loaded asynchronously by the caller). Without one,
+   * `lfc` dispatches by fair share and `oracle` is not available.
+   */
+  solver?: LpSolver;
 }
 
 /** One column of the per-sample asset record. */
@@ -47,6 +57,10 @@ export interface ReplayResult {
   /** Plant-side truths for tests and the benchmark. */
   plant: Plant;
   simulatedS: number;
+  /** Wall-clock solve time of every plan, ms (for the bench; never written to the output files). */
+  planSolveTimesMs: number[];
+  /** The planner's 15-minute residual forecast against what was measured (lfc with a planner). */
+  forecast: ForecastReport | null;
 }
 
 export type ProgressListener = (fraction: number) => void;
@@ -68,11 +82,12 @@ export function engineConfigFor(scenario: Scenario, controller: ControllerName):
   };
   for (const a of scenario.assets) {
     if (a.kind === 'householdStorage') {
-      for (const id of memberIds(a.id, a.count)) config.households.push({ ...a, id, setpointTtlS: a.setpointTtlS ?? 2 * c.dispatchPeriodS });
+      for (const id of memberIds(a.id, a.count)) config.households.push({ ...a, id, fleetId: a.id, setpointTtlS: a.setpointTtlS ?? 2 * c.dispatchPeriodS });
     } else if (a.kind === 'heatPump') {
       for (const id of memberIds(a.id, a.count)) {
         config.heatPumps.push({
           id,
+          fleetId: a.id,
           powerKw: a.powerKw,
           cop: a.cop,
           capacityKwhPerK: a.thermal.capacityKwhPerK,
@@ -87,7 +102,72 @@ export function engineConfigFor(scenario: Scenario, controller: ControllerName):
       }
     }
   }
+  config.curtailablePv = scenario.assets.flatMap((a) => (a.kind === 'pv' && a.curtailable ? memberIds(a.id, a.count).map((id) => ({ id, kwp: a.kwp })) : []));
   return config;
+}
+
+/** The planner a controller plans with: `lfc` from forecasts, `oracle` from the truth; none without a solver. */
+export function plannerFor(inputs: ReplayInputs): Planner | undefined {
+  const { scenario, solver } = inputs;
+  if (!solver || inputs.controller === 'deadbeat') return undefined;
+  const site = scenario.site;
+  const country = site.country ?? defaultCountryForTimeZone(site.timezone);
+  if (inputs.controller === 'oracle') return new OraclePlanner(oracleTruth(inputs), solver);
+  return new ForecastPlanner({
+    site: { latitudeDeg: site.latitude, longitudeDeg: site.longitude, timeZone: site.timezone, country },
+    loads: scenario.assets.flatMap((a) => (a.kind === 'load' ? [{ id: a.id, count: a.count, profile: a.profile, annualKwh: a.annualKwh }] : [])),
+    pvs: scenario.assets.flatMap((a) =>
+      a.kind === 'pv' ? [{ id: a.id, count: a.count, kwp: a.kwp, tiltDeg: a.tiltDeg, azimuthDeg: a.azimuthDeg, lossesPct: a.lossesPct, curtailable: a.curtailable }] : [],
+    ),
+    library: inputs.loadProfiles,
+    solver,
+  });
+}
+
+/**
+ * What the oracle is told: the plant's true uncontrolled power (loads, PV uncurtailed, recorded series),
+ * curtailable PV and outdoor temperature as 15-minute means over the whole scenario, from a pass of the
+ * plant with no EMS (these quantities do not depend on control), and every trigger in advance.
+ */
+export function oracleTruth(inputs: ReplayInputs): OracleTruth {
+  const { scenario } = inputs;
+  const plant = new Plant({ scenario, weather: inputs.weatherActual, loadProfiles: inputs.loadProfiles, series: inputs.series });
+  const slotMs = 900_000;
+  const startMs = Math.floor(plant.startMs / slotMs) * slotMs;
+  const slots = Math.ceil((plant.endMs - startMs) / slotMs);
+  const sums = { residual: new Float64Array(slots), curtailable: new Float64Array(slots), outdoor: new Float64Array(slots), n: new Float64Array(slots) };
+  const curtailable = plant.members.filter((m) => m.kind === 'pv' && scenario.assets.some((a) => a.id === m.assetId && a.kind === 'pv' && a.curtailable));
+  const steps = Math.round((plant.endMs - plant.startMs) / (scenario.stepS * 1000));
+  for (let k = 0; k < steps; k++) {
+    const slot = Math.floor((plant.nowMs - startMs) / slotMs);
+    let residual = 0;
+    for (let i = 0; i < plant.loadPowerKw.length; i++) residual += plant.loadPowerKw[i]!;
+    for (let i = 0; i < plant.pvPowerKw.length; i++) residual += plant.pvPowerKw[i]!;
+    for (let i = 0; i < plant.seriesPowerKw.length; i++) residual += plant.seriesPowerKw[i]!;
+    let curt = 0;
+    for (const m of curtailable) curt += plant.pvPowerKw[m.index]!;
+    sums.residual[slot] = sums.residual[slot]! + residual;
+    sums.curtailable[slot] = sums.curtailable[slot]! + curt;
+    sums.outdoor[slot] = sums.outdoor[slot]! + plant.outdoorC;
+    sums.n[slot] = sums.n[slot]! + 1;
+    plant.step();
+  }
+  const mean = (a: Float64Array): Float64Array => a.map((x, i) => (sums.n[i]! > 0 ? x / sums.n[i]! : 0));
+  const triggers = triggersOf(scenario);
+  return {
+    startMs,
+    residualKw: mean(sums.residual),
+    curtailablePvKw: mean(sums.curtailable),
+    outdoorC: mean(sums.outdoor),
+    target: (t) => {
+      // The trigger in force at t: the last one started by then (a stop ends everything).
+      let inForce: Trigger | null = null;
+      for (const tr of triggers) if (tr.startMs <= t) inForce = tr;
+      if (!inForce || inForce.useCase === 0) return null;
+      if (inForce.durationS !== null && t >= inForce.startMs + inForce.durationS * 1000) return null;
+      return targetOfTrigger(inForce, t);
+    },
+  };
 }
 
 /** The scenario's events as the triggers the operator's system would send. */
@@ -111,9 +191,10 @@ export function triggersOf(scenario: Scenario): Trigger[] {
   });
 }
 
-function forecastResult(forecast: OpenMeteoForecast | null): () => ForecastResult {
+function forecastResult(forecast: OpenMeteoForecast | null, scenario: Scenario): () => ForecastResult {
   if (!forecast) return () => ({ ok: false, error: 'the scenario has no weather forecast' });
-  const result: ForecastResult = { ok: true, timeMs: forecast.timeMs, tempC: forecast.tempC };
+  const weather = fromOpenMeteo(forecast, scenario.site.latitude, scenario.site.longitude);
+  const result: ForecastResult = { ok: true, timeMs: forecast.timeMs, tempC: forecast.tempC, weather };
   return () => result;
 }
 
@@ -151,6 +232,7 @@ export class ReplaySession {
   };
   private readonly columns: Array<AssetColumn & { read: () => number }>;
   private finished: ReplayResult | null = null;
+  private readonly planner: Planner | null;
 
   constructor(inputs: ReplayInputs) {
     this.inputs = inputs;
@@ -159,9 +241,11 @@ export class ReplaySession {
     this.plant = plant;
     const clock = new VirtualClock(plant.startMs);
     this.clock = clock;
-    const field = new SimulatedField(plant, clock, forecastResult(inputs.forecast));
+    const field = new SimulatedField(plant, clock, forecastResult(inputs.forecast, scenario));
     const events = this.events;
-    const engine = new Engine(engineConfigFor(scenario, inputs.controller), clock, {
+    const planner = plannerFor(inputs);
+    this.planner = planner ?? null;
+    const engine = new Engine({ ...engineConfigFor(scenario, inputs.controller), ...(planner ? { planner } : {}) }, clock, {
       write: (cmd, onAck) => field.write(cmd, onAck),
       requestForecast: (onResult) => field.fetchForecast(onResult),
       emit: (e) => events.push(e),
@@ -261,6 +345,8 @@ export class ReplaySession {
       assetColumns: this.columns.map((c) => ({ name: c.name, values: c.values.subarray(0, row) })),
       plant: this.plant,
       simulatedS: (this.plant.endMs - this.plant.startMs) / 1000,
+      planSolveTimesMs: this.engine.planSolveTimesMs,
+      forecast: this.planner?.forecastError() ?? null,
     };
     return this.finished;
   }
