@@ -1,0 +1,138 @@
+/**
+ * `npm run lab -- <scenario.json> [--speed N] [--rig-only] [--from <ISO>] [--minutes M] [--out <dir>]`
+ *
+ * Runs the plant simulator in real time (or N× faster) and serves it over the field's protocols, then
+ * starts a headless EMS that connects to it exactly as in the field; the scenario's triggers reach the EMS
+ * through its HTTP trigger intake. Prints every endpoint, one per line with its role. `--rig-only` serves
+ * just the rig (connect your own EMS; the bearer token is printed). Ctrl-C stops cleanly: the EMS releases
+ * its assets, the record is closed, the servers stop. With `--out`, writes `kpi.json`, `events.jsonl` and
+ * the tamper-evident `record.jsonl` (verify it with `npm run verify-log -- <dir>/record.jsonl`).
+ * Exit codes: 0 done or stopped, 2 bad arguments or scenario, 1 anything unexpected.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { LabSession } from '../lab/lab-session.js';
+import { loadProfileLibraryFromResources } from '../node/load-profiles.js';
+import { resourcesDir } from '../node/paths.js';
+import { ScenarioError, loadScenarioFile } from '../node/scenario-file.js';
+import { APP_VERSION } from '../node/version.js';
+import { runSummary } from '../replay/outputs.js';
+
+const USAGE = 'usage: npm run lab -- <scenario.json> [--speed N] [--rig-only] [--from <ISO date-time>] [--minutes M] [--out <dir>]';
+
+export interface LabArgs {
+  scenarioPath: string;
+  speed: number;
+  rigOnly: boolean;
+  fromMs: number | null;
+  minutes: number | null;
+  outDir: string | null;
+}
+
+class UsageError extends Error {}
+
+export function parseLabArgs(argv: string[]): LabArgs {
+  const a: LabArgs = { scenarioPath: '', speed: 1, rigOnly: false, fromMs: null, minutes: null, outDir: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${arg} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (arg === '--speed') {
+      const v = value();
+      a.speed = Number(v);
+      if (!Number.isFinite(a.speed) || a.speed <= 0) throw new UsageError(`--speed: expected a positive number, got ${JSON.stringify(v)}`);
+    } else if (arg === '--rig-only') a.rigOnly = true;
+    else if (arg === '--from') {
+      const v = value();
+      a.fromMs = Date.parse(v);
+      if (!Number.isFinite(a.fromMs)) throw new UsageError(`--from: expected an ISO 8601 date-time, got ${JSON.stringify(v)}`);
+    } else if (arg === '--minutes') {
+      const v = value();
+      a.minutes = Number(v);
+      if (!(a.minutes > 0)) throw new UsageError(`--minutes: expected a positive number, got ${JSON.stringify(v)}`);
+    } else if (arg === '--out') a.outDir = value();
+    else if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
+    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}\n${USAGE}`);
+    else if (!a.scenarioPath) a.scenarioPath = arg;
+    else throw new UsageError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
+  }
+  if (!a.scenarioPath) throw new UsageError(`no scenario file given\n${USAGE}`);
+  return a;
+}
+
+export async function labCommand(args: LabArgs, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<void> {
+  const loaded = await loadScenarioFile(resolve(args.scenarioPath));
+  const f = loaded.scenario.weather.forecast;
+  const forecastJson = f && f.format === 'open-meteo' ? await readFile(resolve(loaded.dir, f.file), 'utf8') : null;
+  const startMs = args.fromMs ?? Date.parse(loaded.scenario.start);
+  const endMs = args.minutes !== null ? startMs + args.minutes * 60_000 : Date.parse(loaded.scenario.end);
+  const session = new LabSession(
+    { ...loaded, forecastJson, loadProfiles: loadProfileLibraryFromResources(resourcesDir()) },
+    {
+      speed: args.speed,
+      windowStartMs: startMs,
+      windowEndMs: Math.min(endMs, Date.parse(loaded.scenario.end)),
+      rigOnly: args.rigOnly,
+      ...(args.outDir ? { recordDir: resolve(args.outDir) } : {}),
+      onEvent: (e) => {
+        if (e.level !== 'info' || e.type === 'trigger-received' || e.type === 'run-started' || e.type === 'run-ended') {
+          out(`${new Date(e.timeMs).toISOString()}  ${e.level.padEnd(7)} ${e.type.padEnd(24)} ${e.message}\n`);
+        }
+      },
+    },
+  );
+  await session.start();
+  out(`lab rig for ${loaded.scenario.name}, ${session.rig.scenario.start} → ${session.rig.scenario.end} at ${args.speed}×\n`);
+  for (const e of session.endpoints()) out(`${e.role.padEnd(72)} ${e.url}  (${e.detail})\n`);
+  out(`bearer token of the rig's services: ${session.rig.token}\n`);
+  if (!args.rigOnly) out(`bearer token of the EMS trigger intake (token name lab-operator): ${session.intakeToken}\n`);
+  let interrupted = false;
+  const stopped = new Promise<void>((resolveStop) => {
+    const onSignal = () => {
+      interrupted = true;
+      resolveStop();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await Promise.race([session.finished(), stopped]);
+  out(interrupted ? 'stopping: releasing the assets…\n' : 'window over: stopping…\n');
+  const runs = await session.stop();
+  for (const r of runs) {
+    const a = r.kpis?.accuracy;
+    out(`${r.runId} use case ${r.trigger.useCase} ${r.endReason}: MAE ${a?.maeKw?.toFixed(2) ?? '–'} kW, within band ${a?.withinBandPct?.toFixed(1) ?? '–'} %\n`);
+  }
+  if (session.ems) {
+    const lat = session.ems.latencyReport().engine.total;
+    out(`loop latency sensor → ack (EMS-clock ms): p50 ${lat.p50?.toFixed(0) ?? '–'}, p95 ${lat.p95?.toFixed(0) ?? '–'}, p99 ${lat.p99?.toFixed(0) ?? '–'}\n`);
+  }
+  if (args.outDir && session.ems) {
+    const dir = resolve(args.outDir);
+    await mkdir(dir, { recursive: true });
+    const doc = { format: 'lfc-kpi/1', scenario: loaded.scenario.name, source: 'lab', speed: args.speed, generator: { app: 'local-flex-controller', version: APP_VERSION }, latency: session.ems.latencyReport(), runs: runs.map(runSummary) };
+    await writeFile(resolve(dir, 'kpi.json'), JSON.stringify(doc, null, 2) + '\n');
+    await writeFile(resolve(dir, 'events.jsonl'), session.ems.events.map((e) => JSON.stringify({ time: new Date(e.timeMs).toISOString(), ...e })).join('\n') + '\n');
+    out(`wrote ${dir}/{kpi.json,events.jsonl,record.jsonl}\n`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await labCommand(parseLabArgs(argv));
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ScenarioError) {
+      process.stderr.write(`lab: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`lab: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,56 @@
+/**
+ * `npm run verify-log -- <record.jsonl> [--key <installation-ed25519.pub.pem>]`
+ *
+ * Proves a tamper-evident record intact (exit 0, with the entry count and the key fingerprint) or names its
+ * first broken link (exit 1: entry number, line, what differs). Exit 2 on bad arguments or an unreadable file.
+ */
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { describePublicKey } from '../record/installation-key.js';
+import { verifyRecordText } from '../record/verify.js';
+
+const USAGE = 'usage: npm run verify-log -- <record.jsonl> [--key <installation-ed25519.pub.pem>]';
+
+export function verifyLogMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
+  let file: string | undefined;
+  let keyFile: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--key') keyFile = argv[++i];
+    else if (a === '--help' || a === '-h') {
+      out(USAGE + '\n');
+      return 0;
+    } else if (a.startsWith('--')) {
+      err(`verify-log: unknown option ${a}\n${USAGE}\n`);
+      return 2;
+    } else if (file === undefined) file = a;
+    else {
+      err(`verify-log: unexpected argument ${JSON.stringify(a)}\n${USAGE}\n`);
+      return 2;
+    }
+  }
+  if (!file) {
+    err(`verify-log: no record file given\n${USAGE}\n`);
+    return 2;
+  }
+  let text: string;
+  let publicKeyBase64: string | undefined;
+  try {
+    text = readFileSync(file, 'utf8');
+    if (keyFile) publicKeyBase64 = describePublicKey(createPublicKey(readFileSync(keyFile, 'utf8'))).publicKeyBase64;
+  } catch (e) {
+    err(`verify-log: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
+  const result = verifyRecordText(text, publicKeyBase64 !== undefined ? { publicKeyBase64 } : {});
+  if (result.ok) {
+    out(`${file}: intact — ${result.entries} entries, signed by installation key ${result.keyFingerprint}${result.installation ? ` (${result.installation})` : ''}${keyFile ? ', the pinned key' : ''}\n`);
+    return 0;
+  }
+  out(`${file}: BROKEN at ${result.message}\n`);
+  return 1;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  process.exit(verifyLogMain(process.argv.slice(2)));
+}

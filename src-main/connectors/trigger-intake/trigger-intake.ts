@@ -1,0 +1,208 @@
+/**
+ * The trigger intake (I-01): `POST /v1/triggers`, which the grid operator's system calls to start, change or
+ * stop a use case. Loopback-only unless configured otherwise, bearer-token protected, every field validated
+ * before anything happens: a refused request (no token, a foreign address, NaN, out of range, beyond the
+ * connection limit, a start in the past) gets a JSON answer that says where and why, and changes nothing.
+ *
+ * An accepted trigger is handed to the EMS (`TriggerTarget.submit`), which may still refuse it; the answer
+ * carries the trigger id, the run id (when it started at once) and a feasibility verdict from the engine's
+ * flexibility band now. Every request, accepted or refused, is reported with its source (remote address and
+ * token name) through `onRecord`, for the tamper-evident record.
+ *
+ * Request (JSON): `{ useCase: 0–4, targetKw?, durationS?, toleranceKw? (default 10), schedule?: [{ from, to,
+ * targetKw }], startAt?, requestId? }` — targetKw and durationS for use case 2, schedule for 3 and 4.
+ */
+import { z } from 'zod';
+import type { EngineSnapshot } from '../../engine/engine.js';
+import type { Trigger, UseCase } from '../../engine/model.js';
+import { isLoopback, startJsonServer, type JsonReply, type JsonRequest, type RunningServer } from '../rest/json-server.js';
+
+const finite = (what: string) => z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a number, got ${JSON.stringify(i.input)}`) }).refine(Number.isFinite, { message: `${what} must be a finite number` });
+const isoDateTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && Number.isFinite(Date.parse(s)), {
+  message: 'must be an ISO 8601 date-time with offset, e.g. 2026-06-21T11:00:00+02:00',
+});
+
+export const TriggerRequestSchema = z
+  .strictObject({
+    useCase: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'useCase must be one of 0 (stop), 1 (island), 2 (fixed target), 3 (import packages), 4 (export packages)' }),
+    targetKw: finite('targetKw').optional(),
+    durationS: finite('durationS').refine((v) => v > 0, 'durationS must be positive').optional(),
+    toleranceKw: finite('toleranceKw').refine((v) => v > 0, 'toleranceKw must be positive').optional(),
+    schedule: z.array(z.strictObject({ from: isoDateTime, to: isoDateTime, targetKw: finite('targetKw') })).min(1, 'schedule needs at least one package').optional(),
+    startAt: isoDateTime.optional(),
+    requestId: z.string().min(1).max(100).optional(),
+  })
+  .superRefine((t, ctx) => {
+    if (t.useCase === 2) {
+      if (t.targetKw === undefined) ctx.addIssue({ code: 'custom', path: ['targetKw'], message: 'use case 2 needs targetKw' });
+      if (t.durationS === undefined) ctx.addIssue({ code: 'custom', path: ['durationS'], message: 'use case 2 needs durationS' });
+    }
+    if ((t.useCase === 3 || t.useCase === 4) && !t.schedule) ctx.addIssue({ code: 'custom', path: ['schedule'], message: `use case ${t.useCase} needs a schedule of packages` });
+    if (t.schedule) {
+      t.schedule.forEach((p, i) => {
+        if (Date.parse(p.to) <= Date.parse(p.from)) ctx.addIssue({ code: 'custom', path: ['schedule', i, 'to'], message: 'to must be after from' });
+        if (t.useCase === 3 && p.targetKw < 0) ctx.addIssue({ code: 'custom', path: ['schedule', i, 'targetKw'], message: 'use case 3 packages are imports: targetKw ≥ 0' });
+        if (t.useCase === 4 && p.targetKw > 0) ctx.addIssue({ code: 'custom', path: ['schedule', i, 'targetKw'], message: 'use case 4 packages are exports: targetKw ≤ 0' });
+      });
+    }
+  });
+
+export type TriggerRequest = z.output<typeof TriggerRequestSchema>;
+
+export interface Feasibility {
+  verdict: 'feasible' | 'infeasible' | 'unknown' | 'not-applicable';
+  /** The breaker powers the community can reach now: [P_unc + F⁻, P_unc + F⁺]. */
+  breakerRangeKw: { minKw: number; maxKw: number } | null;
+  message: string;
+}
+
+export interface TriggerAnswer {
+  accepted: boolean;
+  triggerId: string;
+  runId: string | null;
+  receivedAt: string;
+  startAt: string;
+  feasibility: Feasibility | null;
+  error?: string;
+  issues?: Array<{ path: string; message: string }>;
+}
+
+/** What the intake hands triggers to: the EMS runtime. */
+export interface TriggerTarget {
+  nowMs(): number;
+  connectionLimitKw: number;
+  submit(trigger: Trigger): { accepted: boolean; reason?: string };
+  snapshot(): EngineSnapshot;
+}
+
+export interface TriggerIntakeOptions {
+  host?: string;
+  port?: number;
+  /** token name → secret. At least one is required: the intake never runs open. */
+  tokens: Record<string, string>;
+  /**
+   * Remote addresses allowed to call (exact addresses, or "loopback"). Default: ["loopback"]. The intake
+   * binds to 127.0.0.1 by default too; opening it to a control-room network takes both settings.
+   */
+  allowedRemotes?: string[];
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Every request, accepted or not, with its source: for the record. */
+  onRecord?: (entry: { request: unknown; source: { remoteAddress: string; tokenName: string | null }; answer: TriggerAnswer | { error: string }; status: number }) => void;
+}
+
+export function remoteAllowed(address: string, allowed: readonly string[] = ['loopback']): boolean {
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return allowed.some((x) => (x === 'loopback' ? isLoopback(address) : x === a || x === address));
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The verdict from the engine's band now: can the breaker be brought to `targetKw`? */
+export function feasibilityOf(snapshot: EngineSnapshot, targetKw: number | null): Feasibility {
+  if (targetKw === null) return { verdict: 'not-applicable', breakerRangeKw: null, message: 'stop: nothing to hold' };
+  const run = snapshot.run;
+  const breakerKw = snapshot.breaker.lastPowerKw;
+  if (!run || breakerKw === null || !Number.isFinite(breakerKw)) {
+    return { verdict: 'unknown', breakerRangeKw: null, message: `no flexibility band yet (${breakerKw === null ? 'no breaker sample received' : 'the run has not started'}): assessed when the run starts` };
+  }
+  const controllableKw = snapshot.assets.reduce((s, a) => s + (Number.isFinite(a.powerKw) ? a.powerKw : 0), 0);
+  const uncontrolledKw = breakerKw - controllableKw;
+  const minKw = uncontrolledKw + run.band.downKw;
+  const maxKw = uncontrolledKw + run.band.upKw;
+  const ok = targetKw >= minKw && targetKw <= maxKw;
+  const f = (x: number) => `${x < 0 ? '−' : ''}${Math.abs(x).toFixed(0)}`;
+  return {
+    verdict: ok ? 'feasible' : 'infeasible',
+    breakerRangeKw: { minKw, maxKw },
+    message: `${ok ? 'can hold' : 'cannot hold'} ${f(targetKw)} kW: band [${f(minKw)}, ${f(maxKw)}] kW at the breaker now (flexibility [${f(run.band.downKw)}, ${f(run.band.upKw)}] kW)`,
+  };
+}
+
+export class HttpTriggerIntake {
+  private server: RunningServer | null = null;
+  private seq = 0;
+
+  constructor(
+    private readonly target: TriggerTarget,
+    private readonly opts: TriggerIntakeOptions,
+  ) {
+    if (Object.keys(opts.tokens).length === 0) throw new Error('trigger intake: at least one bearer token is required');
+  }
+
+  get url(): string {
+    if (!this.server) throw new Error('trigger intake is not running');
+    return `${this.server.url}/v1/triggers`;
+  }
+
+  async start(): Promise<void> {
+    const allowed = this.opts.allowedRemotes ?? ['loopback'];
+    this.server = await startJsonServer(
+      {
+        name: 'trigger intake',
+        host: this.opts.host ?? '127.0.0.1',
+        port: this.opts.port ?? 0,
+        tokens: this.opts.tokens,
+        maxBodyBytes: 64 * 1024,
+        allowRemote: (addr) => remoteAllowed(addr, allowed),
+        onRefused: (r) => this.opts.onRecord?.({ request: null, source: { remoteAddress: r.remoteAddress, tokenName: null }, answer: { error: r.error }, status: r.status }),
+        ...(this.opts.tls ? { tls: this.opts.tls } : {}),
+      },
+      [{ method: 'POST', pattern: '/v1/triggers', handler: (req) => this.handle(req) }],
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = null;
+  }
+
+  private handle(req: JsonRequest): JsonReply {
+    const nowMs = this.target.nowMs();
+    const id = `H${String(++this.seq).padStart(3, '0')}-${nowMs.toString(36)}`;
+    const source = { remoteAddress: req.remoteAddress, tokenName: req.tokenName };
+    const reply = (status: number, answer: TriggerAnswer): JsonReply => {
+      this.opts.onRecord?.({ request: req.body ?? null, source, answer, status });
+      return { status, body: answer };
+    };
+    const refused = (status: number, error: string, issues?: TriggerAnswer['issues']): JsonReply =>
+      reply(status, { accepted: false, triggerId: id, runId: null, receivedAt: iso(nowMs), startAt: iso(nowMs), feasibility: null, error, ...(issues ? { issues } : {}) });
+
+    if (req.headers['content-type']?.split(';')[0]?.trim() !== 'application/json') return refused(415, 'send the trigger as application/json');
+    const parsed = TriggerRequestSchema.safeParse(req.body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: '$' + i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join(''), message: i.message }));
+      return refused(422, `invalid trigger: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+    }
+    const t = parsed.data;
+    const limit = this.target.connectionLimitKw;
+    const targets = [t.targetKw, ...(t.schedule ?? []).map((p) => p.targetKw)].filter((v): v is number => v !== undefined);
+    const over = targets.find((v) => Math.abs(v) > limit);
+    if (over !== undefined) return refused(422, `target ${over} kW is beyond the connection limit of ±${limit} kW`, [{ path: t.targetKw === over ? '$.targetKw' : '$.schedule', message: `beyond ±${limit} kW` }]);
+    const startMs = t.startAt !== undefined ? Date.parse(t.startAt) : nowMs;
+    if (startMs < nowMs - 1000) return refused(422, `startAt ${t.startAt} is in the past (EMS time ${iso(nowMs)})`, [{ path: '$.startAt', message: 'in the past' }]);
+    const trigger: Trigger = {
+      id: t.requestId ? `${id}:${t.requestId}` : id,
+      source: `http ${req.remoteAddress} token:${req.tokenName ?? '-'}`,
+      receivedMs: nowMs,
+      startMs: Math.max(startMs, nowMs),
+      useCase: t.useCase as UseCase,
+      targetKw: t.useCase === 1 ? 0 : (t.targetKw ?? null),
+      durationS: t.durationS ?? null,
+      toleranceKw: t.toleranceKw ?? 10,
+      schedule: t.schedule ? t.schedule.map((p) => ({ fromMs: Date.parse(p.from), toMs: Date.parse(p.to), targetKw: p.targetKw })) : null,
+    };
+    const verdict = this.target.submit(trigger);
+    if (!verdict.accepted) return refused(422, `refused by the EMS: ${verdict.reason ?? 'no reason given'}`);
+    const snap = this.target.snapshot();
+    const runId = snap.run && snap.run.triggerId === trigger.id ? snap.run.runId : null;
+    const targetNow = t.useCase === 0 ? null : t.useCase === 2 ? trigger.targetKw : t.useCase === 1 ? 0 : (snap.run?.targetKw ?? 0);
+    return reply(202, {
+      accepted: true,
+      triggerId: trigger.id,
+      runId,
+      receivedAt: iso(nowMs),
+      startAt: iso(trigger.startMs),
+      feasibility: feasibilityOf(snap, targetNow),
+    });
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * The lab rig: the plant simulator in real time (or N× faster: a `VirtualClock` paced against the wall
+ * clock) served over the same protocols as the field — the grid operator's platform (breaker as 3-phase
+ * U, I, φ, setpoint forwarding), the vendor backends for household storages and heat pumps, the BESS
+ * backend (REST storage dialect here; OPC UA where the lab wires the OPC UA server), and a weather service
+ * answering like Open-Meteo with the scenario's forecast.
+ *
+ * The scenario's faults are injected where the field would show them, at the protocol level: a dropped-out
+ * breaker sensor sends nothing new, a NaN sample arrives with null phase values, a stuck sensor repeats its
+ * values with fresh timestamps, an offline asset's backend answers 504 (it heard nothing from the device)
+ * and stops reporting, a rejected write is a 422 with the device's reason, a missing forecast a 503. On top,
+ * `protocolFaults` make a whole service answer 500, hang, or restart on the same port with a new boot id.
+ *
+ * The rig knows nothing of the EMS: the EMS connects to the endpoints it prints, with the connector
+ * configuration `connectorConfig()` returns, exactly as in the field.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ConnectorConfig } from '../connectors/config/connector-config.js';
+import { CONNECTOR_CONFIG_FORMAT } from '../connectors/config/connector-config.js';
+import type { HeatPumpReportWire, StorageReportWire } from '../connectors/rest/wire.js';
+import { VirtualClock } from '../engine/clock.js';
+import type { ForecastResult } from '../engine/engine.js';
+import type { AssetReport } from '../engine/model.js';
+import type { LoadProfileLibrary } from '../engine/models/load/index.js';
+import type { OpenMeteoForecast, Scenario, ScenarioEvent, WeatherSeries } from '../engine/scenario/index.js';
+import { SimulatedField } from '../sim/field.js';
+import { Plant } from '../sim/plant.js';
+import { dsoPlatformServer, weatherServer, type DsoPlatformServer } from './dso-weather-servers.js';
+import type { LabService } from './lab-service.js';
+import { heatPumpBackendServer, storageBackendServer, type DeviceWriteOutcome, type LabDevices, type VendorServer } from './vendor-servers.js';
+
+export type LabRole = 'dso-platform' | 'bess-backend' | 'storage-backend' | 'heatpump-backend' | 'weather';
+
+export interface LabProtocolFault {
+  atMs: number;
+  role: LabRole;
+  kind: 'restart' | 'hang' | 'http500';
+  /** For hang and http500; a restart takes `durationS` down before it comes back (default 0). */
+  durationS: number;
+}
+
+export interface LabRigInputs {
+  scenario: Scenario;
+  weatherActual: WeatherSeries;
+  forecast: OpenMeteoForecast | null;
+  /** The forecast file's text, served as the Open-Meteo answer. */
+  forecastJson: string | null;
+  series: Record<string, { timeMs: Float64Array; valueKw: Float64Array }>;
+  loadProfiles: LoadProfileLibrary;
+}
+
+export interface LabRigOptions {
+  speed: number;
+  /** Simulate only [startMs, endMs) of the scenario (defaults: the scenario's span). */
+  windowStartMs?: number;
+  windowEndMs?: number;
+  protocolFaults?: LabProtocolFault[];
+  /** Scenario events as they fall due (the lab session posts them to the EMS's trigger intake). */
+  onScenarioEvent?: (event: ScenarioEvent, index: number, atMs: number) => void;
+  /** Real-time source, for pacing (performance.now by default). */
+  wallNowMs?: () => number;
+  /** Pacing tick, real ms (default 10). */
+  tickMs?: number;
+  meterId?: string;
+}
+
+export interface LabEndpoint {
+  role: string;
+  url: string;
+  detail: string;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export class LabRig {
+  readonly plant: Plant;
+  readonly clock: VirtualClock;
+  readonly field: SimulatedField;
+  readonly scenario: Scenario;
+  readonly speed: number;
+  readonly token = randomBytes(18).toString('base64url');
+  readonly meterId: string;
+  readonly dso: DsoPlatformServer;
+  readonly bessBackend: VendorServer<StorageReportWire>;
+  readonly storageBackend: VendorServer<StorageReportWire>;
+  readonly heatPumpBackend: VendorServer<HeatPumpReportWire>;
+  readonly weather: LabService;
+  /** Faults injected so far (scenario and protocol), with their simulated time. */
+  readonly injected: Array<{ atMs: number; what: string }> = [];
+  private readonly wallNowMs: () => number;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private wall0 = 0;
+  private sim0 = 0;
+  private readonly endMs: number;
+  private endWaiters: Array<() => void> = [];
+  private simWaiters: Array<{ atMs: number; resolve: () => void }> = [];
+
+  constructor(
+    inputs: LabRigInputs,
+    private readonly opts: LabRigOptions,
+  ) {
+    if (!(opts.speed > 0) || !Number.isFinite(opts.speed)) throw new Error(`lab rig: speed must be a positive number, got ${opts.speed}`);
+    this.speed = opts.speed;
+    this.wallNowMs = opts.wallNowMs ?? (() => performance.now());
+    const base = inputs.scenario;
+    const startMs = opts.windowStartMs ?? Date.parse(base.start);
+    const endMs = opts.windowEndMs ?? Date.parse(base.end);
+    if (!(startMs >= Date.parse(base.start) && endMs <= Date.parse(base.end) && endMs > startMs)) {
+      throw new Error(`lab rig: the window ${iso(startMs)} – ${iso(endMs)} is not inside the scenario's ${base.start} – ${base.end}`);
+    }
+    // The window is a scenario of its own: the plant starts there in its initial state.
+    this.scenario = { ...base, start: iso(startMs), end: iso(endMs) };
+    this.endMs = endMs;
+    this.meterId = opts.meterId ?? `${base.name}-breaker`;
+    this.plant = new Plant({ scenario: this.scenario, weather: inputs.weatherActual, loadProfiles: inputs.loadProfiles, series: inputs.series });
+    this.clock = new VirtualClock(this.plant.startMs);
+    const forecast: ForecastResult = inputs.forecast ? { ok: true, timeMs: inputs.forecast.timeMs, tempC: inputs.forecast.tempC } : { ok: false, error: 'no forecast' };
+    this.field = new SimulatedField(this.plant, this.clock, () => forecast);
+
+    const serverOpts = (name: string) => ({ name, host: '127.0.0.1', tokens: { lab: this.token } });
+    const kindOf = (id: string) => this.plant.member(id)?.kind;
+    const bessIds = new Set(this.plant.members.filter((m) => m.kind === 'bess').map((m) => m.id));
+    const storageIds = new Set(this.plant.members.filter((m) => m.kind === 'householdStorage').map((m) => m.id));
+    const heatPumpIds = new Set(this.plant.members.filter((m) => m.kind === 'heatPump').map((m) => m.id));
+    const heatPumpKw = new Map<string, number>();
+    for (const a of this.scenario.assets) if (a.kind === 'heatPump') for (const m of this.plant.members) if (m.assetId === a.id) heatPumpKw.set(m.id, a.powerKw);
+    const ratedKw = (id: string): number | null => {
+      const m = this.plant.member(id);
+      const a = m && this.scenario.assets.find((x) => x.id === m.assetId);
+      return a && 'powerKw' in a ? a.powerKw : null;
+    };
+    const devicesOf = (ids: Set<string>): LabDevices => ({ has: (id) => ids.has(id), nowMs: () => this.clock.nowMs(), write: (id, kw, exp) => this.deviceWrite(id, kw, exp) });
+
+    this.bessBackend = storageBackendServer('bess-backend', serverOpts('BESS backend'), devicesOf(bessIds));
+    this.storageBackend = storageBackendServer('storage-backend', serverOpts('household-storage cloud'), devicesOf(storageIds));
+    this.heatPumpBackend = heatPumpBackendServer('heatpump-backend', serverOpts('heat-pump cloud'), { ...devicesOf(heatPumpIds), ratedKw: (id) => heatPumpKw.get(id) ?? 0 });
+    const allControllable = new Set([...bessIds, ...storageIds, ...heatPumpIds]);
+    this.dso = dsoPlatformServer('dso-platform', serverOpts('grid operator platform'), this.meterId, {
+      ...devicesOf(allControllable),
+      ratedKw,
+      schedule: (atMs, fn) => void this.clock.schedule(atMs, fn),
+    });
+    this.weather = weatherServer('weather', { name: 'weather service', host: '127.0.0.1' }, inputs.forecastJson, () => this.forecastMissingNow());
+
+    // Sensors → protocol servers, at the time the data arrive.
+    this.field.subscribe((s) => this.dso.publish({ sampleMs: s.sampleMs, powerKw: s.powerKw }));
+    this.field.subscribeReports((r: AssetReport) => {
+      const kind = kindOf(r.assetId);
+      if (kind === 'bess' || kind === 'householdStorage') {
+        const wire: StorageReportWire = { deviceId: r.assetId, sampleTime: iso(r.sampleMs), powerKw: r.powerKw, socPct: r.socPct ?? null };
+        (kind === 'bess' ? this.bessBackend : this.storageBackend).telemetry.publish(wire);
+      } else if (kind === 'heatPump') {
+        this.heatPumpBackend.telemetry.publish({ deviceId: r.assetId, sampleTime: iso(r.sampleMs), powerKw: r.powerKw, on: r.on ?? false, indoorC: r.indoorC ?? null, msSinceSwitch: r.msSinceSwitch ?? null });
+      }
+    });
+    this.field.onFaultInjected = (f, atMs) => this.injected.push({ atMs, what: `${f.kind}${'asset' in f && f.asset ? ` on ${f.asset}` : ''} for ${f.durationS} s` });
+    for (const f of opts.protocolFaults ?? []) this.clock.schedule(f.atMs, () => void this.injectProtocolFault(f));
+    this.scenario.events.forEach((e, i) => {
+      const atMs = Date.parse(e.at);
+      if (atMs >= startMs && atMs < endMs) this.clock.schedule(atMs, () => opts.onScenarioEvent?.(e, i, atMs));
+    });
+  }
+
+  get services(): LabService[] {
+    return [this.dso.service, this.bessBackend.service, this.storageBackend.service, this.heatPumpBackend.service, this.weather];
+  }
+
+  service(role: LabRole): LabService {
+    const s = this.services.find((x) => x.role === role);
+    if (!s) throw new Error(`no lab service ${role}`);
+    return s;
+  }
+
+  /** Simulated time now (the virtual clock, at most one tick behind the pace). */
+  simNowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  /** Where simulated time should be now, from the wall clock. */
+  pacedNowMs(): number {
+    // Not capped at the window's end: after it the plant stops stepping, but acknowledgements of the EMS's
+    // final releases still arrive on time.
+    return this.timer === null ? this.clock.nowMs() : this.sim0 + (this.wallNowMs() - this.wall0) * this.speed;
+  }
+
+  get endAtMs(): number {
+    return this.endMs;
+  }
+
+  /** Starts the servers (not yet the simulation). */
+  async startServers(): Promise<void> {
+    for (const s of this.services) await s.start();
+  }
+
+  /** Starts the simulation, paced against the wall clock; `wall0` and `sim0` anchor the EMS's clock too. */
+  startSimulation(): { wall0: number; sim0: number } {
+    this.field.start();
+    this.wall0 = this.wallNowMs();
+    this.sim0 = this.plant.startMs;
+    this.clock.runUntil(this.plant.nowMs);
+    this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 10);
+    return { wall0: this.wall0, sim0: this.sim0 };
+  }
+
+  /** Resolves when simulated time reaches `atMs`. */
+  untilSim(atMs: number): Promise<void> {
+    if (this.clock.nowMs() >= atMs) return Promise.resolve();
+    return new Promise((resolve) => this.simWaiters.push({ atMs, resolve }));
+  }
+
+  /** Resolves when the window is over. */
+  finished(): Promise<void> {
+    if (this.plant.nowMs >= this.endMs) return Promise.resolve();
+    return new Promise((resolve) => this.endWaiters.push(resolve));
+  }
+
+  endpoints(): LabEndpoint[] {
+    return [
+      { role: 'grid operator platform (breaker U/I/φ, I-05; setpoint forwarding, I-06)', url: this.dso.service.url, detail: `GET /v1/meters/${this.meterId}/measurement` },
+      { role: 'BESS backend (REST storage dialect)', url: this.bessBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/devices/{id}/setpoint' },
+      { role: 'household-storage vendor cloud', url: this.storageBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/devices/{id}/setpoint' },
+      { role: 'heat-pump vendor cloud', url: this.heatPumpBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/heatpumps/{id}/mode' },
+      { role: 'weather service (Open-Meteo)', url: this.weather.url, detail: 'GET /v1/forecast' },
+    ];
+  }
+
+  /** The connector configuration an EMS uses to reach this rig, and the secrets it names. */
+  connectorConfig(opts: { intakeTokenSecret?: string; bessVia?: 'rest' } = {}): { config: ConnectorConfig; secrets: Record<string, string> } {
+    const endpoint = (url: string, auth = true) => ({ baseUrl: url, ...(auth ? { tokenSecret: 'LAB_TOKEN' } : {}), timeoutMs: 2000, retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 400 } });
+    const assetIds = (kind: string) => this.scenario.assets.filter((a) => a.kind === kind).map((a) => a.id);
+    const config: ConnectorConfig = {
+      format: CONNECTOR_CONFIG_FORMAT,
+      installation: `lab-rig:${this.scenario.name}`,
+      endpoints: {
+        dso: endpoint(this.dso.service.url),
+        bess: endpoint(this.bessBackend.service.url),
+        storage: endpoint(this.storageBackend.service.url),
+        heatpump: endpoint(this.heatPumpBackend.service.url),
+        weather: endpoint(this.weather.url, false),
+      },
+      breaker: { via: 'dsoPlatform', endpoint: 'dso', meterId: this.meterId },
+      assets: [
+        ...assetIds('bess').map((asset) => ({ asset, via: 'rest' as const, backend: 'storage' as const, endpoint: 'bess', longPollS: 30 })),
+        ...assetIds('householdStorage').map((asset) => ({ asset, via: 'rest' as const, backend: 'storage' as const, endpoint: 'storage', longPollS: 30 })),
+        ...assetIds('heatPump').map((asset) => ({ asset, via: 'rest' as const, backend: 'heatPump' as const, endpoint: 'heatpump', longPollS: 30 })),
+      ],
+      weather: { via: 'openMeteo', endpoint: 'weather', latitude: this.scenario.site.latitude, longitude: this.scenario.site.longitude },
+      triggerIntake: { host: '127.0.0.1', port: 0, tokens: [{ name: 'lab-operator', secret: opts.intakeTokenSecret ?? 'INTAKE_TOKEN' }], allowedRemotes: ['loopback'] },
+    };
+    return { config, secrets: { LAB_TOKEN: this.token } };
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    for (const s of this.services) await s.stop();
+    for (const w of this.simWaiters) w.resolve();
+    this.simWaiters = [];
+    for (const w of this.endWaiters) w();
+    this.endWaiters = [];
+  }
+
+  private tick(): void {
+    const target = this.pacedNowMs();
+    const stepMs = this.scenario.stepS * 1000;
+    const plant = this.plant;
+    while (plant.nowMs + stepMs <= target && plant.nowMs < this.endMs) {
+      this.clock.runUntil(plant.nowMs);
+      plant.step();
+    }
+    // Events between steps (acknowledgements, arrivals) fire at their time, not at the next step.
+    this.clock.runUntil(plant.nowMs >= this.endMs ? target : Math.min(target, plant.nowMs));
+    const now = this.clock.nowMs();
+    if (this.simWaiters.length > 0) {
+      const due = this.simWaiters.filter((w) => w.atMs <= now);
+      this.simWaiters = this.simWaiters.filter((w) => w.atMs > now);
+      for (const w of due) w.resolve();
+    }
+    if (plant.nowMs >= this.endMs && this.endWaiters.length > 0) {
+      for (const w of this.endWaiters) w();
+      this.endWaiters = [];
+    }
+  }
+
+  /** A write to a simulated device: the field's acknowledgement, or none within the device timeout. */
+  private deviceWrite(id: string, powerKw: number | null, expiresMs: number): Promise<DeviceWriteOutcome> {
+    const timeoutWallMs = Math.max(250, 4000 / this.speed);
+    return new Promise((resolve) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        if (done) return;
+        done = true;
+        resolve({ kind: 'no-answer' });
+      }, timeoutWallMs);
+      this.field.write({ commandId: 'lab', assetId: id, issuedMs: this.clock.nowMs(), powerKw, expiresMs, runId: null }, (ack) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (!ack.ok) resolve({ kind: 'rejected', error: ack.error ?? 'write rejected by the device' });
+        else resolve(ack.readBack ? { kind: 'applied', readBack: ack.readBack } : { kind: 'applied' });
+      });
+    });
+  }
+
+  private forecastMissingNow(): boolean {
+    const now = this.clock.nowMs();
+    return this.scenario.faults.some((f) => f.kind === 'forecastMissing' && now >= Date.parse(f.at) && now < Date.parse(f.at) + f.durationS * 1000);
+  }
+
+  private async injectProtocolFault(f: LabProtocolFault): Promise<void> {
+    const s = this.service(f.role);
+    this.injected.push({ atMs: f.atMs, what: `${f.kind} of ${f.role}${f.kind === 'restart' ? '' : ` for ${f.durationS} s`}` });
+    if (f.kind === 'restart') {
+      await s.restart(() => undefined);
+      if (f.role === 'bess-backend' || f.role === 'storage-backend' || f.role === 'heatpump-backend') {
+        const v = f.role === 'bess-backend' ? this.bessBackend : f.role === 'storage-backend' ? this.storageBackend : this.heatPumpBackend;
+        v.telemetry.reset();
+      }
+      return;
+    }
+    const flag = f.kind === 'hang' ? 'hang' : 'http500';
+    s.faults[flag] = true;
+    this.clock.schedule(f.atMs + f.durationS * 1000, () => {
+      s.faults[flag] = false;
+    });
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The live EMS: an `Engine` on a `WallClock` (speed 1 in the field, N× in the lab), wired to
+ * `FieldConnectors` (OPC UA, REST, or the simulator), with the tamper-evident record and latency tracing.
+ *
+ * What it adds to the engine:
+ * - every trigger (with its source), setpoint, acknowledgement, event and measurement batch goes into the
+ *   record (`RecordLog`), measurements batched every `measurementBatchS` of EMS time;
+ * - connector events (retries, outages, restarts, rejections, writes left unacknowledged) are logged in the
+ *   same event stream as the engine's, so a run's events show what happened on the wire;
+ * - latency at every hop: the engine's per-run hops (sensor → EMS, decision, EMS → ack, total, EMS-clock ms)
+ *   and the connectors' wire time per write (real ms), summarised p50/p95/p99;
+ * - it is the `TriggerTarget` of the HTTP trigger intake.
+ *
+ * Safety stays with the engine (see the header of `engine/engine.ts`); the runtime makes sure the
+ * connectors surface each case as the engine expects: a stale breaker is simply no samples (or NaN ones),
+ * an unacknowledged write is no ack at all (never a fake ok), a rejected write is `ok: false` with the reason.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../engine/clock.js';
+import type { EngineConfig, EngineSnapshot, RunRecord } from '../engine/engine.js';
+import { Engine } from '../engine/engine.js';
+import type { AssetReport, BreakerSample, EngineEvent, SetpointAck, Trigger } from '../engine/model.js';
+import type { FieldConnectors, Unsubscribe } from '../engine/ports.js';
+import type { ConnectorContext, ConnectorEvent, WriteTrace } from '../connectors/rest/connector-context.js';
+import type { TriggerTarget } from '../connectors/trigger-intake/trigger-intake.js';
+import type { RecordLog } from '../record/record-log.js';
+import { LatencyTracer, summarise, type LatencySummary } from './latency.js';
+
+export type RuntimeEvent = (EngineEvent & { source: 'engine' }) | (ConnectorEvent & { source: 'connector'; runId?: string | null });
+
+export interface EmsRuntimeOptions {
+  engineConfig: EngineConfig;
+  clock: Clock;
+  /** EMS clock speed against the wall (1 in the field). */
+  speed: number;
+  /** Builds the connectors with the runtime's context (its clock, event sink and tracer). */
+  connectors: (ctx: ConnectorContext) => FieldConnectors | Promise<FieldConnectors>;
+  record?: RecordLog;
+  /** EMS-clock seconds per measurement batch in the record (default 60). */
+  measurementBatchS?: number;
+  onEvent?: (event: RuntimeEvent) => void;
+  onRunEnded?: (run: RunRecord) => void;
+  /** Injected for tests; real timers and sleeps otherwise. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface LatencyReport {
+  /** Engine hops over all runs, EMS-clock ms (at speed N, N× the real time). */
+  engine: Record<'sensorToEms' | 'decision' | 'emsToAck' | 'total', LatencySummary>;
+  /** Wire time per connector, real ms. */
+  connectors: ReturnType<LatencyTracer['byConnector']>;
+}
+
+export class EmsRuntime implements TriggerTarget {
+  readonly engine: Engine;
+  readonly clock: Clock;
+  readonly events: RuntimeEvent[] = [];
+  readonly latency = new LatencyTracer();
+  readonly sessionId = randomUUID().slice(0, 8);
+  readonly connectionLimitKw: number;
+  private connectors: FieldConnectors | null = null;
+  private readonly unsubscribe: Unsubscribe[] = [];
+  private readonly opts: EmsRuntimeOptions;
+  private batch: { breaker: Array<[number, number, number]>; reports: Array<Record<string, unknown>> } = { breaker: [], reports: [] };
+  private batchStartMs: number;
+  /** Set when stopping begins: no new samples or triggers, but the final releases still go out. */
+  private stopped = false;
+  /** Set once the connectors are let go: nothing reaches the engine or the record any more. */
+  private closed = false;
+  private pendingWrites = 0;
+  private started = false;
+
+  constructor(opts: EmsRuntimeOptions) {
+    this.opts = opts;
+    this.clock = opts.clock;
+    this.connectionLimitKw = opts.engineConfig.connectionLimitKw;
+    this.batchStartMs = opts.clock.nowMs();
+    this.engine = new Engine(opts.engineConfig, opts.clock, {
+      write: (cmd, onAck) => {
+        if (this.closed) return;
+        opts.record?.append('setpoint', { ...cmd });
+        if (!this.connectors) return;
+        this.pendingWrites++;
+        let answered = false;
+        this.connectors.setpoints.write(cmd, (ack: SetpointAck) => {
+          if (answered) return;
+          answered = true;
+          this.pendingWrites--;
+          if (this.closed) return;
+          opts.record?.append('ack', { ...ack });
+          onAck(ack);
+        });
+        // A write that is never answered stops counting as pending once the engine has given up on it.
+        this.clock.schedule(this.clock.nowMs() + this.engine.safety.ackTimeoutS * 1000, () => {
+          if (!answered) {
+            answered = true;
+            this.pendingWrites--;
+          }
+        });
+      },
+      requestForecast: (onResult) => {
+        if (!this.connectors || this.stopped) return;
+        this.connectors.weather.fetchForecast((r) => {
+          if (!this.closed) onResult(r);
+        });
+      },
+      emit: (e) => this.log({ ...e, source: 'engine' }),
+      onRunEnded: (run) => {
+        opts.record?.append('run-ended', { runId: run.runId, triggerId: run.trigger.id, endReason: run.endReason, startMs: run.startMs, endMs: run.endMs, kpis: run.kpis });
+        opts.onRunEnded?.(run);
+      },
+    });
+  }
+
+  /** The context every connector of this runtime is built with. */
+  get connectorContext(): ConnectorContext {
+    return {
+      clock: this.clock,
+      speed: this.opts.speed,
+      sessionId: this.sessionId,
+      onEvent: (e: ConnectorEvent) => this.log({ ...e, source: 'connector', runId: this.engine.activeRun?.runId ?? null }),
+      onWriteTrace: (t: WriteTrace) => this.latency.add(t),
+      ...(this.opts.sleep ? { sleep: this.opts.sleep } : {}),
+    };
+  }
+
+  /** Builds the connectors, subscribes the engine to them and starts its timers. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('EmsRuntime.start: already started');
+    this.started = true;
+    const c = await this.opts.connectors(this.connectorContext);
+    this.connectors = c;
+    this.unsubscribe.push(
+      c.breaker.subscribe((s: BreakerSample) => {
+        if (this.stopped) return;
+        this.batch.breaker.push([s.sampleMs, s.arrivalMs, s.powerKw]);
+        this.engine.handleBreakerSample(s);
+        this.maybeFlush();
+      }),
+      c.telemetry.subscribe((r: AssetReport) => {
+        if (this.stopped) return;
+        this.batch.reports.push({ ...r });
+        this.engine.handleAssetReport(r);
+      }),
+      c.triggers.subscribe((t: Trigger) => void this.submit(t)),
+    );
+    this.engine.start();
+  }
+
+  nowMs(): number {
+    return this.clock.nowMs();
+  }
+
+  /** Hands a trigger to the engine, on the record with its source. */
+  submit(trigger: Trigger): { accepted: boolean; reason?: string } {
+    if (this.stopped) return { accepted: false, reason: 'the EMS is stopping' };
+    const verdict = this.engine.handleTrigger(trigger);
+    this.opts.record?.append(verdict.accepted ? 'trigger' : 'trigger-refused', { ...trigger, ...(verdict.reason ? { reason: verdict.reason } : {}) });
+    return verdict;
+  }
+
+  snapshot(): EngineSnapshot {
+    return this.engine.snapshot();
+  }
+
+  latencyReport(): LatencyReport {
+    const hops = { sensorToEms: [] as number[], decision: [] as number[], emsToAck: [] as number[], total: [] as number[] };
+    for (const r of this.engine.runs) for (const k of Object.keys(hops) as Array<keyof typeof hops>) hops[k].push(...r.latencyMs[k]);
+    return {
+      engine: { sensorToEms: summarise(hops.sensorToEms), decision: summarise(hops.decision), emsToAck: summarise(hops.emsToAck), total: summarise(hops.total) },
+      connectors: this.latency.byConnector(),
+    };
+  }
+
+  /**
+   * Ends what runs (reason `scenario-end` in the lab), sends the releases (BESS to 0 kW, the others to their
+   * own control) and waits up to `releaseWaitMs` real ms for their acknowledgements, flushes the record and
+   * lets go of the connectors.
+   */
+  async stop(closeConnectors?: () => Promise<void>, releaseWaitMs = 3000): Promise<RunRecord[]> {
+    if (this.stopped) return this.engine.runs;
+    this.stopped = true;
+    for (const u of this.unsubscribe) u();
+    this.engine.finish();
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    for (let waitedMs = 0; this.pendingWrites > 0 && waitedMs < releaseWaitMs; waitedMs += 10) await sleep(10);
+    this.flush();
+    this.opts.record?.append('event', { type: 'ems-stopped', unacknowledgedReleases: this.pendingWrites, latency: this.latencyReport() });
+    this.closed = true;
+    await closeConnectors?.();
+    return this.engine.runs;
+  }
+
+  private log(e: RuntimeEvent): void {
+    if (this.closed) return;
+    this.events.push(e);
+    this.opts.record?.append('event', e);
+    this.opts.onEvent?.(e);
+  }
+
+  private maybeFlush(): void {
+    const batchMs = (this.opts.measurementBatchS ?? 60) * 1000;
+    if (this.clock.nowMs() - this.batchStartMs >= batchMs) this.flush();
+  }
+
+  private flush(): void {
+    const b = this.batch;
+    if (b.breaker.length > 0 || b.reports.length > 0) {
+      this.opts.record?.append('measurements', { fromMs: this.batchStartMs, toMs: this.clock.nowMs(), breaker: { columns: ['sampleMs', 'arrivalMs', 'powerKw'], rows: b.breaker }, reports: b.reports });
+    }
+    this.batch = { breaker: [], reports: [] };
+    this.batchStartMs = this.clock.nowMs();
+  }
+}

@@ -1,0 +1,112 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyLogMain } from '../../../src-main/cli/verify-log.js';
+import { loadOrCreateInstallationKey, PUBLIC_KEY_FILE } from '../../../src-main/record/installation-key.js';
+import { RecordLog } from '../../../src-main/record/record-log.js';
+import { verifyRecordText } from '../../../src-main/record/verify.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lfc-record-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A record of a header and 8 entries (entries 1–8). */
+function writeRecord(file = join(dir, 'record.jsonl')): string {
+  const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+  let t = 1_750_000_000_000;
+  const log = new RecordLog({ file, key, installation: 'test-site', nowMs: () => (t += 1000) });
+  log.append('trigger', { triggerId: 'T01', useCase: 2, targetKw: -150, source: '127.0.0.1 token dso' });
+  for (let i = 0; i < 3; i++) {
+    log.append('setpoint', { commandId: `c${i}`, assetId: 'bess', powerKw: -100 - i });
+    log.append('ack', { commandId: `c${i}`, ok: true });
+  }
+  log.append('measurements', { breaker: [{ sampleMs: 1, powerKw: NaN }, { sampleMs: 2, powerKw: -149.5 }] });
+  log.close();
+  return file;
+}
+
+const lines = (file: string) => readFileSync(file, 'utf8').trimEnd().split('\n');
+const save = (file: string, ls: string[]) => writeFileSync(file, ls.join('\n') + '\n');
+
+describe('tamper-evident record', () => {
+  it('verifies an intact record, and continues it after a restart with the same key', () => {
+    const file = writeRecord();
+    const first = verifyRecordText(readFileSync(file, 'utf8'));
+    expect(first).toMatchObject({ ok: true, entries: 9, installation: 'test-site' });
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    const log = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
+    expect(log.length).toBe(9);
+    log.append('event', { type: 'breaker-stale' });
+    log.close();
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 10 });
+    // NaN went in as null, and the hash was taken over exactly that.
+    expect(lines(file)[8]).toContain('"powerKw":null');
+  });
+
+  it('names the entry whose value was changed', () => {
+    const file = writeRecord();
+    const ls = lines(file);
+    ls[4] = ls[4]!.replace('"powerKw":-101', '"powerKw":-10');
+    save(file, ls);
+    const r = verifyRecordText(readFileSync(file, 'utf8'));
+    expect(r).toMatchObject({ ok: false, entry: 4, line: 5 });
+    if (!r.ok) expect(r.message).toMatch(/content does not match its hash/);
+  });
+
+  it('names the entry after a deleted line', () => {
+    const file = writeRecord();
+    const ls = lines(file);
+    ls.splice(3, 1);
+    save(file, ls);
+    const r = verifyRecordText(readFileSync(file, 'utf8'));
+    expect(r).toMatchObject({ ok: false, entry: 3 });
+    if (!r.ok) expect(r.message).toMatch(/entry number is 4, expected 3: 1 entry is missing/);
+  });
+
+  it('names the first of two swapped lines', () => {
+    const file = writeRecord();
+    const ls = lines(file);
+    [ls[5], ls[6]] = [ls[6]!, ls[5]!];
+    save(file, ls);
+    const r = verifyRecordText(readFileSync(file, 'utf8'));
+    expect(r).toMatchObject({ ok: false, entry: 5 });
+  });
+
+  it('names an entry whose signature is wrong, and one re-hashed after a change', () => {
+    const file = writeRecord();
+    const ls = lines(file);
+    const e2 = JSON.parse(ls[2]!) as { sig: string };
+    const e7 = JSON.parse(ls[7]!) as { sig: string };
+    e7.sig = e2.sig;
+    ls[7] = JSON.stringify(e7);
+    save(file, ls);
+    const r = verifyRecordText(readFileSync(file, 'utf8'));
+    expect(r).toMatchObject({ ok: false, entry: 7 });
+    if (!r.ok) expect(r.message).toMatch(/signature does not verify/);
+  });
+
+  it('refuses a record signed by another key when the key is pinned', () => {
+    const file = writeRecord();
+    const otherDir = join(dir, 'other');
+    const other = loadOrCreateInstallationKey(otherDir);
+    const r = verifyRecordText(readFileSync(file, 'utf8'), { publicKeyBase64: other.publicKeyBase64 });
+    expect(r).toMatchObject({ ok: false, entry: 0 });
+  });
+
+  it('verify-log exits 0 on an intact record and 1 naming the broken entry', () => {
+    const file = writeRecord();
+    const out: string[] = [];
+    expect(verifyLogMain([file, '--key', join(dir, 'keys', PUBLIC_KEY_FILE)], (s) => out.push(s), (s) => out.push(s))).toBe(0);
+    expect(out.join('')).toMatch(/intact — 9 entries/);
+    const ls = lines(file);
+    ls[2] = ls[2]!.replace('"commandId":"c0"', '"commandId":"cX"');
+    save(file, ls);
+    out.length = 0;
+    expect(verifyLogMain([file], (s) => out.push(s), (s) => out.push(s))).toBe(1);
+    expect(out.join('')).toMatch(/BROKEN at entry 2 \(line 3\)/);
+    expect(verifyLogMain([join(dir, 'missing.jsonl')], () => {}, () => {})).toBe(2);
+  });
+});
