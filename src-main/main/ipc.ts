@@ -5,15 +5,17 @@
  * and no service should repeat: the sender check (Electron security checklist: validate every IPC sender)
  * and the `IpcResult` envelope, so nothing throws across the process boundary.
  */
-import { ipcMain } from 'electron';
+import { app, ipcMain, webContents } from 'electron';
 import type { IpcMainInvokeEvent, WebContents } from 'electron';
 
+import { createCoreHandlers, invokeChannel } from '../core/handlers';
+import type { LfcCore } from '../core/lfc-core';
 import { INVOKE_CHANNELS } from '../shared/ipc-contract';
-import type { EventChannel, EventContract, InvokeChannel, InvokeHandlers, IpcResult } from '../shared/ipc-contract';
+import type { EventChannel, EventContract, InvokeHandlers, IpcResult } from '../shared/ipc-contract';
 import { isAllowedSenderUrl } from './security';
 import type { RendererOrigin } from './security';
 import { getAppInfo } from './services/app-info';
-import { listBundledScenarios } from './services/bundled-scenarios';
+import { createAppCore } from './services/core';
 
 export interface IpcDeps {
   origin: RendererOrigin;
@@ -21,11 +23,12 @@ export interface IpcDeps {
   resourcesRootPath: string;
 }
 
-export function createHandlers(deps: IpcDeps) {
-  return {
-    'app:getInfo': () => getAppInfo(),
-    'scenario:listBundled': () => listBundledScenarios(deps.resourcesRootPath),
-  } satisfies InvokeHandlers;
+/**
+ * The handlers: one line per channel, each delegating to the core (core/handlers.ts, shared with serve
+ * mode so both hosts answer every channel identically).
+ */
+export function createHandlers(deps: IpcDeps, core: LfcCore) {
+  return createCoreHandlers(core, { appInfo: getAppInfo, resourcesRootPath: deps.resourcesRootPath }) satisfies InvokeHandlers;
 }
 
 /** Only a top-level frame showing the app's own page may call; iframes and foreign pages may not. */
@@ -34,31 +37,33 @@ function isAllowedSender(event: IpcMainInvokeEvent, origin: RendererOrigin): boo
   return frame !== null && frame.parent === null && isAllowedSenderUrl(frame.url, origin);
 }
 
-async function settle<T>(run: () => T | Promise<T>, channel: InvokeChannel): Promise<IpcResult<T>> {
-  try {
-    return { ok: true, value: await run() };
-  } catch (error) {
-    console.error(`[ipc] ${channel} failed:`, error);
-    return { ok: false, error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } };
-  }
-}
-
-/** Registers every request channel of the contract; returns a function that removes them again. */
+/**
+ * Registers every request channel of the contract and forwards the core's events to the app's own pages;
+ * returns a function that removes the handlers and stops the core.
+ */
 export function registerIpcHandlers(deps: IpcDeps): () => void {
-  const handlers: InvokeHandlers = createHandlers(deps);
+  const { core, close } = createAppCore(deps.resourcesRootPath);
+  const handlers: InvokeHandlers = createHandlers(deps, core);
   for (const channel of INVOKE_CHANNELS) {
-    // Today no channel takes arguments, so none are read. A channel that does must parse them (zod) in
-    // its handler before use: anything can arrive over IPC.
-    ipcMain.handle(channel, (event) => {
+    // Arguments are untrusted: the core parses each request (zod, core/requests.ts) before acting on it.
+    ipcMain.handle(channel, (event, ...args: unknown[]) => {
       if (!isAllowedSender(event, deps.origin)) {
         console.warn(`[ipc] refused ${channel} from ${event.senderFrame?.url ?? 'a destroyed frame'}`);
         return { ok: false, error: { code: 'FORBIDDEN_SENDER', message: `${channel} is not available to this page` } } satisfies IpcResult<never>;
       }
-      return settle(() => handlers[channel](), channel);
+      return invokeChannel(handlers, channel, args);
     });
   }
+  const unsubscribe = core.subscribe((channel, payload) => {
+    for (const target of webContents.getAllWebContents()) {
+      if (isAllowedSenderUrl(target.getURL(), deps.origin)) sendEvent(target, channel, payload);
+    }
+  });
+  app.once('will-quit', close);
   return () => {
     for (const channel of INVOKE_CHANNELS) ipcMain.removeHandler(channel);
+    unsubscribe();
+    close();
   };
 }
 

@@ -27,7 +27,11 @@ export type IpcErrorCode =
   /** The service threw; the message is for the log and the developer, not for the operator. */
   | 'INTERNAL'
   /** Renderer side only: `window.lfc` is absent (page opened outside Electron, e.g. a browser test). */
-  | 'BRIDGE_UNAVAILABLE';
+  | 'BRIDGE_UNAVAILABLE'
+  /** The call is valid but not now (no live session yet, a replay already running, …). */
+  | 'NOT_READY'
+  /** Serve mode only: the WebSocket to the headless core is closed; the call was not delivered. */
+  | 'DISCONNECTED';
 
 export interface IpcError {
   code: IpcErrorCode;
@@ -65,17 +69,293 @@ export interface EngineStatusEvent {
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Core payloads: the live session, triggers, history, runs, exports and replays (src-main/core/).
+// Times are Unix epoch ms (`…Ms`), powers kW in the load frame (positive = drawn from the grid).
+
+/** Simulation pace: simulated seconds per wall-clock second, or as fast as the machine allows. */
+export type SpeedSetting = number | 'max';
+
+export type UseCaseCode = 0 | 1 | 2 | 3 | 4;
+
+/** One package of a use-case 3/4 schedule. */
+export interface SchedulePackageDto {
+  fromMs: number;
+  toMs: number;
+  targetKw: number;
+}
+
+/** A trigger as the operator enters it on the Setpoint view. The core stamps id, source and time. */
+export interface TriggerRequest {
+  useCase: UseCaseCode;
+  /** Use case 2 only. */
+  targetKw?: number | null;
+  /** Required for use case 2, optional for 1, 3 and 4. */
+  durationS?: number | null;
+  /** Default 10 kW. */
+  toleranceKw?: number;
+  /** Use cases 3 and 4. */
+  schedule?: SchedulePackageDto[] | null;
+}
+
+export interface TriggerResponse {
+  accepted: boolean;
+  triggerId: string;
+  /** Why the engine refused it, in words. */
+  reason?: string;
+}
+
+/** The pre-flight check of a trigger: limits first, then whether the flexibility band can deliver it. */
+export interface TriggerCheck {
+  /** Problems that forbid sending it (beyond the connection limit, missing duration, …). */
+  errors: string[];
+  verdict: 'feasible' | 'tight' | 'infeasible' | 'unknown';
+  /** The correction the assets must deliver: target − uncontrolled power, kW. */
+  requiredKw: number | null;
+  /** What the controllable assets can hold for the requested duration (engine's band), kW. */
+  band: { downKw: number; upKw: number } | null;
+  uncontrolledKw: number | null;
+  connectionLimitKw: number;
+  /** Explanation for the operator (English; the console translates the verdict itself). */
+  message: string;
+}
+
+export type AssetKind = 'bess' | 'householdStorage' | 'heatPump';
+export type LinkState = 'ok' | 'lost' | 'rejecting';
+
+export interface AssetRow {
+  id: string;
+  kind: AssetKind;
+  powerKw: number;
+  setpointKw: number | null;
+  socPct: number | null;
+  indoorC: number | null;
+  link: LinkState;
+  /** When the EMS last heard from the asset (sample time), or null. */
+  lastReportMs: number | null;
+  /** The asset's own flexibility band for the next hour (or the rest of the run), kW. */
+  band: { downKw: number; upKw: number } | null;
+}
+
+/** Live K01–K03 headline figures of the active run (full KPIs come with the run record at its end). */
+export interface LiveKpis {
+  coveredPct: number | null;
+  heldPctOfRequested: number | null;
+  firstSetpointS: number | null;
+  settlingS: number | null;
+  maeKw: number | null;
+  withinBandPct: number | null;
+  samples: number;
+}
+
+export interface LiveRun {
+  runId: string;
+  useCase: number;
+  startMs: number;
+  plannedEndMs: number | null;
+  targetKw: number | null;
+  toleranceKw: number;
+  predictedExhaustionAtMs: number | null;
+  band: { downKw: number; upKw: number };
+  inExhaustion: boolean;
+  kpis: LiveKpis | null;
+}
+
+/** One point of the Now chart: a breaker sample as the EMS received it. */
+export interface LivePoint {
+  timeMs: number;
+  measuredKw: number | null;
+  targetKw: number | null;
+}
+
+/** The whole live picture: `core:getState` returns it, `core:onLive` pushes it once a second. */
+export interface LiveState {
+  /** 'idle' before a session starts; 'ended' when the simulated scenario reached its end. */
+  status: 'idle' | 'running' | 'ended';
+  source: { kind: 'simulator'; scenario: string; scenarioPath: string } | null;
+  sessionId: string | null;
+  speed: SpeedSetting;
+  /** The session's clock (simulated time for the simulator). */
+  nowMs: number;
+  startMs: number;
+  endMs: number;
+  timezone: string;
+  connectionLimitKw: number;
+  breaker: { measuredKw: number | null; sampleMs: number | null; stale: boolean; safeState: boolean; targetKw: number | null };
+  run: LiveRun | null;
+  pendingTrigger: { triggerId: string; startMs: number; useCase: number } | null;
+  forecastMissing: boolean;
+  assets: AssetRow[];
+  /** The breaker samples of the last `recentWindowMs` of session time, oldest first. */
+  recent: LivePoint[];
+  recentWindowMs: number;
+  /** Up to 20 newest engine events, newest first. */
+  recentEvents: StoredEventDto[];
+}
+
+export interface StoredEventDto {
+  timeMs: number;
+  type: string;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  runId?: string | null;
+  assetId?: string;
+  data?: Record<string, unknown>;
+}
+
+export interface StartSimulatorRequest {
+  /** A scenario.json path; default the bundled `summer-export-hold`. */
+  scenarioPath?: string;
+  speed?: SpeedSetting;
+  /** Replay the scenario's own triggers too (default false: only the operator's triggers act). */
+  withScenarioTriggers?: boolean;
+}
+
+export interface SeriesInfo {
+  seriesId: string;
+  /** From the id's suffix: `…Kw` → kW, `…Pct` → %, `…C` → °C. */
+  unit: string;
+}
+
+export interface SeriesQuery {
+  seriesId: string;
+  fromMs: number;
+  toMs: number;
+  maxBuckets: number;
+}
+
+/** A decimated series in plain arrays (typed arrays do not survive JSON); null where a bucket has no data. */
+export interface SeriesData {
+  seriesId: string;
+  unit: string;
+  bucketMs: number;
+  timeMs: number[];
+  min: Array<number | null>;
+  max: Array<number | null>;
+  mean: Array<number | null>;
+}
+
+export interface EventsQuery {
+  fromMs: number;
+  toMs: number;
+  types?: string[];
+  runId?: string;
+}
+
+export interface RunDto {
+  runId: string;
+  sessionId: string;
+  scenario: string | null;
+  controller: string;
+  useCase: number;
+  startMs: number;
+  endMs: number | null;
+  endReason: string | null;
+  trigger: Record<string, unknown>;
+  kpis: Record<string, unknown> | null;
+  appVersion: string;
+  configVersion: string;
+}
+
+export type ExportFormat = 'csv' | 'xlsx' | 'json';
+
+/** An exported file; bytes as base64 so it survives JSON and IPC alike. */
+export interface ExportedFile {
+  fileName: string;
+  mimeType: string;
+  base64: string;
+}
+
+export interface SaveAsScenarioRequest {
+  runId: string;
+  /** Scenario name (letters, digits, `_`, `.`, `-`); default `recorded-<runId>`. */
+  name?: string;
+}
+
+export interface SavedScenario {
+  name: string;
+  /** Absolute path of the written scenario.json. */
+  path: string;
+}
+
+export interface ReplayRequest {
+  scenarioPath: string;
+  speed: SpeedSetting;
+}
+
+/** One controller's side of a replay, reduced to the breaker samples so far. */
+export interface ReplaySide {
+  controller: 'lfc' | 'deadbeat';
+  timeMs: number[];
+  measuredKw: Array<number | null>;
+  targetKw: Array<number | null>;
+  bessKw: Array<number | null>;
+  runs: Array<{ runId: string; useCase: number; startMs: number; endMs: number | null; endReason: string | null; kpis: Record<string, unknown> | null }>;
+}
+
+export interface ReplayState {
+  status: 'idle' | 'running' | 'done' | 'failed';
+  scenario: string | null;
+  scenarioPath: string | null;
+  speed: SpeedSetting;
+  progress: number;
+  nowMs: number | null;
+  error: string | null;
+  sides: ReplaySide[];
+}
+
+export interface ConnectionInfo {
+  id: string;
+  label: string;
+  kind: 'simulator' | 'opcua' | 'rest';
+  endpoint: string;
+}
+
+export interface ConnectionTestResult {
+  id: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface CoreSettings {
+  /** Where the history database, exports and saved scenarios live. */
+  dataDirPath: string;
+  connections: ConnectionInfo[];
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Channels.
 
 /** Request/response channels (renderer → main → renderer). `args` is the renderer's argument tuple. */
 export interface InvokeContract {
   'app:getInfo': { args: []; result: AppInfo };
   'scenario:listBundled': { args: []; result: BundledScenario[] };
+  'core:getState': { args: []; result: LiveState };
+  'core:startSimulator': { args: [request: StartSimulatorRequest]; result: LiveState };
+  'core:setSpeed': { args: [speed: SpeedSetting]; result: LiveState };
+  'core:checkTrigger': { args: [request: TriggerRequest]; result: TriggerCheck };
+  'core:sendTrigger': { args: [request: TriggerRequest]; result: TriggerResponse };
+  /** Operator stop (use case 0), at any time, from any view. */
+  'core:stop': { args: []; result: TriggerResponse };
+  'history:listSeries': { args: []; result: SeriesInfo[] };
+  'history:querySeries': { args: [query: SeriesQuery]; result: SeriesData };
+  'history:events': { args: [query: EventsQuery]; result: StoredEventDto[] };
+  'runs:list': { args: []; result: RunDto[] };
+  'runs:export': { args: [runId: string, format: ExportFormat]; result: ExportedFile };
+  'runs:saveAsScenario': { args: [request: SaveAsScenarioRequest]; result: SavedScenario };
+  'replay:start': { args: [request: ReplayRequest]; result: ReplayState };
+  'replay:getState': { args: []; result: ReplayState };
+  'replay:stop': { args: []; result: ReplayState };
+  'settings:get': { args: []; result: CoreSettings };
+  'connections:test': { args: [connectionId: string]; result: ConnectionTestResult };
 }
 
 /** Events pushed from main to the renderer; the value is the payload type. */
 export interface EventContract {
   'engine:onStatus': EngineStatusEvent;
+  /** The live picture, once a second of wall time. */
+  'core:onLive': LiveState;
+  /** Replay progress, at most once a second of wall time and once at the end. */
+  'replay:onProgress': ReplayState;
 }
 
 export type InvokeChannel = keyof InvokeContract;
@@ -86,8 +366,28 @@ export type Channel = InvokeChannel | EventChannel;
  * The runtime channel lists. The `satisfies` + `Exact` checks below make the compiler reject a list
  * that misses or invents a channel, so the preload (which loops over these) cannot drift from the types.
  */
-export const INVOKE_CHANNELS = ['app:getInfo', 'scenario:listBundled'] as const satisfies readonly InvokeChannel[];
-export const EVENT_CHANNELS = ['engine:onStatus'] as const satisfies readonly EventChannel[];
+export const INVOKE_CHANNELS = [
+  'app:getInfo',
+  'scenario:listBundled',
+  'core:getState',
+  'core:startSimulator',
+  'core:setSpeed',
+  'core:checkTrigger',
+  'core:sendTrigger',
+  'core:stop',
+  'history:listSeries',
+  'history:querySeries',
+  'history:events',
+  'runs:list',
+  'runs:export',
+  'runs:saveAsScenario',
+  'replay:start',
+  'replay:getState',
+  'replay:stop',
+  'settings:get',
+  'connections:test',
+] as const satisfies readonly InvokeChannel[];
+export const EVENT_CHANNELS = ['engine:onStatus', 'core:onLive', 'replay:onProgress'] as const satisfies readonly EventChannel[];
 export const CHANNELS = [...INVOKE_CHANNELS, ...EVENT_CHANNELS] as const;
 
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

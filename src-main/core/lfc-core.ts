@@ -1,0 +1,725 @@
+/**
+ * The main-process core: one live session (today the bundled simulator), the history it writes, the runs
+ * it produced, their exports, and the Replay view's side-by-side replays. The Electron main process and
+ * the headless serve mode both host one `LfcCore` and expose it through the same IPC contract
+ * (`shared/ipc-contract.ts`), so the console cannot tell which one it talks to.
+ *
+ * ## Time
+ * The simulator runs on its scenario's calendar (virtual time), paced against the wall clock at
+ * `speed` × real time (`'max'`: as fast as the machine allows, in slices of at most `maxSliceWallMs` so
+ * the process stays responsive). The wall clock and its timers are injected: tests construct the core with
+ * `autoRun: false` and drive it with `pump()` / `publishLive()` and a fake `now()`.
+ *
+ * ## What is recorded (series ids, see `series.ts` for units)
+ * Every breaker sample (10 s): `breaker.measuredKw` (as the sensor sent it, NaN when missing or bad),
+ * `breaker.targetKw`, `breaker.toleranceKw`, `flex.downKw` / `flex.upKw` (the engine's band, during a run),
+ * `community.pvKw`, `community.loadKw`, the BESS's `…powerKw`, `…setpointKw`, `…socPct`. Every
+ * `memberRecordPeriodS` (60 s): each household storage's `…powerKw`/`…socPct` and each heat pump's
+ * `…powerKw`/`…indoorC`. Every engine event; every run (at its start, and with its KPIs at its end).
+ */
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+import type { RunRecord } from '../engine/engine';
+import { heatPumpBand, storageBand } from '../engine/flexibility';
+import type { EngineEvent, Trigger } from '../engine/model';
+import type { LoadProfileLibrary } from '../engine/models/load';
+import { loadProfileLibraryFromResources } from '../node/load-profiles';
+import { loadScenarioFile, ScenarioError } from '../node/scenario-file';
+import type { LoadedScenario } from '../node/scenario-file';
+import type { BreakerRecord } from '../sim/field';
+import type {
+  AssetRow,
+  CoreSettings,
+  ConnectionTestResult,
+  EventChannel,
+  EventContract,
+  EventsQuery,
+  ExportFormat,
+  ExportedFile,
+  LivePoint,
+  LiveState,
+  ReplayRequest,
+  ReplayState,
+  RunDto,
+  SaveAsScenarioRequest,
+  SavedScenario,
+  SeriesData,
+  SeriesInfo,
+  SeriesQuery,
+  SpeedSetting,
+  StartSimulatorRequest,
+  StoredEventDto,
+  TriggerCheck,
+  TriggerRequest,
+  TriggerResponse,
+  Unsubscribe,
+} from '../shared/ipc-contract';
+import type { HistoryStore, SeriesPoint, StoredRun } from '../storage/history-store';
+import { checkTrigger, liveKpis, stepsDue } from './live-logic';
+import type { PaceAnchor } from './live-logic';
+import { LiveSimulation } from './live-simulation';
+import { buildRecordedScenario } from './recorded-scenario';
+import type { StoredTrigger } from './recorded-scenario';
+import { ReplayComparison } from './replay-compare';
+import {
+  CoreError,
+  EventsQuerySchema,
+  ExportFormatSchema,
+  parseRequest,
+  ReplayRequestSchema,
+  SaveAsScenarioRequestSchema,
+  SeriesQuerySchema,
+  SpeedSchema,
+  StartSimulatorRequestSchema,
+  TriggerRequestSchema,
+} from './requests';
+import { exportRun } from './run-export';
+import { SERIES, toSeriesData, unitOf } from './series';
+
+export interface WallTimers {
+  now(): number;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const realWallTimers: WallTimers = {
+  now: () => Date.now(),
+  setInterval: (fn, ms) => {
+    const h = setInterval(fn, ms);
+    h.unref?.();
+    return h;
+  },
+  clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
+};
+
+export interface LfcCoreOptions {
+  /** The bundled `resources/` folder (scenarios, load profiles). */
+  resourcesDirPath: string;
+  /** Where saved scenarios and exports go. */
+  dataDirPath: string;
+  history: HistoryStore;
+  appVersion: string;
+  wall?: WallTimers;
+  /** Run the pacing and 1 Hz live timers (default true). Tests pass false and call `pump()` themselves. */
+  autoRun?: boolean;
+  tickMs?: number;
+  liveIntervalMs?: number;
+  /** The longest wall time one tick may spend simulating at speed 'max'. */
+  maxSliceWallMs?: number;
+  /** Cap of plant steps per tick at speed 'max' (a bound that holds even if the wall clock is frozen). */
+  maxStepsPerTick?: number;
+  memberRecordPeriodS?: number;
+  /** Session time shown in the Now chart. */
+  recentWindowMs?: number;
+}
+
+export type CoreEventListener = <C extends EventChannel>(channel: C, payload: EventContract[C]) => void;
+
+export const DEFAULT_SCENARIO = 'summer-export-hold';
+const OPERATOR_SOURCE = 'operator:console';
+const CONFIG_VERSION = 'lfc-config/1';
+
+interface LiveContext {
+  sim: LiveSimulation;
+  loaded: LoadedScenario;
+  sessionId: string;
+  speed: SpeedSetting;
+  anchor: PaceAnchor;
+  pending: SeriesPoint[];
+  recent: LivePoint[];
+  recentEvents: StoredEventDto[];
+  lastReportMs: Map<string, number>;
+  lastMemberRecordMs: number;
+  triggerSeq: number;
+}
+
+interface ReplayContext {
+  comparison: ReplayComparison | null;
+  state: ReplayState;
+  anchor: PaceAnchor;
+}
+
+const idleReplay = (): ReplayState => ({ status: 'idle', scenario: null, scenarioPath: null, speed: 1, progress: 0, nowMs: null, error: null, sides: [] });
+
+export class LfcCore {
+  private readonly wall: WallTimers;
+  private readonly history: HistoryStore;
+  private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history'>>;
+  private readonly listeners = new Set<CoreEventListener>();
+  private live: LiveContext | null = null;
+  private replay: ReplayContext = { comparison: null, state: idleReplay(), anchor: { wallMs: 0, simMs: 0 } };
+  private profiles: LoadProfileLibrary | null = null;
+  private timers: unknown[] = [];
+  private closed = false;
+
+  constructor(options: LfcCoreOptions) {
+    this.wall = options.wall ?? realWallTimers;
+    this.history = options.history;
+    this.opts = {
+      resourcesDirPath: options.resourcesDirPath,
+      dataDirPath: options.dataDirPath,
+      appVersion: options.appVersion,
+      autoRun: options.autoRun ?? true,
+      tickMs: options.tickMs ?? 50,
+      liveIntervalMs: options.liveIntervalMs ?? 1000,
+      maxSliceWallMs: options.maxSliceWallMs ?? 30,
+      maxStepsPerTick: options.maxStepsPerTick ?? 3600,
+      memberRecordPeriodS: options.memberRecordPeriodS ?? 60,
+      recentWindowMs: options.recentWindowMs ?? 30 * 60_000,
+    };
+    if (this.opts.autoRun) this.startTimers();
+  }
+
+  // ------------------------------------------------------------------------------------------- events
+
+  /** Subscribes to the contract's events (`core:onLive`, `replay:onProgress`). */
+  subscribe(listener: CoreEventListener): Unsubscribe {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit<C extends EventChannel>(channel: C, payload: EventContract[C]): void {
+    for (const l of this.listeners) {
+      try {
+        l(channel, payload);
+      } catch (error) {
+        console.error(`[core] a ${channel} listener failed:`, error);
+      }
+    }
+  }
+
+  private startTimers(): void {
+    this.timers.push(this.wall.setInterval(() => this.pump(), this.opts.tickMs));
+    this.timers.push(this.wall.setInterval(() => this.publishLive(), this.opts.liveIntervalMs));
+  }
+
+  private stopTimers(): void {
+    for (const t of this.timers) this.wall.clearInterval(t);
+    this.timers = [];
+  }
+
+  /** Pushes the live picture and the replay's progress (the 1 Hz timer calls it). */
+  publishLive(): void {
+    if (this.live) this.emit('core:onLive', this.getState());
+    if (this.replay.state.status === 'running') this.emit('replay:onProgress', this.replay.state);
+  }
+
+  // ------------------------------------------------------------------------------------------- pacing
+
+  /** Advances the live session and the replay to where the wall clock says they should be. */
+  pump(): void {
+    if (this.closed) return;
+    const live = this.live;
+    if (live && !live.sim.done) {
+      this.advancePaced(live.anchor, live.speed, live.sim.stepMs, () => live.sim.nowMs, (n) => live.sim.advance(n), () => live.sim.done);
+      if (live.sim.done) {
+        live.sim.finish();
+        this.emit('core:onLive', this.getState());
+      }
+      this.flushLive(live);
+    }
+    const rp = this.replay;
+    const cmp = rp.comparison;
+    if (cmp && rp.state.status === 'running') {
+      try {
+        this.advancePaced(rp.anchor, rp.state.speed, cmp.stepMs, () => cmp.nowMs, (n) => cmp.advance(n), () => cmp.done);
+        rp.state = { ...rp.state, progress: cmp.progress, nowMs: cmp.nowMs, sides: cmp.data(), status: cmp.done ? 'done' : 'running' };
+      } catch (error) {
+        rp.state = { ...rp.state, status: 'failed', error: error instanceof Error ? error.message : String(error) };
+      }
+      if (rp.state.status !== 'running') this.emit('replay:onProgress', rp.state);
+    }
+  }
+
+  private advancePaced(anchor: PaceAnchor, speed: SpeedSetting, stepMs: number, simNow: () => number, advance: (n: number) => void, done: () => boolean): void {
+    const wall0 = this.wall.now();
+    if (speed === 'max') {
+      // Slices of work until the wall budget is spent, bounded by a step cap in case the clock is frozen.
+      let stepsLeft = this.opts.maxStepsPerTick;
+      const slice = Math.max(1, Math.round(10_000 / stepMs));
+      while (stepsLeft > 0 && !done() && this.wall.now() - wall0 < this.opts.maxSliceWallMs) {
+        advance(Math.min(slice, stepsLeft));
+        stepsLeft -= slice;
+      }
+      return;
+    }
+    const due = stepsDue(anchor, wall0, simNow(), speed, stepMs, this.opts.maxStepsPerTick);
+    if (due.steps > 0) advance(due.steps);
+    if (due.reanchor) {
+      anchor.wallMs = wall0;
+      anchor.simMs = simNow();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------- the live session
+
+  /** Starts (or restarts) the simulator on a scenario; the previous live session ends (`scenario-end`). */
+  async startSimulator(request: StartSimulatorRequest = {}): Promise<LiveState> {
+    const req = parseRequest(StartSimulatorRequestSchema, request, 'core:startSimulator');
+    const path = req.scenarioPath ?? join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json');
+    const loaded = await this.load(path);
+    this.endLive();
+    const sessionId = `sim-${randomUUID().slice(0, 8)}`;
+    const speed = req.speed ?? 1;
+    const context: Partial<LiveContext> & { pending: SeriesPoint[] } = {
+      loaded,
+      sessionId,
+      speed,
+      pending: [],
+      recent: [],
+      recentEvents: [],
+      lastReportMs: new Map(),
+      lastMemberRecordMs: -Infinity,
+      triggerSeq: 0,
+    };
+    const sim = new LiveSimulation(
+      { ...loaded, loadProfiles: this.loadProfiles(), controller: 'lfc', withScenarioTriggers: req.withScenarioTriggers ?? false },
+      {
+        onBreakerSampleTaken: (r) => this.recordSample(context as LiveContext, r),
+        onBreakerSample: () => undefined,
+        onAssetReport: (r) => context.lastReportMs!.set(r.assetId, r.sampleMs),
+        onEvent: (e) => this.recordEvent(context as LiveContext, e),
+        onRunEnded: (run) => this.saveRun(context as LiveContext, run),
+      },
+    );
+    context.sim = sim;
+    context.anchor = { wallMs: this.wall.now(), simMs: sim.nowMs };
+    this.live = context as LiveContext;
+    return this.getState();
+  }
+
+  /** Changes the pace of the live session (and of a running replay). */
+  setSpeed(speed: SpeedSetting): LiveState {
+    const s = parseRequest(SpeedSchema, speed, 'core:setSpeed');
+    const live = this.requireLive();
+    live.speed = s;
+    live.anchor = { wallMs: this.wall.now(), simMs: live.sim.nowMs };
+    return this.getState();
+  }
+
+  checkTrigger(request: TriggerRequest): TriggerCheck {
+    const req = parseRequest(TriggerRequestSchema, request, 'core:checkTrigger');
+    const live = this.requireLive();
+    const engine = live.sim.engine;
+    if (!live.sim.done) live.sim.sync();
+    const snap = engine.snapshot();
+    const now = snap.nowMs;
+    const controllableKw = snap.assets.reduce((sum, a) => sum + a.powerKw, 0);
+    const durationS = req.durationS ?? (req.schedule && req.schedule.length > 0 ? Math.max(...req.schedule.map((p) => p.toMs)) / 1000 - now / 1000 : null);
+    // The engine's own band for a run of this duration starting now (its communityBand reads only these fields).
+    const band = engine.communityBand({ trigger: { durationS: durationS !== null && durationS > 0 ? durationS : null }, startMs: now } as RunRecord, now);
+    return checkTrigger(req, {
+      connectionLimitKw: engine.config.connectionLimitKw,
+      breakerKw: snap.breaker.stale ? null : snap.breaker.lastPowerKw,
+      controllableKw,
+      band,
+    });
+  }
+
+  /** An operator's trigger: stamped with the session's time and handed to the engine, which may refuse it. */
+  sendTrigger(request: TriggerRequest): TriggerResponse {
+    const req = parseRequest(TriggerRequestSchema, request, 'core:sendTrigger');
+    const live = this.requireLive();
+    if (live.sim.done) throw new CoreError('NOT_READY', 'the simulated scenario has ended: start the simulator again');
+    live.sim.sync();
+    const now = live.sim.nowMs;
+    const trigger: Trigger = {
+      id: `OP-${String(++live.triggerSeq).padStart(3, '0')}`,
+      source: OPERATOR_SOURCE,
+      receivedMs: now,
+      startMs: now,
+      useCase: req.useCase,
+      targetKw: req.useCase === 2 ? (req.targetKw ?? null) : null,
+      durationS: req.durationS ?? null,
+      toleranceKw: req.toleranceKw ?? 10,
+      schedule: req.useCase === 3 || req.useCase === 4 ? (req.schedule ?? null) : null,
+    };
+    const r = live.sim.trigger(trigger);
+    this.flushLive(live);
+    return { accepted: r.accepted, triggerId: trigger.id, ...(r.reason !== undefined ? { reason: r.reason } : {}) };
+  }
+
+  /** Operator stop (use case 0): the run in force ends, every asset is released. */
+  stop(): TriggerResponse {
+    return this.sendTrigger({ useCase: 0 });
+  }
+
+  getState(): LiveState {
+    const live = this.live;
+    if (!live) return this.idleState();
+    const { sim, loaded } = live;
+    const engine = sim.engine;
+    if (!sim.done) sim.sync();
+    const snap = engine.snapshot();
+    const now = snap.nowMs;
+    const activeRun = engine.activeRun;
+    const horizonS = snap.run?.plannedEndMs ? Math.max(10, (snap.run.plannedEndMs - now) / 1000) : 3600;
+    const bandOf = (id: string, kind: AssetRow['kind'], socPct: number | undefined, indoorC: number | undefined): AssetRow['band'] => {
+      const c = engine.config;
+      if (kind === 'bess' || kind === 'householdStorage') {
+        const s = kind === 'bess' ? c.bess : c.households.find((h) => h.id === id);
+        if (!s || socPct === undefined) return null;
+        return storageBand(s.powerKw, s.energyKwh, socPct, s.socMinPct, s.socMaxPct, s.roundTripEfficiency, horizonS);
+      }
+      const h = c.heatPumps.find((x) => x.id === id);
+      return h && indoorC !== undefined ? heatPumpBand(h, indoorC, sim.plant.outdoorC, horizonS) : null;
+    };
+    return {
+      status: sim.done ? 'ended' : 'running',
+      source: { kind: 'simulator', scenario: loaded.scenario.name, scenarioPath: loaded.path },
+      sessionId: live.sessionId,
+      speed: live.speed,
+      nowMs: now,
+      startMs: sim.plant.startMs,
+      endMs: sim.plant.endMs,
+      timezone: loaded.scenario.site.timezone,
+      connectionLimitKw: engine.config.connectionLimitKw,
+      breaker: {
+        measuredKw: snap.breaker.lastPowerKw !== null && Number.isFinite(snap.breaker.lastPowerKw) ? snap.breaker.lastPowerKw : null,
+        sampleMs: snap.breaker.lastSampleMs,
+        stale: snap.breaker.stale,
+        safeState: snap.breaker.safeState,
+        targetKw: engine.targetKwAt(now),
+      },
+      run:
+        snap.run && activeRun
+          ? {
+              runId: snap.run.runId,
+              useCase: snap.run.useCase,
+              startMs: snap.run.startMs,
+              plannedEndMs: snap.run.plannedEndMs,
+              targetKw: snap.run.targetKw,
+              toleranceKw: snap.run.toleranceKw,
+              predictedExhaustionAtMs: snap.run.predictedExhaustionAtMs,
+              band: snap.run.band,
+              inExhaustion: snap.run.inExhaustion,
+              kpis: liveKpis(activeRun, now, engine.config.breakerPeriodS, engine.safety.settleAllowanceS),
+            }
+          : null,
+      pendingTrigger: snap.pendingTrigger,
+      forecastMissing: snap.forecastMissing,
+      assets: snap.assets.map((a) => ({
+        id: a.id,
+        kind: a.kind,
+        powerKw: a.powerKw,
+        setpointKw: a.setpointKw,
+        socPct: a.socPct ?? null,
+        indoorC: a.indoorC ?? null,
+        link: a.link,
+        lastReportMs: live.lastReportMs.get(a.id) ?? null,
+        band: bandOf(a.id, a.kind, a.socPct, a.indoorC),
+      })),
+      recent: live.recent.slice(),
+      recentWindowMs: this.opts.recentWindowMs,
+      recentEvents: live.recentEvents.slice(),
+    };
+  }
+
+  private idleState(): LiveState {
+    return {
+      status: 'idle',
+      source: null,
+      sessionId: null,
+      speed: 1,
+      nowMs: 0,
+      startMs: 0,
+      endMs: 0,
+      timezone: 'UTC',
+      connectionLimitKw: 0,
+      breaker: { measuredKw: null, sampleMs: null, stale: false, safeState: false, targetKw: null },
+      run: null,
+      pendingTrigger: null,
+      forecastMissing: false,
+      assets: [],
+      recent: [],
+      recentWindowMs: this.opts.recentWindowMs,
+      recentEvents: [],
+    };
+  }
+
+  /** The engine's run records of the live session (for tools and tests that compare exports with them). */
+  engineRuns(): readonly RunRecord[] {
+    return this.live?.sim.engine.runs ?? [];
+  }
+
+  private requireLive(): LiveContext {
+    if (!this.live) throw new CoreError('NOT_READY', 'no live session: start the simulator first');
+    return this.live;
+  }
+
+  private recordSample(live: LiveContext, r: BreakerRecord): void {
+    const sim = live.sim;
+    const engine = sim.engine;
+    const t = r.sampleMs;
+    const p = live.pending;
+    const measured = r.sentKw === null ? NaN : r.sentKw;
+    const target = engine.targetKwAt(t);
+    const run = engine.activeRun;
+    p.push({ seriesId: SERIES.breakerMeasured, timeMs: t, value: measured });
+    p.push({ seriesId: SERIES.breakerTarget, timeMs: t, value: target ?? NaN });
+    p.push({ seriesId: SERIES.breakerTolerance, timeMs: t, value: run ? run.trigger.toleranceKw : NaN });
+    const band = run ? engine.communityBand(run, t) : null;
+    p.push({ seriesId: SERIES.flexDown, timeMs: t, value: band ? band.downKw : NaN });
+    p.push({ seriesId: SERIES.flexUp, timeMs: t, value: band ? band.upKw : NaN });
+    const plant = sim.plant;
+    let pv = 0;
+    for (const x of plant.pvPowerKw) pv += x;
+    let load = 0;
+    for (const x of plant.loadPowerKw) load += x;
+    p.push({ seriesId: SERIES.pvTotal, timeMs: t, value: pv });
+    p.push({ seriesId: SERIES.loadTotal, timeMs: t, value: load });
+    const members = t - live.lastMemberRecordMs >= this.opts.memberRecordPeriodS * 1000;
+    if (members) live.lastMemberRecordMs = t;
+    for (const m of plant.members) {
+      if (m.kind !== 'bess' && !(members && (m.kind === 'householdStorage' || m.kind === 'heatPump'))) continue;
+      const reading = plant.read(m.id);
+      if (!reading) continue;
+      p.push({ seriesId: `${m.id}.powerKw`, timeMs: t, value: reading.powerKw });
+      if (m.kind === 'bess') p.push({ seriesId: `${m.id}.setpointKw`, timeMs: t, value: reading.setpointKw ?? NaN });
+      if (reading.socPct !== undefined) p.push({ seriesId: `${m.id}.socPct`, timeMs: t, value: reading.socPct });
+      if (reading.indoorC !== undefined) p.push({ seriesId: `${m.id}.indoorC`, timeMs: t, value: reading.indoorC });
+    }
+    live.recent.push({ timeMs: t, measuredKw: Number.isFinite(measured) ? measured : null, targetKw: target });
+    const cutoff = t - this.opts.recentWindowMs;
+    let drop = 0;
+    while (drop < live.recent.length && live.recent[drop]!.timeMs < cutoff) drop++;
+    if (drop > 0) live.recent.splice(0, drop);
+  }
+
+  private recordEvent(live: LiveContext, e: EngineEvent): void {
+    const dto: StoredEventDto = { timeMs: e.timeMs, type: e.type, level: e.level, message: e.message };
+    if (e.runId !== undefined) dto.runId = e.runId;
+    if (e.assetId !== undefined) dto.assetId = e.assetId;
+    if (e.data !== undefined) dto.data = e.data;
+    this.history.appendEvents([dto]);
+    live.recentEvents.unshift(dto);
+    if (live.recentEvents.length > 20) live.recentEvents.length = 20;
+    // The run exists in the engine by the time it says so: record it at once, so the Runs view lists it.
+    const run = live.sim?.engine.activeRun;
+    if (e.type === 'run-started' && run) this.saveRun(live, run);
+  }
+
+  private saveRun(live: LiveContext, run: RunRecord): void {
+    this.history.saveRun(storedRun(run, live.sessionId, live.loaded.scenario.name, this.opts.appVersion));
+  }
+
+  private flushLive(live: LiveContext): void {
+    if (live.pending.length === 0) return;
+    this.history.appendPoints(live.pending);
+    live.pending = [];
+  }
+
+  private endLive(): void {
+    const live = this.live;
+    if (!live) return;
+    if (!live.sim.done) live.sim.finish();
+    this.flushLive(live);
+    this.history.flush();
+    this.live = null;
+  }
+
+  // ------------------------------------------------------------------------------------------- history
+
+  listSeries(): SeriesInfo[] {
+    this.flushAll();
+    return this.history.listSeries().map((seriesId) => ({ seriesId, unit: unitOf(seriesId) }));
+  }
+
+  querySeries(query: SeriesQuery): SeriesData {
+    const q = parseRequest(SeriesQuerySchema, query, 'history:querySeries');
+    if (!(q.toMs > q.fromMs)) throw new CoreError('BAD_REQUEST', `history:querySeries: toMs (${q.toMs}) must be after fromMs (${q.fromMs})`);
+    this.flushAll();
+    return toSeriesData(this.history.querySeries(q.seriesId, q.fromMs, q.toMs, q.maxBuckets));
+  }
+
+  events(query: EventsQuery): StoredEventDto[] {
+    const q = parseRequest(EventsQuerySchema, query, 'history:events');
+    this.flushAll();
+    const opts: { types?: string[]; runId?: string } = {};
+    if (q.types) opts.types = q.types;
+    if (q.runId) opts.runId = q.runId;
+    return this.history.events(q.fromMs, q.toMs, opts);
+  }
+
+  listRuns(): RunDto[] {
+    this.flushAll();
+    return this.history.listRuns({ limit: 500 });
+  }
+
+  private flushAll(): void {
+    if (this.live) this.flushLive(this.live);
+    this.history.flush();
+  }
+
+  /** The series a run export carries, in column order. */
+  private exportSeriesIds(): string[] {
+    const bessId = this.live?.sim.engine.config.bess.id ?? 'bess';
+    return [SERIES.breakerMeasured, SERIES.breakerTarget, SERIES.breakerTolerance, SERIES.flexDown, SERIES.flexUp, `${bessId}.powerKw`, `${bessId}.setpointKw`, `${bessId}.socPct`, SERIES.pvTotal, SERIES.loadTotal];
+  }
+
+  private requireRun(runId: string): RunDto {
+    if (typeof runId !== 'string' || runId.length === 0) throw new CoreError('BAD_REQUEST', 'a run id is required');
+    this.flushAll();
+    const run = this.history.getRun(runId);
+    if (!run) throw new CoreError('NOT_FOUND', `no run ${runId} in the history`);
+    return run;
+  }
+
+  async exportRun(runId: string, format: ExportFormat): Promise<ExportedFile> {
+    const fmt = parseRequest(ExportFormatSchema, format, 'runs:export format');
+    const run = this.requireRun(runId);
+    const toMs = run.endMs ?? this.live?.sim.nowMs ?? run.startMs;
+    const series = this.exportSeriesIds().map((seriesId) => ({ seriesId, ...this.history.queryRaw(seriesId, run.startMs, toMs) }));
+    const events = this.history.events(run.startMs, toMs);
+    return exportRun({ run, series, events }, fmt);
+  }
+
+  /** Writes `<dataDir>/scenarios/<name>/scenario.json` (+ its series and weather) from a recorded run. */
+  async saveRunAsScenario(request: SaveAsScenarioRequest): Promise<SavedScenario> {
+    const req = parseRequest(SaveAsScenarioRequestSchema, request, 'runs:saveAsScenario');
+    const run = this.requireRun(req.runId);
+    const sourcePath = this.live && this.live.sessionId === run.sessionId ? this.live.loaded.path : null;
+    const source = sourcePath ? this.live!.loaded : await this.load(join(this.opts.resourcesDirPath, 'scenarios', run.scenario ?? DEFAULT_SCENARIO, 'scenario.json'));
+    const name = req.name ?? `recorded-${run.scenario ?? 'live'}-${run.runId}`.replace(/[^A-Za-z0-9_.-]+/g, '-');
+    const bessId = source.scenario.assets.find((a) => a.kind === 'bess')?.id ?? 'bess';
+    const breakerMs = source.scenario.measurement.breakerPeriodS * 1000;
+    const fromMs = Math.floor((Math.min(run.startMs, Date.parse(String((run.trigger as unknown as StoredTrigger).receivedAt))) - 60_000) / breakerMs) * breakerMs;
+    const toMs = (run.endMs ?? this.live?.sim.nowMs ?? run.startMs) + 60_000;
+    const forecastFile = source.scenario.weather.forecast?.file ?? null;
+    const recorded = buildRecordedScenario({
+      name,
+      run,
+      source: source.scenario,
+      breaker: this.history.queryRaw(SERIES.breakerMeasured, fromMs, toMs),
+      bessPowerKw: this.history.queryRaw(`${bessId}.powerKw`, fromMs, toMs),
+      bessSocPct: this.history.queryRaw(`${bessId}.socPct`, fromMs, toMs),
+      weatherActualFile: 'weather/actual.csv',
+      weatherForecastFile: forecastFile ? 'weather/forecast.json' : null,
+    });
+    const dir = resolve(this.opts.dataDirPath, 'scenarios', name);
+    await mkdir(join(dir, 'weather'), { recursive: true });
+    await copyFile(resolve(source.dir, source.scenario.weather.actual.file), join(dir, 'weather', 'actual.csv'));
+    if (forecastFile) await copyFile(resolve(source.dir, forecastFile), join(dir, 'weather', 'forecast.json'));
+    await writeFile(join(dir, recorded.seriesFile), recorded.seriesCsv);
+    const path = join(dir, 'scenario.json');
+    await writeFile(path, JSON.stringify(recorded.scenario, null, 2) + '\n');
+    return { name, path };
+  }
+
+  // ------------------------------------------------------------------------------------------- replay
+
+  async startReplay(request: ReplayRequest): Promise<ReplayState> {
+    const req = parseRequest(ReplayRequestSchema, request, 'replay:start');
+    const loaded = await this.load(req.scenarioPath);
+    const comparison = new ReplayComparison({ ...loaded, loadProfiles: this.loadProfiles() });
+    this.replay = {
+      comparison,
+      anchor: { wallMs: this.wall.now(), simMs: comparison.nowMs },
+      state: { status: 'running', scenario: loaded.scenario.name, scenarioPath: loaded.path, speed: req.speed, progress: 0, nowMs: comparison.nowMs, error: null, sides: comparison.data() },
+    };
+    return this.replay.state;
+  }
+
+  getReplay(): ReplayState {
+    return this.replay.state;
+  }
+
+  stopReplay(): ReplayState {
+    this.replay = { comparison: null, state: { ...this.replay.state, status: this.replay.state.status === 'running' ? 'idle' : this.replay.state.status }, anchor: this.replay.anchor };
+    return this.replay.state;
+  }
+
+  // ------------------------------------------------------------------------------------------- settings
+
+  getSettings(): CoreSettings {
+    const live = this.live;
+    return {
+      dataDirPath: this.opts.dataDirPath,
+      connections: [
+        {
+          id: 'simulator',
+          label: 'Bundled simulator',
+          kind: 'simulator',
+          endpoint: live ? live.loaded.path : join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json'),
+        },
+      ],
+    };
+  }
+
+  testConnection(connectionId: string): ConnectionTestResult {
+    if (connectionId !== 'simulator') throw new CoreError('NOT_FOUND', `no connection ${String(connectionId)}`);
+    const live = this.live;
+    if (!live) return { id: connectionId, ok: false, message: 'simulator: not started' };
+    const snap = live.sim.engine.snapshot();
+    const ok = !snap.breaker.stale && snap.breaker.lastSampleMs !== null;
+    return {
+      id: connectionId,
+      ok,
+      message: `simulator (${live.loaded.scenario.name}): ${ok ? `breaker sample at ${new Date(snap.breaker.lastSampleMs!).toISOString()}` : 'no fresh breaker sample'}`,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------- lifecycle
+
+  private loadProfiles(): LoadProfileLibrary {
+    this.profiles ??= loadProfileLibraryFromResources(this.opts.resourcesDirPath);
+    return this.profiles;
+  }
+
+  private async load(path: string): Promise<LoadedScenario> {
+    try {
+      return await loadScenarioFile(resolve(path));
+    } catch (error) {
+      if (error instanceof ScenarioError) throw new CoreError('BAD_REQUEST', error.message);
+      throw error;
+    }
+  }
+
+  /** Ends the live session and any replay and forgets them (the history is kept); for isolated tests. */
+  reset(): void {
+    this.endLive();
+    this.replay = { comparison: null, state: idleReplay(), anchor: { wallMs: 0, simMs: 0 } };
+  }
+
+  /** Stops the timers and the sessions; the caller closes the history store it passed in. */
+  close(): void {
+    if (this.closed) return;
+    this.stopTimers();
+    this.reset();
+    this.listeners.clear();
+    this.closed = true;
+  }
+}
+
+/** A run record as the history stores it: the trigger as received (ISO times), KPIs as computed. */
+export function storedRun(run: RunRecord, sessionId: string, scenario: string | null, appVersion: string): StoredRun {
+  const t = run.trigger;
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const trigger: StoredTrigger = {
+    id: t.id,
+    source: t.source,
+    receivedAt: iso(t.receivedMs),
+    startAt: iso(t.startMs),
+    useCase: t.useCase,
+    targetKw: t.targetKw,
+    durationS: t.durationS,
+    toleranceKw: t.toleranceKw,
+    schedule: t.schedule ? t.schedule.map((p) => ({ from: iso(p.fromMs), to: iso(p.toMs), targetKw: p.targetKw })) : null,
+  };
+  return {
+    runId: `${sessionId}/${run.runId}`,
+    sessionId,
+    scenario,
+    controller: run.controller,
+    useCase: t.useCase,
+    startMs: run.startMs,
+    endMs: run.endMs,
+    endReason: run.endReason,
+    trigger: trigger as unknown as Record<string, unknown>,
+    kpis: run.kpis ? (JSON.parse(JSON.stringify(run.kpis)) as Record<string, unknown>) : null,
+    appVersion,
+    configVersion: CONFIG_VERSION,
+  };
+}

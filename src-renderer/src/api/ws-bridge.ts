@@ -1,0 +1,133 @@
+/**
+ * The IPC contract over serve mode's WebSocket, with exactly the shape of the preload's `window.lfc`
+ * (`LfcApi`), so `api/index.ts` can hand either to the rest of the renderer.
+ *
+ * Calls made while the socket is (re)connecting wait for it; a call whose socket closes before the answer
+ * resolves to a `DISCONNECTED` result (never left hanging, never thrown). The socket reconnects with a
+ * growing delay (0.5 s … 5 s); the browser sends the session cookie on every attempt.
+ *
+ * Kept free of the DOM's globals: the WebSocket constructor is passed in, so the unit tests run it under
+ * Node with the `ws` package against a real serve-mode server.
+ */
+import { EVENT_CHANNELS, INVOKE_CHANNELS } from '../../../src-main/shared/ipc-contract';
+import type { EventChannel, IpcResult, LfcApi } from '../../../src-main/shared/ipc-contract';
+
+/** The part of the WebSocket API the bridge uses (the browser's and `ws`'s both have it). */
+export interface SocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: unknown) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+
+export type SocketFactory = (url: string) => SocketLike;
+
+export interface WsBridge {
+  api: LfcApi;
+  /** Connection state for the console's link indicator. */
+  onConnectionChange(listener: (connected: boolean) => void): () => void;
+  close(): void;
+}
+
+const OPEN = 1;
+
+export function createWsBridge(url: string, connect: SocketFactory, options: { callTimeoutMs?: number } = {}): WsBridge {
+  const callTimeoutMs = options.callTimeoutMs ?? 60_000;
+  let socket: SocketLike | null = null;
+  let nextId = 1;
+  let closed = false;
+  let retryMs = 500;
+  const pending = new Map<number, { resolve: (r: IpcResult<unknown>) => void; timer: ReturnType<typeof setTimeout> }>();
+  const queue: string[] = [];
+  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  const connectionListeners = new Set<(connected: boolean) => void>();
+
+  const settleAll = (message: string): void => {
+    for (const [id, p] of pending) {
+      clearTimeout(p.timer);
+      p.resolve({ ok: false, error: { code: 'DISCONNECTED', message } });
+      pending.delete(id);
+    }
+  };
+
+  const open = (): void => {
+    if (closed) return;
+    const ws = connect(url);
+    socket = ws;
+    ws.onopen = () => {
+      retryMs = 500;
+      for (const frame of queue.splice(0)) ws.send(frame);
+      for (const l of connectionListeners) l(true);
+    };
+    ws.onmessage = (ev) => {
+      let msg: { id?: number; result?: IpcResult<unknown>; event?: EventChannel; payload?: unknown };
+      try {
+        msg = JSON.parse(String(ev.data)) as typeof msg;
+      } catch {
+        return;
+      }
+      if (typeof msg.id === 'number') {
+        const p = pending.get(msg.id);
+        if (p && msg.result) {
+          clearTimeout(p.timer);
+          pending.delete(msg.id);
+          p.resolve(msg.result);
+        }
+      } else if (msg.event) {
+        for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+      }
+    };
+    ws.onerror = () => undefined;
+    ws.onclose = () => {
+      socket = null;
+      settleAll('the connection to the controller was lost; the request may not have arrived');
+      for (const l of connectionListeners) l(false);
+      if (!closed) {
+        setTimeout(open, retryMs);
+        retryMs = Math.min(5000, retryMs * 2);
+      }
+    };
+  };
+
+  const invoke = (channel: string, args: unknown[]): Promise<IpcResult<unknown>> =>
+    new Promise((resolve) => {
+      if (closed) return resolve({ ok: false, error: { code: 'DISCONNECTED', message: 'the bridge is closed' } });
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve({ ok: false, error: { code: 'DISCONNECTED', message: `${channel}: no answer within ${callTimeoutMs / 1000} s` } });
+      }, callTimeoutMs);
+      pending.set(id, { resolve, timer });
+      const frame = JSON.stringify({ id, channel, args });
+      if (socket && socket.readyState === OPEN) socket.send(frame);
+      else queue.push(frame);
+    });
+
+  const surface: Record<string, unknown> = {};
+  for (const channel of INVOKE_CHANNELS) surface[channel] = (...args: unknown[]) => invoke(channel, args);
+  for (const channel of EVENT_CHANNELS) {
+    surface[channel] = (listener: (payload: unknown) => void) => {
+      let set = listeners.get(channel);
+      if (!set) listeners.set(channel, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
+    };
+  }
+  open();
+  return {
+    // Built from the contract's channel lists, like the preload; the cast is checked by the same lists.
+    api: Object.freeze(surface) as LfcApi,
+    onConnectionChange(listener) {
+      connectionListeners.add(listener);
+      return () => connectionListeners.delete(listener);
+    },
+    close() {
+      closed = true;
+      socket?.close();
+      settleAll('the bridge is closed');
+    },
+  };
+}

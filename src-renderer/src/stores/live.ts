@@ -1,0 +1,92 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+
+import { call, on } from '../api';
+import type { AssetRow, IpcError, LiveState, SpeedSetting, TriggerResponse, Unsubscribe } from '../api';
+
+/** Deviation of the breaker from the target in kW, or null when either is unknown. */
+export function deviationKw(state: LiveState | null): number | null {
+  const m = state?.breaker.measuredKw;
+  const t = state?.run?.targetKw ?? state?.breaker.targetKw;
+  return m === null || m === undefined || t === null || t === undefined ? null : m - t;
+}
+
+/** Seconds left of the run on the session clock; null for an open-ended run or no run. */
+export function timeLeftS(state: LiveState | null): number | null {
+  const run = state?.run;
+  if (!state || !run || run.plannedEndMs === null) return null;
+  return Math.max(0, (run.plannedEndMs - state.nowMs) / 1000);
+}
+
+/** How many assets are reachable, lost or rejecting writes. */
+export function linkCounts(assets: readonly AssetRow[]): { ok: number; lost: number; rejecting: number } {
+  const c = { ok: 0, lost: 0, rejecting: 0 };
+  for (const a of assets) c[a.link]++;
+  return c;
+}
+
+/** No live update for this long (wall time) and the console says the link to the core is down. */
+export const LIVE_STALE_AFTER_MS = 3500;
+
+/** The live picture pushed by the core once a second (`core:onLive`), and the Stop every view offers. */
+export const useLiveStore = defineStore('live', () => {
+  const state = ref<LiveState | null>(null);
+  const lastUpdateWallMs = ref<number | null>(null);
+  const wallNowMs = ref(Date.now());
+  const error = ref<IpcError | null>(null);
+  const stopResult = ref<{ ok: boolean; message: string } | null>(null);
+  let unsubscribe: Unsubscribe | null = null;
+  let ticker: ReturnType<typeof setInterval> | null = null;
+
+  function apply(next: LiveState, wallMs = Date.now()): void {
+    state.value = next;
+    lastUpdateWallMs.value = wallMs;
+  }
+
+  async function refresh(): Promise<void> {
+    const r = await call('core:getState');
+    if (r.ok) {
+      apply(r.value);
+      error.value = null;
+    } else error.value = r.error;
+  }
+
+  function connect(): void {
+    if (unsubscribe) return;
+    unsubscribe = on('core:onLive', (s) => apply(s));
+    ticker = setInterval(() => (wallNowMs.value = Date.now()), 1000);
+    void refresh();
+  }
+
+  function disconnect(): void {
+    unsubscribe?.();
+    unsubscribe = null;
+    if (ticker) clearInterval(ticker);
+    ticker = null;
+  }
+
+  async function stop(): Promise<TriggerResponse | null> {
+    const r = await call('core:stop');
+    stopResult.value = r.ok ? { ok: r.value.accepted, message: r.value.reason ?? '' } : { ok: false, message: r.error.message };
+    await refresh();
+    return r.ok ? r.value : null;
+  }
+
+  async function setSpeed(speed: SpeedSetting): Promise<void> {
+    const r = await call('core:setSpeed', speed);
+    if (r.ok) apply(r.value);
+    else error.value = r.error;
+  }
+
+  const linkAlive = computed(() => lastUpdateWallMs.value !== null && wallNowMs.value - lastUpdateWallMs.value < LIVE_STALE_AFTER_MS);
+  const deviation = computed(() => deviationKw(state.value));
+  const withinTolerance = computed(() => {
+    const d = deviation.value;
+    const tol = state.value?.run?.toleranceKw;
+    return d === null || tol === undefined ? null : Math.abs(d) <= tol;
+  });
+  const timeLeft = computed(() => timeLeftS(state.value));
+  const links = computed(() => linkCounts(state.value?.assets ?? []));
+
+  return { state, lastUpdateWallMs, wallNowMs, error, stopResult, apply, refresh, connect, disconnect, stop, setSpeed, linkAlive, deviation, withinTolerance, timeLeft, links };
+});

@@ -1,0 +1,24 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+
+export const VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
+export type ViewName = (typeof VIEWS)[number];
+
+/** `#/trends` → 'trends'; anything unknown → 'now'. */
+export function viewFromHash(hash: string): ViewName {
+  const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
+  return (VIEWS as readonly string[]).includes(name) ? (name as ViewName) : 'now';
+}
+
+/** Which view is shown; mirrored in the URL hash so a reload or a bookmark keeps it. */
+export const useNavigationStore = defineStore('navigation', () => {
+  const current = ref<ViewName>(typeof window === 'undefined' ? 'now' : viewFromHash(window.location.hash));
+  function go(view: ViewName): void {
+    current.value = view;
+    if (typeof window !== 'undefined' && viewFromHash(window.location.hash) !== view) window.location.hash = `#/${view}`;
+  }
+  function syncFromHash(): void {
+    if (typeof window !== 'undefined') current.value = viewFromHash(window.location.hash);
+  }
+  return { current, go, syncFromHash };
+});

@@ -1,0 +1,132 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+
+import { call } from '../api';
+import type { TriggerCheck, TriggerRequest, UseCaseCode } from '../api';
+
+/** One package of a use-case 3/4 schedule, entered relative to the session clock (simulated time has no wall date). */
+export interface PackageDraft {
+  startInMin: number;
+  lengthMin: number;
+  targetKw: number;
+}
+
+export interface SetpointDraft {
+  useCase: UseCaseCode;
+  targetKw: number | null;
+  durationMin: number | null;
+  toleranceKw: number;
+  packages: PackageDraft[];
+}
+
+export const defaultDraft = (): SetpointDraft => ({ useCase: 2, targetKw: null, durationMin: 60, toleranceKw: 10, packages: [{ startInMin: 0, lengthMin: 60, targetKw: 0 }] });
+
+/** What the form can tell before asking the core: missing or impossible values, in words (English keys for tests). */
+export function validateDraft(d: SetpointDraft, connectionLimitKw: number): string[] {
+  const errors: string[] = [];
+  const limit = connectionLimitKw;
+  if (!(d.toleranceKw > 0)) errors.push('The tolerance must be more than 0 kW.');
+  if (d.useCase === 2) {
+    if (d.targetKw === null || !Number.isFinite(d.targetKw)) errors.push('Enter a target in kW.');
+    else if (limit > 0 && Math.abs(d.targetKw) > limit) errors.push(`The target ${d.targetKw} kW is beyond the connection limit of ±${limit} kW.`);
+    if (d.durationMin === null || !(d.durationMin > 0)) errors.push('Enter a duration of more than 0 min.');
+  }
+  if (d.useCase === 3 || d.useCase === 4) {
+    if (d.packages.length === 0) errors.push('Add at least one package.');
+    d.packages.forEach((p, i) => {
+      if (!(p.lengthMin > 0)) errors.push(`Package ${i + 1}: the length must be more than 0 min.`);
+      if (!(p.startInMin >= 0)) errors.push(`Package ${i + 1}: it cannot start in the past.`);
+      if (limit > 0 && Math.abs(p.targetKw) > limit) errors.push(`Package ${i + 1}: ${p.targetKw} kW is beyond the connection limit of ±${limit} kW.`);
+      if (d.useCase === 3 && p.targetKw < 0) errors.push(`Package ${i + 1}: an import package needs a target ≥ 0 kW.`);
+      if (d.useCase === 4 && p.targetKw > 0) errors.push(`Package ${i + 1}: an export package needs a target ≤ 0 kW.`);
+    });
+    const sorted = [...d.packages].sort((a, b) => a.startInMin - b.startInMin);
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i]!.startInMin < sorted[i - 1]!.startInMin + sorted[i - 1]!.lengthMin) errors.push('Packages must not overlap.');
+    }
+  }
+  return [...new Set(errors)];
+}
+
+/** The request the core receives, with the schedule placed on the session clock at `nowMs`. */
+export function toRequest(d: SetpointDraft, nowMs: number): TriggerRequest {
+  switch (d.useCase) {
+    case 0:
+      return { useCase: 0 };
+    case 1:
+      return { useCase: 1, toleranceKw: d.toleranceKw, durationS: d.durationMin && d.durationMin > 0 ? d.durationMin * 60 : null };
+    case 2:
+      return { useCase: 2, targetKw: d.targetKw, durationS: (d.durationMin ?? 0) * 60, toleranceKw: d.toleranceKw };
+    default: {
+      const schedule = [...d.packages]
+        .sort((a, b) => a.startInMin - b.startInMin)
+        .map((p) => ({ fromMs: nowMs + p.startInMin * 60_000, toMs: nowMs + (p.startInMin + p.lengthMin) * 60_000, targetKw: p.targetKw }));
+      const endMs = Math.max(...schedule.map((p) => p.toMs));
+      return { useCase: d.useCase, schedule, toleranceKw: d.toleranceKw, durationS: (endMs - nowMs) / 1000 };
+    }
+  }
+}
+
+/**
+ * The Setpoint view's two-step flow: edit → Check (local validation, then the core's limit and
+ * feasibility check) → review → Send. Nothing reaches the engine without the second step.
+ */
+export const useSetpointStore = defineStore('setpoint', () => {
+  const draft = ref<SetpointDraft>(defaultDraft());
+  const phase = ref<'edit' | 'review' | 'sending'>('edit');
+  const localErrors = ref<string[]>([]);
+  const check = ref<TriggerCheck | null>(null);
+  const pendingRequest = ref<TriggerRequest | null>(null);
+  const result = ref<{ ok: boolean; triggerId?: string; message: string } | null>(null);
+
+  async function review(nowMs: number, connectionLimitKw: number): Promise<boolean> {
+    result.value = null;
+    localErrors.value = validateDraft(draft.value, connectionLimitKw);
+    if (localErrors.value.length > 0) return false;
+    const request = toRequest(draft.value, nowMs);
+    const r = await call('core:checkTrigger', request);
+    if (!r.ok) {
+      localErrors.value = [r.error.message];
+      return false;
+    }
+    check.value = r.value;
+    if (r.value.errors.length > 0) {
+      localErrors.value = r.value.errors;
+      return false;
+    }
+    pendingRequest.value = request;
+    phase.value = 'review';
+    return true;
+  }
+
+  async function confirm(): Promise<boolean> {
+    if (phase.value !== 'review' || !pendingRequest.value) return false;
+    phase.value = 'sending';
+    const r = await call('core:sendTrigger', pendingRequest.value);
+    phase.value = 'edit';
+    pendingRequest.value = null;
+    if (!r.ok) {
+      result.value = { ok: false, message: r.error.message };
+      return false;
+    }
+    result.value = { ok: r.value.accepted, triggerId: r.value.triggerId, message: r.value.reason ?? '' };
+    return r.value.accepted;
+  }
+
+  function cancel(): void {
+    phase.value = 'edit';
+    pendingRequest.value = null;
+  }
+
+  function addPackage(): void {
+    const last = draft.value.packages[draft.value.packages.length - 1];
+    draft.value.packages.push({ startInMin: last ? last.startInMin + last.lengthMin : 0, lengthMin: 60, targetKw: 0 });
+  }
+
+  function removePackage(index: number): void {
+    draft.value.packages.splice(index, 1);
+  }
+
+  const needsSchedule = computed(() => draft.value.useCase === 3 || draft.value.useCase === 4);
+  return { draft, phase, localErrors, check, pendingRequest, result, review, confirm, cancel, addPackage, removePackage, needsSchedule };
+});

@@ -1,0 +1,195 @@
+/**
+ * The console end to end: serve mode started in-process on port 0 (real HTTP server, real WebSocket, the
+ * real core on the bundled simulator at 60× real time, SQLite history in memory), the built renderer, and
+ * Debian's Chromium driven by playwright-core. The operator enters a use-case-2 target, confirms it, sees
+ * the breaker follow it, stops it with the keyboard shortcut, exports the run (XLSX and CSV, whose KPIs
+ * must equal the engine's run record), and switches to German. Screenshots of every view, light and dark,
+ * go to test-results/screenshots/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import ExcelJS from 'exceljs';
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { LfcCore } from '../../src-main/core/lfc-core';
+import { resourcesDir } from '../../src-main/node/paths';
+import { buildRenderer } from '../../src-main/serve/build-renderer';
+import { newToken, startServer } from '../../src-main/serve/server';
+import type { RunningServer } from '../../src-main/serve/server';
+import { openHistoryStore } from '../../src-main/storage/history-store';
+import type { HistoryStore } from '../../src-main/storage/history-store';
+
+const CHROMIUM = '/usr/bin/chromium';
+const projectRoot = resolve(resourcesDir(), '..');
+const resultsDir = join(projectRoot, 'test-results');
+const screenshotDir = join(resultsDir, 'screenshots');
+const VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
+const SPEED = 60;
+
+let history: HistoryStore;
+let core: LfcCore;
+let server: RunningServer;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+let dataDir: string;
+
+/** "−212.4 kW" (en) or "−212,4 kW" (de) → −212.4 */
+function parseKw(text: string): number {
+  const m = /([−-]?\d[\d.,]*)/.exec(text.replace(/\u202f/g, ' '));
+  if (!m) throw new Error(`no number in ${JSON.stringify(text)}`);
+  return Number(m[1]!.replace('−', '-').replace(/,/g, ''));
+}
+
+async function tileValue(testId: string): Promise<string> {
+  return (await page.locator(`[data-testid="${testId}"] .value`).innerText()).trim();
+}
+
+async function go(view: (typeof VIEWS)[number]): Promise<void> {
+  await page.locator(`button[data-view="${view}"]`).click();
+  await page.locator(`button[data-view="${view}"][aria-current="page"]`).waitFor();
+}
+
+async function shootAll(theme: 'light' | 'dark'): Promise<void> {
+  for (const view of VIEWS) {
+    await go(view);
+    // Views load their data on entry; wait until nothing is in flight, then for one frame.
+    await page.waitForLoadState('networkidle');
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(screenshotDir, `${view}-${theme}.png`), fullPage: true });
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (the browser tests need it; they are never skipped).`);
+  }
+  mkdirSync(screenshotDir, { recursive: true });
+  const rendererDir = join(resultsDir, 'e2e-renderer');
+  await buildRenderer(projectRoot, rendererDir);
+  dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-data-'));
+  history = openHistoryStore({ file: ':memory:' });
+  core = new LfcCore({ resourcesDirPath: resourcesDir(), dataDirPath: dataDir, history, appVersion: '0.0.0-e2e' });
+  await core.startSimulator({ speed: SPEED });
+  server = await startServer({
+    core,
+    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot },
+    rendererDirPath: rendererDir,
+    token: newToken(),
+    port: 0,
+  });
+  userDataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    acceptDownloads: true,
+    viewport: { width: 1360, height: 900 },
+    locale: 'en-GB',
+    timezoneId: 'Europe/Rome',
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  core?.close();
+  history?.close();
+  for (const d of [userDataDir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+describe('the operator’s console in Chromium against serve mode', () => {
+  it('refuses a page load without the token', async () => {
+    const r = await fetch(server.url);
+    expect(r.status).toBe(401);
+  });
+
+  it('holds a use-case-2 target entered and confirmed by the operator, then stops it', async () => {
+    await page.goto(server.loginUrl);
+    await expect.poll(() => page.locator('[data-testid="link"]').innerText(), { timeout: 10_000 }).toContain('connected');
+    await expect.poll(async () => tileValue('tile-breaker'), { timeout: 10_000 }).toMatch(/\d/);
+
+    const measured = core.getState().breaker.measuredKw!;
+    const target = Math.round(measured - 80);
+    await go('setpoint');
+    await page.locator('[data-testid="use-case"]').selectOption('2');
+    await page.locator('[data-testid="target-kw"]').fill(String(target));
+    await page.locator('[data-testid="duration-min"]').fill('120');
+    await page.locator('[data-testid="tolerance-kw"]').fill('10');
+    await page.locator('[data-testid="check"]').click();
+    await page.locator('[data-testid="review"]').waitFor();
+    expect(await page.locator('[data-testid="verdict"]').innerText()).toMatch(/feasible|tight/);
+    expect(core.getState().run).toBeNull(); // nothing sent before the second step
+    await page.locator('[data-testid="confirm"]').click();
+    await expect.poll(() => page.locator('[data-testid="setpoint-result"]').innerText()).toMatch(/Trigger OP-001 accepted/);
+
+    await go('now');
+    await expect.poll(async () => tileValue('tile-target'), { timeout: 5_000 }).toMatch(new RegExp(`^[−-]?${Math.abs(target)}(\\.0)?\\s*kW$`));
+    // The trend follows: the breaker power the page shows comes within the tolerance of the target.
+    await expect
+      .poll(async () => Math.abs(parseKw(await tileValue('tile-breaker')) - parseKw(await tileValue('tile-target'))), { timeout: 20_000, interval: 500 })
+      .toBeLessThanOrEqual(10);
+    await expect.poll(async () => tileValue('kpi-k03'), { timeout: 5_000 }).toMatch(/\d.*kW/);
+    await shootAll('light');
+
+    // Stop with the keyboard shortcut from another view.
+    await go('assets');
+    await page.keyboard.press('Alt+KeyS');
+    await page.locator('[data-testid="stop-result"]').waitFor();
+    expect(core.getState().run).toBeNull();
+    expect(core.engineRuns()[0]?.endReason).toBe('operator-stop');
+  }, 60_000);
+
+  it('exports the run as XLSX and CSV with the engine’s KPIs', async () => {
+    const engineRun = core.engineRuns()[0]!;
+    await go('runs');
+    const row = page.locator('[data-testid="runs-table"] tbody tr').first();
+    await row.waitFor();
+    expect(await row.innerText()).toContain('operator stop');
+
+    const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), row.locator('button[data-export$=":xlsx"]').click()]);
+    const xlsxPath = join(resultsDir, 'run-export.xlsx');
+    await xlsxDownload.saveAs(xlsxPath);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(xlsxPath);
+    const kpis = new Map<string, { value: unknown; unit: unknown }>();
+    wb.getWorksheet('KPIs')!.eachRow((r) => kpis.set(String(r.getCell(1).value), { value: r.getCell(2).value, unit: r.getCell(3).value }));
+    const k = engineRun.kpis!;
+    expect(kpis.get('kpi.accuracy.maeKw')).toEqual({ value: k.accuracy.maeKw, unit: 'kW' });
+    expect(kpis.get('kpi.accuracy.withinBandPct')?.value).toBe(k.accuracy.withinBandPct);
+    expect(kpis.get('kpi.availability.coveredPct')?.value).toBe(k.availability.coveredPct);
+    expect(kpis.get('kpi.responsiveness.settlingS')?.value).toBe(k.responsiveness.settlingS ?? '');
+    expect(kpis.get('endReason')?.value).toBe('operator-stop');
+    const ts = wb.getWorksheet('Time series')!;
+    expect(ts.getRow(1).getCell(2).value).toBe('breaker.measuredKw [kW]');
+    expect(ts.rowCount).toBeGreaterThan(engineRun.samples.sampleTimeMs.length / 2);
+
+    const [csvDownload] = await Promise.all([page.waitForEvent('download'), row.locator('button[data-export$=":csv"]').click()]);
+    const csvPath = join(resultsDir, 'run-export.csv');
+    await csvDownload.saveAs(csvPath);
+    const csv = readFileSync(csvPath, 'utf8');
+    expect(csv).toContain(`# kpi.accuracy.maeKw,${k.accuracy.maeKw},kW`);
+    expect(csv).toContain(`# kpi.accuracy.rmseKw,${k.accuracy.rmseKw},kW`);
+    expect(csv).toContain(`# kpi.availability.heldPctOfRequested,${k.availability.heldPctOfRequested},%`);
+    expect(csv).toMatch(/\ntime,breaker\.measuredKw \[kW\],breaker\.targetKw \[kW\]/);
+  }, 30_000);
+
+  it('switches to German and to the dark theme', async () => {
+    await core.startReplay({ scenarioPath: join(resourcesDir(), 'scenarios', 'summer-export-hold', 'scenario.json'), speed: 'max' });
+    await go('settings');
+    await page.locator('input[data-lang="de"]').check();
+    await expect.poll(() => page.locator('button[data-view="now"]').innerText()).toContain('Jetzt');
+    expect(await page.locator('button[data-view="setpoint"]').innerText()).toContain('Sollwert');
+    expect(await page.locator('[data-testid="stop"]').innerText()).toContain('Stopp');
+    await page.locator('input[data-theme-choice="dark"]').check();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    await expect.poll(() => core.getReplay().status, { timeout: 20_000 }).toBe('done');
+    await shootAll('dark');
+  }, 60_000);
+});
