@@ -178,6 +178,21 @@ export interface RunRecord {
 
 export type AssetLinkState = 'ok' | 'lost' | 'rejecting';
 
+/** The 15-minute plan in force, per slot from `startMs`: what the console overlays on the measurements. */
+export interface PlanView {
+  issuedMs: number;
+  startMs: number;
+  stepS: number;
+  /** Forecast uncontrolled power, kW. */
+  residualKw: number[];
+  /** Planned breaker power, kW. */
+  breakerKw: number[];
+  /** Planned BESS power (feed-forward), kW. */
+  bessKw: number[];
+  curtailmentKw: number[];
+  predictedExhaustionAtMs: number | null;
+}
+
 export interface EngineSnapshot {
   nowMs: number;
   controller: ControllerName;
@@ -345,6 +360,23 @@ export class Engine {
 
   get activeRun(): RunRecord | null {
     return this.run;
+  }
+
+  /** The plan in force (copies: the console and the history may keep them), or null. */
+  planView(): PlanView | null {
+    const r = this.currentPlan;
+    if (!r) return null;
+    const p = r.plan;
+    return {
+      issuedMs: this.lastDispatchMs,
+      startMs: p.startMs,
+      stepS: p.stepS,
+      residualKw: Array.from(r.residualKw),
+      breakerKw: Array.from(p.breakerKw),
+      bessKw: Array.from(p.bessKw),
+      curtailmentKw: Array.from(p.curtailmentKw),
+      predictedExhaustionAtMs: p.predictedExhaustionAtMs,
+    };
   }
 
   /** A read-only view of what the engine knows now, for the console and the lab (no internals leak). */

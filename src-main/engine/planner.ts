@@ -50,6 +50,8 @@ export interface PlanResult {
   plan: DispatchPlan;
   /** Curtailable PV the plan assumed per slot (≤ 0), to turn its curtailment into member limits. */
   curtailablePvKw: Float64Array;
+  /** The uncontrolled power the plan assumed per slot (forecast, or the truth for the oracle), kW. */
+  residualKw: Float64Array;
 }
 
 export interface Planner {
@@ -212,7 +214,7 @@ export class ForecastPlanner implements Planner {
       },
       this.setup.solver,
     );
-    return { plan, curtailablePvKw };
+    return { plan, curtailablePvKw, residualKw };
   }
 
   forecastError(): ForecastReport | null {
@@ -273,11 +275,12 @@ export class OraclePlanner implements Planner {
       toleranceKw[k] = target ? target.toleranceKw : 10;
     }
     const curtailablePvKw = t.curtailablePvKw.slice(first);
+    const residualKw = t.residualKw.slice(first);
     const plan = optimiseDispatch(
       {
         startMs,
         stepS: 900,
-        residualKw: t.residualKw.slice(first),
+        residualKw,
         curtailablePvKw,
         outdoorC: t.outdoorC.slice(first),
         targetKw,
@@ -291,7 +294,7 @@ export class OraclePlanner implements Planner {
       },
       this.solver,
     );
-    this.solved = { plan, curtailablePvKw };
+    this.solved = { plan, curtailablePvKw, residualKw };
     return this.solved;
   }
 }
