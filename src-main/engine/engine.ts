@@ -87,7 +87,7 @@ export interface SafetyConfig {
   stuckSamples: number;
   exhaustionConfirmS: number;
   settleAllowanceS: number;
-  /** Horizon for the flexibility band of a run with no end (use case 1 without duration). */
+  /** Horizon for the flexibility band and the plan of a run with no end (use case 1 without duration). */
   openRunHorizonS: number;
   /**
    * The dispatch runs this long after each slot boundary, once the assets' slot reports (sampled at the
@@ -115,6 +115,11 @@ export interface EngineConfig {
   safety?: Partial<SafetyConfig>;
 }
 
+/** How long the BESS loop waits for the BESS telemetry of a breaker sample's instant before using older. */
+export const BESS_TELEMETRY_WAIT_MS = 500;
+/** While the BESS is saturated and the target missed, the plan is redone this often. */
+export const EMERGENCY_REPLAN_S = 20;
+
 export function defaultSafety(breakerPeriodS: number): SafetyConfig {
   return {
     staleAfterS: 2.5 * breakerPeriodS,
@@ -126,7 +131,7 @@ export function defaultSafety(breakerPeriodS: number): SafetyConfig {
     stuckSamples: 3,
     exhaustionConfirmS: 60,
     settleAllowanceS: 60,
-    openRunHorizonS: 3600,
+    openRunHorizonS: 4 * 3600,
     dispatchOffsetS: 3,
   };
 }
@@ -617,11 +622,27 @@ export class Engine {
     if (this.planner && valid) this.planner.observeResidual(sample.sampleMs, sample.powerKw - this.controllablePowerKw(sample.sampleMs));
     const now = this.clock.nowMs();
     if (run && now - this.lastBessCycleMs >= this.config.bessPeriodS * 1000 - 500) {
-      this.bessCycle(run, sample);
+      // The law needs the BESS power at the breaker sample's own instant. If that telemetry is still on its
+      // way (both travel with the same delay; either may land first), wait for it, briefly.
+      if (this.lastBessTelemetryMs < sample.sampleMs) {
+        this.awaitingBessFor = { run, sample };
+        const pending = this.awaitingBessFor;
+        this.clock.schedule(now + BESS_TELEMETRY_WAIT_MS, () => {
+          if (this.awaitingBessFor === pending) this.runAwaitedCycle();
+        });
+      } else {
+        this.bessCycle(run, sample);
+      }
     } else if (!run && this.pending && this.currentPlan && now - this.lastPrepWriteMs >= this.config.bessPeriodS * 1000 - 500) {
       // Preparation setpoints are renewed only on fresh, valid measurements, like every other setpoint.
       this.prepareBess(now);
     }
+  }
+
+  private runAwaitedCycle(): void {
+    const awaited = this.awaitingBessFor;
+    this.awaitingBessFor = null;
+    if (awaited && this.run === awaited.run && !this.stopped) this.bessCycle(awaited.run, awaited.sample);
   }
 
   private controllablePowerKw(timeMs: number): number {
@@ -666,6 +687,8 @@ export class Engine {
       this.bessHistory.push({ sampleMs: report.sampleMs, powerKw: report.powerKw });
       if (this.bessHistory.length > 64) this.bessHistory.splice(0, this.bessHistory.length - 32);
       this.accumulateBessMean(report);
+      this.lastBessTelemetryMs = Math.max(this.lastBessTelemetryMs, report.sampleMs);
+      if (this.awaitingBessFor && report.sampleMs >= this.awaitingBessFor.sample.sampleMs) this.runAwaitedCycle();
       return;
     }
     const hs = this.households.get(id);
@@ -792,6 +815,8 @@ export class Engine {
   }
 
   private aimingAtEdge = false;
+  private lastBessTelemetryMs = -Infinity;
+  private awaitingBessFor: { run: RunRecord; sample: BreakerSample } | null = null;
 
   /**
    * Re-plans when the BESS carries, over minutes, much more or less than the plan foresaw: the forecast is
@@ -829,11 +854,12 @@ export class Engine {
         errorKw,
         bessSocPct: this.bess.socPct,
       });
-      // Do not wait for the next slot: let the households take what the BESS cannot.
-      if (sample.sampleMs - this.lastEarlyDispatchMs > this.safety.exhaustionConfirmS * 1000) {
-        this.lastEarlyDispatchMs = sample.sampleMs;
-        this.dispatchSlot();
-      }
+    }
+    // Do not wait for the next slot: let the households, heat pumps and curtailment take what the BESS
+    // cannot, re-planned from the last seconds' measurements while the shortage lasts.
+    if (sample.sampleMs - this.lastEarlyDispatchMs >= EMERGENCY_REPLAN_S * 1000 && sample.sampleMs - this.exhaustionSinceMs < this.safety.exhaustionConfirmS * 1000) {
+      this.lastEarlyDispatchMs = sample.sampleMs;
+      this.dispatchSlot('shortage');
     } else if (sample.sampleMs - this.exhaustionSinceMs >= this.safety.exhaustionConfirmS * 1000) {
       this.emit('flex-exhausted', 'warning', `flexibility exhausted: target ${targetKw} kW cannot be held (error ${errorKw.toFixed(1)} kW)`, {
         errorKw,
@@ -860,8 +886,28 @@ export class Engine {
 
   private householdPowerKw(): number {
     let sum = 0;
-    for (const h of this.households.values()) sum += h.setpointKw ?? h.powerKw;
+    const now = this.clock.nowMs();
+    for (const h of this.households.values()) sum += this.householdPowerEstimateKw(h, now);
     return sum;
+  }
+
+  /**
+   * What a household storage does now, as far as the EMS can tell between its 15-minute reports: its
+   * dispatched setpoint — unless the state of charge, carried forward from the last report with that
+   * setpoint, says it has reached a limit and stopped — or else its last reported power.
+   */
+  private householdPowerEstimateKw(h: StorageState, now: number): number {
+    if (h.setpointKw === null) return h.powerKw;
+    const c = h.config;
+    if (Number.isFinite(h.socSampleMs)) {
+      const hours = Math.max(0, now - h.socSampleMs) / 3_600_000;
+      const eta = Math.sqrt(c.roundTripEfficiency);
+      const deltaKwh = h.setpointKw > 0 ? h.setpointKw * eta * hours : (h.setpointKw / eta) * hours;
+      const socEst = h.socPct + (deltaKwh / c.energyKwh) * 100;
+      if (h.setpointKw > 0 && socEst >= c.socMaxPct) return 0;
+      if (h.setpointKw < 0 && socEst <= c.socMinPct) return 0;
+    }
+    return h.setpointKw;
   }
 
   private heatPumpPowerKw(): number {
@@ -1019,7 +1065,7 @@ export class Engine {
     let expectedChangeKw = 0;
     for (const [id, h] of this.households) {
       const kw = decision.householdKw.get(id);
-      const beforeKw = h.setpointKw ?? h.powerKw;
+      const beforeKw = this.householdPowerEstimateKw(h, now);
       expectedChangeKw += (kw ?? h.powerKw) - beforeKw;
       if (kw !== undefined) {
         this.write(id, kw, now + Math.min(ttlMs, h.config.setpointTtlS * 1000), 'dispatch');
@@ -1047,9 +1093,10 @@ export class Engine {
     const openMs = this.safety.openRunHorizonS * 1000;
     const run = this.run;
     const pending = this.pending?.trigger ?? null;
-    const runEndMs = run ? (run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : now + openMs) : -Infinity;
+    const lastPackageEndMs = (t: Trigger): number => Math.max(-Infinity, ...(t.schedule ?? []).map((p) => p.toMs));
+    const runEndMs = run ? (run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : Math.max(now + openMs, lastPackageEndMs(run.trigger))) : -Infinity;
     const pendingStartMs = pending ? pending.startMs : Infinity;
-    const pendingEndMs = pending ? pendingStartMs + (pending.durationS !== null ? pending.durationS * 1000 : openMs) : -Infinity;
+    const pendingEndMs = pending ? (pending.durationS !== null ? pendingStartMs + pending.durationS * 1000 : Math.max(pendingStartMs + openMs, lastPackageEndMs(pending))) : -Infinity;
     const endMs = Math.max(runEndMs, pendingEndMs) + lookAheadMs;
     return {
       endMs,
@@ -1114,6 +1161,8 @@ export class Engine {
         connectionLimitKw: this.config.connectionLimitKw,
         // Power kept free for the fast loop's corrections of the forecast error.
         bessReserveKw: 0.1 * this.bess.config.powerKw,
+        // In a shortage the last seconds tell the slot under way better than any longer mean.
+        ...(reason === 'shortage' ? { nowcastWindowMs: 20_000 } : {}),
       });
     } catch (err) {
       this.emit('plan-failed', 'warning', `planning failed (${reason}): ${err instanceof Error ? err.message : String(err)}; fair share instead`, {});
@@ -1136,7 +1185,11 @@ export class Engine {
     for (const fleet of plan.households) {
       for (const [id, kw] of fleet.memberKw) {
         const h = this.households.get(id);
-        if (h && !h.link.lost && Number.isFinite(kw[slot]!)) householdKw.set(id, kw[slot]!);
+        if (!h || h.link.lost || !Number.isFinite(kw[slot]!)) continue;
+        // A plan of ~0 kW for a storage in self-consumption leaves it there: pinning it at 0 would be an
+        // unmeasured step (its self-consumption power is only reported every 15 minutes).
+        if (h.setpointKw === null && Math.abs(kw[slot]!) < 0.2) continue;
+        householdKw.set(id, kw[slot]!);
       }
     }
     const heatPumpOn = new Map<string, boolean>();

@@ -44,6 +44,8 @@ export interface PlanRequest {
   heatPumps: HeatPumpFleetInput[];
   connectionLimitKw: number;
   bessReserveKw: number;
+  /** Look back only this far for the nowcast of the slot under way (default: the planner's own window). */
+  nowcastWindowMs?: number;
 }
 
 export interface PlanResult {
@@ -92,6 +94,8 @@ const MAX_SLOTS = 48;
 const FALLBACK_OUTDOOR_C = 10;
 /** How far back the nowcast of the slot under way looks. */
 const NOWCAST_WINDOW_MS = 600_000;
+/** A last-minute mean this far from the window's mean is taken as a new regime. */
+const NOWCAST_REGIME_CHANGE_KW = 30;
 
 export interface ForecastPlannerSetup {
   site: PlannerSite;
@@ -137,11 +141,26 @@ export class ForecastPlanner implements Planner {
     while (this.recent.length > 0 && this.recent[0]!.timeMs < sampleMs - NOWCAST_WINDOW_MS) this.recent.shift();
   }
 
-  /** Mean residual over the last minutes, if there are enough fresh samples to trust it. */
-  private nowcastKw(nowMs: number): number | null {
-    const fresh = this.recent.filter((r) => r.timeMs >= nowMs - NOWCAST_WINDOW_MS);
-    if (fresh.length < 3) return null;
-    return fresh.reduce((sum, r) => sum + r.kw, 0) / fresh.length;
+  /**
+   * Mean residual over the last minutes, if there are enough fresh samples to trust it; the last minute
+   * alone when it has moved far from that mean (a cloud front, a load switched on: a new regime, not noise).
+   */
+  private nowcastKw(nowMs: number, windowMs = NOWCAST_WINDOW_MS): number | null {
+    const mean = (fromMs: number): { kw: number; n: number } => {
+      let sum = 0;
+      let n = 0;
+      for (const r of this.recent) {
+        if (r.timeMs < fromMs) continue;
+        sum += r.kw;
+        n++;
+      }
+      return { kw: n > 0 ? sum / n : NaN, n };
+    };
+    const long = mean(nowMs - windowMs);
+    if (long.n < (windowMs < NOWCAST_WINDOW_MS ? 1 : 3)) return null;
+    const short = mean(nowMs - 60_000);
+    if (short.n >= 3 && Math.abs(short.kw - long.kw) > NOWCAST_REGIME_CHANGE_KW) return short.kw;
+    return long.kw;
   }
 
   private closeSlot(): void {
@@ -174,7 +193,7 @@ export class ForecastPlanner implements Planner {
     const outdoorC = new Float64Array(slots);
     const targetKw = new Float64Array(slots);
     const toleranceKw = new Float64Array(slots);
-    const nowcast = this.nowcastKw(req.nowMs);
+    const nowcast = this.nowcastKw(req.nowMs, req.nowcastWindowMs);
     for (let k = 0; k < slots; k++) {
       const t = startMs + k * SLOT_MS;
       const l = load.totalKw[k] ?? NaN;
@@ -184,9 +203,18 @@ export class ForecastPlanner implements Planner {
       let r = Number.isFinite(forecastKw) ? forecastKw : (this.lastMeasuredKw ?? (Number.isFinite(l) ? l : 0));
       this.assumed.set(t, { loadKw: l, pvKw: p, residualKw: r });
       // The slot under way is better known from the last minutes than from any forecast (a nowcast),
-      // and the next one partly so.
-      if (nowcast !== null && k === 0) r = nowcast;
-      else if (nowcast !== null && k === 1) r = 0.5 * nowcast + 0.5 * r;
+      // and the next one partly so. What the nowcast says beyond the load is PV: the curtailable PV is
+      // scaled alike, so that curtailment can take what the sun gives now, not what was forecast.
+      if (nowcast !== null && k <= 1) {
+        const weight = k === 0 ? 1 : 0.5;
+        const pvNowKw = nowcast - this.corrector.loadScale * (Number.isFinite(l) ? l : 0);
+        const pvForecastKw = this.corrector.pvScale * p;
+        if (Number.isFinite(pvForecastKw) && pvForecastKw < -1 && pvNowKw < 0) {
+          const factor = Math.min(5, Math.max(0.2, pvNowKw / pvForecastKw));
+          curtailablePvKw[k] = curtailablePvKw[k]! * (1 - weight + weight * factor);
+        }
+        r = weight * nowcast + (1 - weight) * r;
+      }
       residualKw[k] = r;
       if (k >= 1) this.forecastBefore.set(t, r);
       const w = this.weather;

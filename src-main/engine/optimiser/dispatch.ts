@@ -597,8 +597,15 @@ export function optimiseDispatch(problem: DispatchProblem, solver: LpSolver): Di
   const storages = [...(built.bess ? [built.bess] : []), ...built.fleets.map((f) => f.cols)];
   for (let round = 0; round < MAX_DIRECTION_ROUNDS; round++) {
     let fixed = 0;
+    let cycling = 0;
+    for (const cols of storages) cycling += simultaneous(cols, solution.values).length;
+    if (cycling === 0) break;
     for (const cols of storages) {
-      for (const k of simultaneous(cols, solution.values)) {
+      // First round: only the slots that cycle. If cycling moved elsewhere (as it does when the LP burns
+      // energy to raise consumption in a shortage), fix every slot's direction by its net power at once:
+      // the next solve is then physical by construction.
+      const slotsToFix = round === 0 ? simultaneous(cols, solution.values) : cols.charge.map((_, k) => k);
+      for (const k of slotsToFix) {
         const net = (solution.values.get(cols.charge[k]!) ?? 0) - (solution.values.get(cols.discharge[k]!) ?? 0);
         model.setUpper(net >= 0 ? cols.discharge[k]! : cols.charge[k]!, 0);
         fixed++;
