@@ -18,7 +18,7 @@ import type { LoadProfileLibrary } from '../engine/models/load/index.js';
 import type { OpenMeteoForecast, Scenario, WeatherSeries } from '../engine/scenario/index.js';
 import type { BreakerRecord } from '../sim/field.js';
 import { SimulatedField } from '../sim/field.js';
-import { memberIds, Plant } from '../sim/plant.js';
+import { heatPumpParams, memberIds, Plant } from '../sim/plant.js';
 
 export interface ReplayInputs {
   scenario: Scenario;
@@ -85,20 +85,7 @@ export function engineConfigFor(scenario: Scenario, controller: ControllerName):
       for (const id of memberIds(a.id, a.count)) config.households.push({ ...a, id, fleetId: a.id, setpointTtlS: a.setpointTtlS ?? 2 * c.dispatchPeriodS });
     } else if (a.kind === 'heatPump') {
       for (const id of memberIds(a.id, a.count)) {
-        config.heatPumps.push({
-          id,
-          fleetId: a.id,
-          powerKw: a.powerKw,
-          cop: a.cop,
-          capacityKwhPerK: a.thermal.capacityKwhPerK,
-          lossKwPerK: a.thermal.lossKwPerK,
-          indoorInitC: a.thermal.indoorInitC,
-          indoorMinC: a.thermal.indoorMinC,
-          indoorMaxC: a.thermal.indoorMaxC,
-          setpointC: a.thermal.setpointC,
-          minOnS: a.minOnS,
-          minOffS: a.minOffS,
-        });
+        config.heatPumps.push({ id, fleetId: a.id, ...heatPumpParams(a) });
       }
     }
   }

@@ -24,6 +24,7 @@ import type { LoadProfileLibrary } from '../engine/models/load/index.js';
 import { defaultCountryForTimeZone, quarterHourSeriesKw } from '../engine/models/load/index.js';
 import { pvArrayAcPowerKw, poaIrradiance, solarPositionFast } from '../engine/models/solar/index.js';
 import { Rng, streamSeed } from '../engine/random.js';
+import type { HeatPumpParams } from './heat-pump.js';
 import { HeatPumpPhysics } from './heat-pump.js';
 import { StoragePhysics } from './storage.js';
 
@@ -466,7 +467,8 @@ function interpolateSeries(s: { asset: SeriesAsset; timeMs: Float64Array; valueK
   return s.valueKw[i]! + ((t - t0) / (t1 - t0)) * (s.valueKw[i + 1]! - s.valueKw[i]!);
 }
 
-function heatPumpParams(a: HeatPumpAsset) {
+/** A heat-pump asset's physics in the flat form the simulator and the engine's configuration share. */
+export function heatPumpParams(a: HeatPumpAsset): HeatPumpParams {
   return {
     powerKw: a.powerKw,
     cop: a.cop,
