@@ -30,6 +30,12 @@ export interface BessLoopInput {
    * cycle to see it.
    */
   feedForwardKw?: number;
+  /**
+   * How much the uncontrolled power changed per cycle over the last two cycles when it changed the same
+   * way both times (a ramp, such as a cloud edge passing over the PV), else 0. `lfc` leads the ramp by one
+   * cycle instead of trailing it; a single step gives no trend, so steps are not overshot.
+   */
+  rampPerCycleKw?: number;
 }
 
 export interface StorageMemberState {
@@ -103,6 +109,23 @@ export const deadbeatController: Controller = {
 
 /** Gain on the error while it is inside half the tolerance band (1: see the file comment). */
 export const LFC_INNER_GAIN = 1;
+/** Share of a detected ramp that `lfc` leads by (below 1: a ramp that ends is overshot only partly). */
+export const LFC_RAMP_GAIN = 1.0;
+/** Smallest per-cycle change of the uncontrolled power that counts as a ramp, kW. */
+export const RAMP_MIN_KW = 4;
+
+/**
+ * The ramp of the uncontrolled power from its last three values (one per BESS cycle): both changes in
+ * the same direction and each beyond `RAMP_MIN_KW` → the smaller of the two, else 0.
+ */
+export function rampPerCycleKw(r0: number, r1: number, r2: number): number {
+  const d1 = r1 - r0;
+  const d2 = r2 - r1;
+  if (!Number.isFinite(d1) || !Number.isFinite(d2) || Math.sign(d1) !== Math.sign(d2)) return 0;
+  if (Math.abs(d1) < RAMP_MIN_KW || Math.abs(d2) < RAMP_MIN_KW) return 0;
+  return Math.sign(d2) * Math.min(Math.abs(d1), Math.abs(d2));
+}
+
 /** Heat pumps are only shifted when the house has at least this margin to the comfort edge. */
 export const HEAT_PUMP_MARGIN_K = 0.3;
 
@@ -111,7 +134,9 @@ export const lfcController: Controller = {
   bessSetpointKw(input) {
     const errorKw = input.breakerKw - input.targetKw;
     const gain = Math.abs(errorKw) <= input.toleranceKw / 2 ? LFC_INNER_GAIN : 1;
-    return clampBess(input, input.bessPowerKw - gain * errorKw + (input.feedForwardKw ?? 0));
+    // The residual keeps moving by `rampPerCycleKw` until the next cycle acts: the BESS moves that much
+    // further (in the load frame, more residual import means less BESS power).
+    return clampBess(input, input.bessPowerKw - gain * errorKw + (input.feedForwardKw ?? 0) - LFC_RAMP_GAIN * (input.rampPerCycleKw ?? 0));
   },
   dispatch(input) {
     return fairShareDispatch(input);

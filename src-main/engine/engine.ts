@@ -28,7 +28,7 @@
  */
 import type { Clock } from './clock.js';
 import type { Controller, ControllerName, DispatchDecision, HeatPumpMemberState, StorageMemberState } from './controllers.js';
-import { controllerByName } from './controllers.js';
+import { controllerByName, rampPerCycleKw } from './controllers.js';
 import { heatPumpBand, storageBand } from './flexibility.js';
 import type { HourlyWeatherForecast } from './forecast/weather.js';
 import type { HeatPumpFleetInput, StorageFleetInput, StorageUnitState } from './optimiser/types.js';
@@ -759,7 +759,17 @@ export class Engine {
     const bessPowerKw = this.bessPowerAt(sample.sampleMs);
     const b = this.bess.config;
     const aimKw = target + this.bandEdgeOffsetKw(run, sample.sampleMs);
+    // The BESS-free residual at this sample, and its trend over the last cycles.
+    const residualKw = sample.powerKw - bessPowerKw;
+    const h = this.residualHistory;
+    // A trend holds only over consecutive cycles, and not across the EMS's own dispatch steps.
+    if (sample.sampleMs - this.lastResidualSampleMs > 1.5 * this.config.bessPeriodS * 1000 || this.lastDispatchMs > this.lastResidualSampleMs) h.length = 0;
+    this.lastResidualSampleMs = sample.sampleMs;
+    h.push(residualKw);
+    if (h.length > 3) h.shift();
+    const rampKw = h.length === 3 ? rampPerCycleKw(h[0]!, h[1]!, h[2]!) : 0;
     const setpointKw = this.controller.bessSetpointKw({
+      rampPerCycleKw: rampKw,
       targetKw: aimKw,
       breakerKw: sample.powerKw,
       bessPowerKw,
@@ -815,6 +825,9 @@ export class Engine {
   }
 
   private aimingAtEdge = false;
+  /** BESS-free residual at the last BESS cycles (oldest first), for the ramp lead. */
+  private readonly residualHistory: number[] = [];
+  private lastResidualSampleMs = -Infinity;
   private lastBessTelemetryMs = -Infinity;
   private awaitingBessFor: { run: RunRecord; sample: BreakerSample } | null = null;
 
@@ -1168,7 +1181,7 @@ export class Engine {
       this.emit('plan-failed', 'warning', `planning failed (${reason}): ${err instanceof Error ? err.message : String(err)}; fair share instead`, {});
       return null;
     }
-    if (result.plan.solveTimeMs !== null && result !== this.currentPlan) this.planSolveTimesMs.push(result.plan.solveTimeMs);
+    if (result.plan.solveTimeMs !== null) this.planSolveTimesMs.push(result.plan.solveTimeMs);
     if (result.plan.status !== 'optimal') {
       this.emit('plan-failed', 'warning', `planning failed (${reason}): ${result.plan.message ?? 'no optimal plan'}; fair share instead`, {});
       return null;

@@ -11,11 +11,13 @@
  *   corrects the forecast from it, see `forecast/load-forecast.ts`).
  * - `OraclePlanner` (controller `oracle`): perfect foresight. It is given the TRUE uncontrolled power of
  *   every 15-minute slot of the whole scenario (loads, PV and recorded series as the plant will produce
- *   them), the true outdoor temperature and every trigger of the scenario in advance, and solves the whole
- *   scenario as one optimisation from its start, over the same asset limits, the same 15-minute dispatch
- *   cadence and the same 10 s BESS loop as `lfc`. It may do anything `lfc` may do, knowing the future
- *   exactly at 15-minute resolution; it does not know the sub-15-minute fluctuations (the BESS loop takes
- *   those, as for `lfc`). It is the bound to compare against, not a controller for the field.
+ *   them), the true outdoor temperature and every trigger of the scenario in advance. At every planning
+ *   moment it solves one optimisation over the whole rest of the scenario from the measured state, over
+ *   the same asset limits, the same 15-minute dispatch cadence and the same 10 s BESS loop as `lfc`.
+ *   (Solving once at the start and applying that plan open-loop was tried and measured worse than `lfc`:
+ *   the states drift from the plan's within a few slots.) It may do anything `lfc` may do, knowing the
+ *   future exactly at 15-minute resolution; it does not know the sub-15-minute fluctuations (the BESS loop
+ *   takes those, as for `lfc`). It is the reference to compare against, not a controller for the field.
  */
 import type { ForecastError, LoadForecastAsset } from './forecast/load-forecast.js';
 import { computeForecastError, profileLoadForecast, ResidualCorrector } from './forecast/load-forecast.js';
@@ -88,7 +90,7 @@ const SLOT_MS = 900_000;
  * BESS and the households (measured: on summer-flex-exhaustion the default terminal-SOC pull made the
  * households and the BESS trade ±60/±190 kW back and forth every re-plan).
  */
-export const ENGINE_PLAN_WEIGHTS: Partial<ObjectiveWeights> = { throughput: 0.05, terminalSoc: 0.02 };
+export const ENGINE_PLAN_WEIGHTS: Partial<ObjectiveWeights> = { throughput: 0.05, terminalSoc: 0 };
 /** The longest horizon a plan covers, in slots (12 h), to bound the solve time. */
 const MAX_SLOTS = 48;
 const FALLBACK_OUTDOOR_C = 10;
@@ -272,7 +274,6 @@ export interface OracleTruth {
 
 export class OraclePlanner implements Planner {
   readonly kind = 'oracle' as const;
-  private solved: PlanResult | null = null;
 
   constructor(
     private readonly truth: OracleTruth,
@@ -288,11 +289,10 @@ export class OraclePlanner implements Planner {
     return null;
   }
 
-  /** Solves once, from the state at the first call, over the whole scenario; later calls return that plan. */
+  /** Solves from the measured state over the whole rest of the scenario, knowing its truth. */
   plan(req: PlanRequest): PlanResult {
-    if (this.solved) return this.solved;
     const t = this.truth;
-    const first = Math.max(0, Math.floor((Math.floor(req.nowMs / SLOT_MS) * SLOT_MS - t.startMs) / SLOT_MS));
+    const first = Math.max(0, Math.min(t.residualKw.length - 1, Math.floor((Math.floor(req.nowMs / SLOT_MS) * SLOT_MS - t.startMs) / SLOT_MS)));
     const slots = t.residualKw.length - first;
     const startMs = t.startMs + first * SLOT_MS;
     const targetKw = new Float64Array(slots);
@@ -314,7 +314,7 @@ export class OraclePlanner implements Planner {
         targetKw,
         toleranceKw,
         bess: req.bess,
-        bessReserveKw: 0,
+        bessReserveKw: req.bessReserveKw,
         households: req.households,
         heatPumps: req.heatPumps,
         connectionLimitKw: req.connectionLimitKw,
@@ -322,8 +322,7 @@ export class OraclePlanner implements Planner {
       },
       this.solver,
     );
-    this.solved = { plan, curtailablePvKw, residualKw };
-    return this.solved;
+    return { plan, curtailablePvKw, residualKw };
   }
 }
 
