@@ -1,24 +1,40 @@
 /**
- * `npm run lab -- <scenario.json> [--speed N] [--rig-only] [--from <ISO>] [--minutes M] [--out <dir>]`
+ * `npm run lab -- <scenario.json> [--speed N] [--rig-only] [--from <ISO>] [--minutes M] [--out <dir>]
+ *  [--bess-via opcua|rest] [--pki <dir>]`
  *
- * Runs the plant simulator in real time (or N× faster) and serves it over the field's protocols, then
- * starts a headless EMS that connects to it exactly as in the field; the scenario's triggers reach the EMS
- * through its HTTP trigger intake. Prints every endpoint, one per line with its role. `--rig-only` serves
- * just the rig (connect your own EMS; the bearer token is printed). Ctrl-C stops cleanly: the EMS releases
- * its assets, the record is closed, the servers stop. With `--out`, writes `kpi.json`, `events.jsonl` and
- * the tamper-evident `record.jsonl` (verify it with `npm run verify-log -- <dir>/record.jsonl`).
+ * Runs the plant simulator in real time (or N× faster) and serves it over the field's protocols — the
+ * community BESS over OPC UA (SignAndEncrypt, Basic256Sha256, user login), the breaker on the grid
+ * operator's REST platform, the vendor clouds and the weather over HTTP — then starts a headless EMS that
+ * connects to it exactly as in the field; the scenario's triggers reach the EMS through its HTTP trigger
+ * intake. Prints every endpoint, one per line with its role, and the OPC UA server certificate the EMS
+ * accepted (the lab started that server, so it accepts exactly its thumbprint). `--rig-only` serves just
+ * the rig (connect your own EMS; the bearer token and the OPC UA login are printed). `--from` inside a
+ * request re-sends what is left of it at the window's start. Ctrl-C stops cleanly: the EMS releases its
+ * assets, the record is closed, the servers stop. With `--out`, writes `kpi.json`, `events.jsonl` and the
+ * tamper-evident `record.jsonl` (verify it with `npm run verify-log -- <dir>/record.jsonl`).
  * Exit codes: 0 done or stopped, 2 bad arguments or scenario, 1 anything unexpected.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LabSession } from '../lab/lab-session.js';
+import { LAB_OPCUA_USER } from '../lab/rig.js';
 import { loadProfileLibraryFromResources } from '../node/load-profiles.js';
 import { resourcesDir } from '../node/paths.js';
 import { ScenarioError, loadScenarioFile } from '../node/scenario-file.js';
 import { APP_VERSION } from '../node/version.js';
 import { runSummary } from '../replay/outputs.js';
 
-const USAGE = 'usage: npm run lab -- <scenario.json> [--speed N] [--rig-only] [--from <ISO date-time>] [--minutes M] [--out <dir>]';
+export const USAGE = `usage: npm run lab -- <scenario.json> [options]
+  --speed N             simulated time runs N× faster than real time (default 1); OPC UA sampling,
+                        heartbeat, revert and acknowledgement timeouts scale with N
+  --from <ISO>          start the window here (a request already in force is re-sent with what is left of it)
+  --minutes M           window length in simulated minutes (default: to the scenario's end)
+  --rig-only            serve the rig only, for an EMS of your own (tokens and OPC UA login are printed)
+  --out <dir>           write kpi.json, events.jsonl and the tamper-evident record.jsonl
+  --bess-via opcua|rest serve the community BESS over OPC UA (default) or the REST storage dialect
+  --pki <dir>           keep the OPC UA certificates here (rig-server/, ems-client/); default: a temporary
+                        folder. Kept, the EMS trusts the rig's certificate from the second run on
+  -h, --help            this text`;
 
 export interface LabArgs {
   scenarioPath: string;
@@ -27,12 +43,15 @@ export interface LabArgs {
   fromMs: number | null;
   minutes: number | null;
   outDir: string | null;
+  bessVia: 'opcua' | 'rest';
+  pkiDir: string | null;
 }
 
 class UsageError extends Error {}
+class HelpRequested extends Error {}
 
 export function parseLabArgs(argv: string[]): LabArgs {
-  const a: LabArgs = { scenarioPath: '', speed: 1, rigOnly: false, fromMs: null, minutes: null, outDir: null };
+  const a: LabArgs = { scenarioPath: '', speed: 1, rigOnly: false, fromMs: null, minutes: null, outDir: null, bessVia: 'opcua', pkiDir: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -54,7 +73,13 @@ export function parseLabArgs(argv: string[]): LabArgs {
       a.minutes = Number(v);
       if (!(a.minutes > 0)) throw new UsageError(`--minutes: expected a positive number, got ${JSON.stringify(v)}`);
     } else if (arg === '--out') a.outDir = value();
-    else if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
+    else if (arg === '--pki') a.pkiDir = value();
+    else if (arg === '--bess-via') {
+      const v = value();
+      if (v !== 'opcua' && v !== 'rest') throw new UsageError(`--bess-via: expected opcua or rest, got ${JSON.stringify(v)}`);
+      a.bessVia = v;
+    }
+    else if (arg === '--help' || arg === '-h') throw new HelpRequested(USAGE);
     else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}\n${USAGE}`);
     else if (!a.scenarioPath) a.scenarioPath = arg;
     else throw new UsageError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
@@ -76,6 +101,8 @@ export async function labCommand(args: LabArgs, out: (s: string) => void = (s) =
       windowStartMs: startMs,
       windowEndMs: Math.min(endMs, Date.parse(loaded.scenario.end)),
       rigOnly: args.rigOnly,
+      bessVia: args.bessVia,
+      ...(args.pkiDir ? { pkiDir: resolve(args.pkiDir) } : {}),
       ...(args.outDir ? { recordDir: resolve(args.outDir) } : {}),
       onEvent: (e) => {
         if (e.level !== 'info' || e.type === 'trigger-received' || e.type === 'run-started' || e.type === 'run-ended') {
@@ -88,6 +115,19 @@ export async function labCommand(args: LabArgs, out: (s: string) => void = (s) =
   out(`lab rig for ${loaded.scenario.name}, ${session.rig.scenario.start} → ${session.rig.scenario.end} at ${args.speed}×\n`);
   for (const e of session.endpoints()) out(`${e.role.padEnd(72)} ${e.url}  (${e.detail})\n`);
   out(`bearer token of the rig's services: ${session.rig.token}\n`);
+  const trust = session.opcuaTrust;
+  if (trust) {
+    out(
+      trust.decision === 'accepted'
+        ? `OPC UA: the EMS accepted the rig's server certificate ${trust.thumbprint} on first use (the lab started this server)\n`
+        : `OPC UA: the EMS already trusts the rig's server certificate ${trust.thumbprint} (${session.rig.emsPkiDir})\n`,
+    );
+  }
+  if (args.rigOnly && session.rig.bessOpcua) {
+    out(`OPC UA login of the BESS server: user ${LAB_OPCUA_USER}, password ${session.rig.bessOpcuaPassword}; its certificate: ${session.rig.bessOpcua.certificateThumbprint}\n`);
+  }
+  const carried = session.rig.carriedIn;
+  if (carried) out(`request in force at the window's start (events[${carried.index}]): re-sent now${'durationS' in carried.event && carried.event.durationS !== undefined ? ` for the remaining ${carried.event.durationS} s` : ''}\n`);
   if (!args.rigOnly) out(`bearer token of the EMS trigger intake (token name lab-operator): ${session.intakeToken}\n`);
   let interrupted = false;
   const stopped = new Promise<void>((resolveStop) => {
@@ -124,6 +164,10 @@ export async function main(argv: string[]): Promise<number> {
     await labCommand(parseLabArgs(argv));
     return 0;
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.message}\n`);
+      return 0;
+    }
     if (err instanceof UsageError || err instanceof ScenarioError) {
       process.stderr.write(`lab: ${err.message}\n`);
       return 2;

@@ -232,6 +232,8 @@ interface AssetLink {
   lost: boolean;
   lostSinceMs: number | null;
   rejecting: boolean;
+  /** Issue time of the latest command the asset answered: older unanswered ones say nothing new. */
+  lastAnsweredIssuedMs: number;
 }
 
 interface StorageState {
@@ -253,7 +255,7 @@ interface HeatPumpState {
   link: AssetLink;
 }
 
-const newLink = (): AssetLink => ({ missedAcks: 0, lost: false, lostSinceMs: null, rejecting: false });
+const newLink = (): AssetLink => ({ missedAcks: 0, lost: false, lostSinceMs: null, rejecting: false, lastAnsweredIssuedMs: -Infinity });
 
 export class Engine {
   readonly config: EngineConfig;
@@ -280,7 +282,7 @@ export class Engine {
   private breakerInvalidEpisode = false;
   private breakerStuckEpisode = false;
   private safeState = false;
-  private lastBessCycleMs = -Infinity;
+  private lastBessCycleSampleMs = -Infinity;
   private lastBessCommandKw = 0;
   private bessSumKwS = 0;
   private bessSumS = 0;
@@ -621,7 +623,9 @@ export class Engine {
     }
     if (this.planner && valid) this.planner.observeResidual(sample.sampleMs, sample.powerKw - this.controllablePowerKw(sample.sampleMs));
     const now = this.clock.nowMs();
-    if (run && now - this.lastBessCycleMs >= this.config.bessPeriodS * 1000 - 500) {
+    // One cycle per BESS period, counted in sample time (arrival jitter or a wait for telemetry must not
+    // make the next sample look too early and skip a cycle).
+    if (run && sample.sampleMs - this.lastBessCycleSampleMs >= this.config.bessPeriodS * 1000 - 500) {
       // The law needs the BESS power at the breaker sample's own instant. If that telemetry is still on its
       // way (both travel with the same delay; either may land first), wait for it, briefly.
       if (this.lastBessTelemetryMs < sample.sampleMs) {
@@ -780,7 +784,7 @@ export class Engine {
       toleranceKw: run.trigger.toleranceKw,
     });
     const decisionMs = this.clock.nowMs() - startedAt;
-    this.lastBessCycleMs = startedAt;
+    this.lastBessCycleSampleMs = sample.sampleMs;
     this.lastBessCommandKw = setpointKw;
     this.write(b.id, setpointKw, startedAt + b.setpointTtlS * 1000, 'bess loop', (ack) => {
       if (!ack.ok || this.run !== run) return;
@@ -1382,6 +1386,9 @@ export class Engine {
     const cancelTimeout = this.clock.schedule(now + this.safety.ackTimeoutS * 1000, () => {
       if (answered || !target) return;
       const link = target.link;
+      // A write sent during an outage times out after the asset has already answered a later one: the
+      // link is back, and this silence is old news.
+      if (link.lastAnsweredIssuedMs >= cmd.issuedMs) return;
       link.missedAcks++;
       if (link.missedAcks === 1) this.emit('ack-timeout', 'warning', `${assetId}: no acknowledgement within ${this.safety.ackTimeoutS} s (${why})`, {}, assetId);
       if (link.missedAcks >= this.safety.lostAfterMissedAcks && !link.lost) {
@@ -1395,6 +1402,7 @@ export class Engine {
       answered = true;
       cancelTimeout();
       if (!target) return;
+      target.link.lastAnsweredIssuedMs = Math.max(target.link.lastAnsweredIssuedMs, cmd.issuedMs);
       if (ack.ok) {
         target.apply(powerKw);
         this.markAlive(assetId, target.link);

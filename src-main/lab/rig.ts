@@ -1,9 +1,10 @@
 /**
  * The lab rig: the plant simulator in real time (or N× faster: a `VirtualClock` paced against the wall
  * clock) served over the same protocols as the field — the grid operator's platform (breaker as 3-phase
- * U, I, φ, setpoint forwarding), the vendor backends for household storages and heat pumps, the BESS
- * backend (REST storage dialect here; OPC UA where the lab wires the OPC UA server), and a weather service
- * answering like Open-Meteo with the scenario's forecast.
+ * U, I, φ, setpoint forwarding), the vendor backends for household storages and heat pumps, the community
+ * BESS's backend over OPC UA (`opcua/bess-server.ts`: SignAndEncrypt, user login; or, with
+ * `bessVia: 'rest'`, the REST storage dialect), and a weather service answering like Open-Meteo with the
+ * scenario's forecast.
  *
  * The scenario's faults are injected where the field would show them, at the protocol level: a dropped-out
  * breaker sensor sends nothing new, a NaN sample arrives with null phase values, a stuck sensor repeats its
@@ -11,10 +12,23 @@
  * and stops reporting, a rejected write is a 422 with the device's reason, a missing forecast a 503. On top,
  * `protocolFaults` make a whole service answer 500, hang, or restart on the same port with a new boot id.
  *
+ * The BESS over OPC UA: the server publishes the plant's BESS (power, state of charge) every
+ * `BESS_TELEMETRY_PERIOD_S` of simulated time, driven by the rig's clock (so the samples fall on the same
+ * simulated instants at any speed), and writes go straight to the plant with the revert timeout the EMS
+ * wrote. The scenario's BESS faults become the server's fault hooks at their simulated times:
+ * `assetOffline` → `offline` (telemetry `BadNoCommunication`, writes and heartbeats refused with it: nothing
+ * reaches the battery, and the setpoint in force reverts when its revert timeout passes),
+ * `assetSetpointRejected` → `rejectWrites` (`BadOutOfService`, telemetry continues). Breaker faults stay on
+ * the grid operator's platform. The server's and the EMS's certificates live in `pkiDir` (a temporary folder
+ * unless given; never under `$HOME/.config`).
+ *
  * The rig knows nothing of the EMS: the EMS connects to the endpoints it prints, with the connector
  * configuration `connectorConfig()` returns, exactly as in the field.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { ConnectorConfig } from '../connectors/config/connector-config.js';
 import { CONNECTOR_CONFIG_FORMAT } from '../connectors/config/connector-config.js';
 import type { HeatPumpReportWire, StorageReportWire } from '../connectors/rest/wire.js';
@@ -23,21 +37,37 @@ import type { ForecastResult } from '../engine/engine.js';
 import type { AssetReport } from '../engine/model.js';
 import type { LoadProfileLibrary } from '../engine/models/load/index.js';
 import type { OpenMeteoForecast, Scenario, ScenarioEvent, WeatherSeries } from '../engine/scenario/index.js';
-import { SimulatedField } from '../sim/field.js';
+import { BESS_TELEMETRY_PERIOD_S, SimulatedField } from '../sim/field.js';
 import { Plant } from '../sim/plant.js';
 import { dsoPlatformServer, weatherServer, type DsoPlatformServer } from './dso-weather-servers.js';
+import { eventInForceAt } from './carry-in.js';
 import type { LabService } from './lab-service.js';
+import { BESS_RIG_NAMESPACE_URI, startBessOpcuaServer, type BessDevice, type BessOpcuaServer, type BessRigFaults } from './opcua/bess-server.js';
 import { heatPumpBackendServer, storageBackendServer, type DeviceWriteOutcome, type LabDevices, type VendorServer } from './vendor-servers.js';
 
-export type LabRole = 'dso-platform' | 'bess-backend' | 'storage-backend' | 'heatpump-backend' | 'weather';
+export type LabRole = 'dso-platform' | 'bess-backend' | 'storage-backend' | 'heatpump-backend' | 'weather' | 'bess-opcua';
 
 export interface LabProtocolFault {
   atMs: number;
   role: LabRole;
+  /** `bess-opcua` knows only `restart` (sessions are lost, the certificate stays). */
   kind: 'restart' | 'hang' | 'http500';
   /** For hang and http500; a restart takes `durationS` down before it comes back (default 0). */
   durationS: number;
 }
+
+/** A write that reached the simulated BESS through the OPC UA server (device side), for diagnostics and tests. */
+export interface BessDeviceWrite {
+  atMs: number;
+  setpointKw: number | null;
+  /** Expiry the device was given (its own watchdog may cap it further). */
+  expiresMs: number;
+  commandId: string | null;
+  heartbeat: boolean;
+}
+
+/** The user the rig's OPC UA server accepts (the password is made per rig and handed over as a secret). */
+export const LAB_OPCUA_USER = 'lab-ems';
 
 export interface LabRigInputs {
   scenario: Scenario;
@@ -62,6 +92,14 @@ export interface LabRigOptions {
   /** Pacing tick, real ms (default 10). */
   tickMs?: number;
   meterId?: string;
+  /** How the community BESS is served: OPC UA (default, as in the field) or the REST storage dialect. */
+  bessVia?: 'opcua' | 'rest';
+  /**
+   * Folder of the OPC UA certificates: `rig-server/` (the BESS server's) and `ems-client/` (the EMS's).
+   * Default: a temporary folder, removed at `stop()`. Kept between runs, the EMS trusts the rig from the
+   * second run on without being asked again.
+   */
+  pkiDir?: string;
 }
 
 export interface LabEndpoint {
@@ -85,8 +123,21 @@ export class LabRig {
   readonly storageBackend: VendorServer<StorageReportWire>;
   readonly heatPumpBackend: VendorServer<HeatPumpReportWire>;
   readonly weather: LabService;
+  readonly bessVia: 'opcua' | 'rest';
+  /** The BESS's OPC UA server (`bessVia: 'opcua'`, once `startServers` has run). */
+  bessOpcua: BessOpcuaServer | null = null;
+  readonly bessOpcuaPassword = randomBytes(18).toString('base64url');
+  /** Writes that reached the BESS through the OPC UA server (commits and heartbeats), at most the last 20 000. */
+  readonly bessDeviceWrites: BessDeviceWrite[] = [];
+  /** The request in force at the window's start (from an event before it), re-sent then; see `carry-in.ts`. */
+  readonly carriedIn: { event: ScenarioEvent; index: number } | null;
   /** Faults injected so far (scenario and protocol), with their simulated time. */
   readonly injected: Array<{ atMs: number; what: string }> = [];
+  private readonly pkiRoot: string;
+  private readonly pkiIsTemporary: boolean;
+  private readonly bessMemberId: string | null;
+  /** Active scenario faults per OPC UA fault hook (they may overlap). */
+  private readonly bessFaultDepth = { offline: 0, rejectWrites: 0 };
   private readonly wallNowMs: () => number;
   private timer: ReturnType<typeof setInterval> | null = null;
   private wall0 = 0;
@@ -142,10 +193,24 @@ export class LabRig {
     });
     this.weather = weatherServer('weather', { name: 'weather service', host: '127.0.0.1' }, inputs.forecastJson, () => this.forecastMissingNow());
 
+    this.bessVia = opts.bessVia ?? 'opcua';
+    const bessMembers = [...bessIds];
+    this.bessMemberId = bessMembers.length === 1 ? bessMembers[0]! : null;
+    if (this.bessVia === 'opcua' && this.bessMemberId === null) throw new Error(`lab rig: the OPC UA BESS server serves one community BESS, the scenario has ${bessMembers.length}`);
+    // A temporary PKI folder only when there is an OPC UA server to give it to.
+    this.pkiIsTemporary = opts.pkiDir === undefined && this.bessVia === 'opcua';
+    this.pkiRoot = opts.pkiDir !== undefined ? resolve(opts.pkiDir) : this.pkiIsTemporary ? mkdtempSync(join(tmpdir(), 'lfc-lab-pki-')) : '';
+    for (const f of opts.protocolFaults ?? []) {
+      const opcuaRole = f.role === 'bess-opcua';
+      if (opcuaRole && (this.bessVia !== 'opcua' || f.kind !== 'restart')) throw new Error(`lab rig: protocol fault ${f.kind} of bess-opcua: the OPC UA server only restarts, and only when the BESS is served over OPC UA`);
+      if (f.role === 'bess-backend' && this.bessVia !== 'rest') throw new Error('lab rig: protocol fault of bess-backend, but the BESS is served over OPC UA (role bess-opcua)');
+    }
+
     // Sensors → protocol servers, at the time the data arrive.
     this.field.subscribe((s) => this.dso.publish({ sampleMs: s.sampleMs, powerKw: s.powerKw }));
     this.field.subscribeReports((r: AssetReport) => {
       const kind = kindOf(r.assetId);
+      if (kind === 'bess' && this.bessVia === 'opcua') return; // the OPC UA server publishes the BESS itself
       if (kind === 'bess' || kind === 'householdStorage') {
         const wire: StorageReportWire = { deviceId: r.assetId, sampleTime: iso(r.sampleMs), powerKw: r.powerKw, socPct: r.socPct ?? null };
         (kind === 'bess' ? this.bessBackend : this.storageBackend).telemetry.publish(wire);
@@ -155,14 +220,33 @@ export class LabRig {
     });
     this.field.onFaultInjected = (f, atMs) => this.injected.push({ atMs, what: `${f.kind}${'asset' in f && f.asset ? ` on ${f.asset}` : ''} for ${f.durationS} s` });
     for (const f of opts.protocolFaults ?? []) this.clock.schedule(f.atMs, () => void this.injectProtocolFault(f));
+    if (this.bessVia === 'opcua') this.scheduleBessOpcuaFaults();
+    this.carriedIn = eventInForceAt(this.scenario.events, startMs);
+    if (this.carriedIn) {
+      const { event, index } = this.carriedIn;
+      this.clock.schedule(startMs, () => opts.onScenarioEvent?.(event, index, startMs));
+    }
     this.scenario.events.forEach((e, i) => {
       const atMs = Date.parse(e.at);
       if (atMs >= startMs && atMs < endMs) this.clock.schedule(atMs, () => opts.onScenarioEvent?.(e, i, atMs));
     });
   }
 
+  /** The HTTP services this rig runs (the REST BESS backend only with `bessVia: 'rest'`). */
   get services(): LabService[] {
-    return [this.dso.service, this.bessBackend.service, this.storageBackend.service, this.heatPumpBackend.service, this.weather];
+    return [this.dso.service, ...(this.bessVia === 'rest' ? [this.bessBackend.service] : []), this.storageBackend.service, this.heatPumpBackend.service, this.weather];
+  }
+
+  /** Certificates of the rig's OPC UA server. */
+  get serverPkiDir(): string {
+    if (!this.pkiRoot) throw new Error('lab rig: no PKI folder (the BESS is served over REST)');
+    return join(this.pkiRoot, 'rig-server');
+  }
+
+  /** Certificates of the EMS that connects to the rig (its own application certificate and trust lists). */
+  get emsPkiDir(): string {
+    if (!this.pkiRoot) throw new Error('lab rig: no PKI folder (the BESS is served over REST)');
+    return join(this.pkiRoot, 'ems-client');
   }
 
   service(role: LabRole): LabService {
@@ -190,6 +274,20 @@ export class LabRig {
   /** Starts the servers (not yet the simulation). */
   async startServers(): Promise<void> {
     for (const s of this.services) await s.start();
+    if (this.bessVia === 'opcua' && !this.bessOpcua) {
+      this.bessOpcua = await startBessOpcuaServer({
+        device: this.bessDevice(),
+        pkiDir: this.serverPkiDir,
+        // As a vendor backend in the field would: encrypted sessions with a user login only.
+        securityModes: ['SignAndEncrypt'],
+        securityPolicies: ['Basic256Sha256', 'Aes128_Sha256_RsaOaep'],
+        users: [{ username: LAB_OPCUA_USER, password: this.bessOpcuaPassword }],
+        allowAnonymous: false,
+        // Publication is driven by the rig's clock (see startSimulation), not by a wall-clock timer.
+        telemetryPeriodMs: 0,
+      });
+      this.applyBessFaults();
+    }
   }
 
   /** Starts the simulation, paced against the wall clock; `wall0` and `sim0` anchor the EMS's clock too. */
@@ -197,6 +295,15 @@ export class LabRig {
     this.field.start();
     this.wall0 = this.wallNowMs();
     this.sim0 = this.plant.startMs;
+    if (this.bessVia === 'opcua') {
+      // The BESS backend's telemetry every BESS_TELEMETRY_PERIOD_S of simulated time, like the simulated field's.
+      const periodMs = BESS_TELEMETRY_PERIOD_S * 1000;
+      const publish = (t: number): void => {
+        this.bessOpcua?.publishNow();
+        if (t + periodMs < this.endMs) this.clock.schedule(t + periodMs, () => publish(t + periodMs));
+      };
+      this.clock.schedule(this.plant.startMs, () => publish(this.plant.startMs));
+    }
     this.clock.runUntil(this.plant.nowMs);
     this.timer = setInterval(() => this.tick(), this.opts.tickMs ?? 10);
     return { wall0: this.wall0, sim0: this.sim0 };
@@ -215,9 +322,21 @@ export class LabRig {
   }
 
   endpoints(): LabEndpoint[] {
+    const bess: LabEndpoint[] =
+      this.bessVia === 'rest'
+        ? [{ role: 'BESS backend (REST storage dialect)', url: this.bessBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/devices/{id}/setpoint' }]
+        : this.bessOpcua
+          ? [
+              {
+                role: 'BESS vendor backend (OPC UA, I-04 telemetry / I-06 setpoints)',
+                url: this.bessOpcua.endpointUrl,
+                detail: `SignAndEncrypt Basic256Sha256, user ${LAB_OPCUA_USER}, nodes nsu=${BESS_RIG_NAMESPACE_URI};s=BESS.*, certificate ${this.bessOpcua.certificateThumbprint}`,
+              },
+            ]
+          : [];
     return [
       { role: 'grid operator platform (breaker U/I/φ, I-05; setpoint forwarding, I-06)', url: this.dso.service.url, detail: `GET /v1/meters/${this.meterId}/measurement` },
-      { role: 'BESS backend (REST storage dialect)', url: this.bessBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/devices/{id}/setpoint' },
+      ...bess,
       { role: 'household-storage vendor cloud', url: this.storageBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/devices/{id}/setpoint' },
       { role: 'heat-pump vendor cloud', url: this.heatPumpBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/heatpumps/{id}/mode' },
       { role: 'weather service (Open-Meteo)', url: this.weather.url, detail: 'GET /v1/forecast' },
@@ -225,7 +344,7 @@ export class LabRig {
   }
 
   /** The connector configuration an EMS uses to reach this rig, and the secrets it names. */
-  connectorConfig(opts: { intakeTokenSecret?: string; bessVia?: 'rest' } = {}): { config: ConnectorConfig; secrets: Record<string, string> } {
+  connectorConfig(opts: { intakeTokenSecret?: string } = {}): { config: ConnectorConfig; secrets: Record<string, string> } {
     const endpoint = (url: string, auth = true) => ({ baseUrl: url, ...(auth ? { tokenSecret: 'LAB_TOKEN' } : {}), timeoutMs: 2000, retry: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 400 } });
     const assetIds = (kind: string) => this.scenario.assets.filter((a) => a.kind === kind).map((a) => a.id);
     const config: ConnectorConfig = {
@@ -233,27 +352,42 @@ export class LabRig {
       installation: `lab-rig:${this.scenario.name}`,
       endpoints: {
         dso: endpoint(this.dso.service.url),
-        bess: endpoint(this.bessBackend.service.url),
+        ...(this.bessVia === 'rest' ? { bess: endpoint(this.bessBackend.service.url) } : {}),
         storage: endpoint(this.storageBackend.service.url),
         heatpump: endpoint(this.heatPumpBackend.service.url),
         weather: endpoint(this.weather.url, false),
       },
       breaker: { via: 'dsoPlatform', endpoint: 'dso', meterId: this.meterId },
       assets: [
-        ...assetIds('bess').map((asset) => ({ asset, via: 'rest' as const, backend: 'storage' as const, endpoint: 'bess', longPollS: 30 })),
+        ...assetIds('bess').map((asset) =>
+          this.bessVia === 'rest'
+            ? { asset, via: 'rest' as const, backend: 'storage' as const, endpoint: 'bess', longPollS: 30 }
+            : { asset, via: 'opcua' as const, endpointUrl: this.bessOpcuaUrl(), userSecret: 'BESS_OPCUA_USER', passwordSecret: 'BESS_OPCUA_PASSWORD', pkiDir: this.emsPkiDir },
+        ),
         ...assetIds('householdStorage').map((asset) => ({ asset, via: 'rest' as const, backend: 'storage' as const, endpoint: 'storage', longPollS: 30 })),
         ...assetIds('heatPump').map((asset) => ({ asset, via: 'rest' as const, backend: 'heatPump' as const, endpoint: 'heatpump', longPollS: 30 })),
       ],
       weather: { via: 'openMeteo', endpoint: 'weather', latitude: this.scenario.site.latitude, longitude: this.scenario.site.longitude },
       triggerIntake: { host: '127.0.0.1', port: 0, tokens: [{ name: 'lab-operator', secret: opts.intakeTokenSecret ?? 'INTAKE_TOKEN' }], allowedRemotes: ['loopback'] },
     };
-    return { config, secrets: { LAB_TOKEN: this.token } };
+    const secrets: Record<string, string> = { LAB_TOKEN: this.token };
+    if (this.bessVia === 'opcua') Object.assign(secrets, { BESS_OPCUA_USER: LAB_OPCUA_USER, BESS_OPCUA_PASSWORD: this.bessOpcuaPassword });
+    return { config, secrets };
+  }
+
+  private bessOpcuaUrl(): string {
+    if (!this.bessOpcua) throw new Error('lab rig: the OPC UA BESS server is not running (startServers first)');
+    return this.bessOpcua.endpointUrl;
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const s of this.services) await s.stop();
+    const opcua = this.bessOpcua;
+    this.bessOpcua = null;
+    await opcua?.stop();
+    if (this.pkiIsTemporary) rmSync(this.pkiRoot, { recursive: true, force: true });
     for (const w of this.simWaiters) w.resolve();
     this.simWaiters = [];
     for (const w of this.endWaiters) w();
@@ -302,12 +436,64 @@ export class LabRig {
     });
   }
 
+  /** The plant's community BESS as the OPC UA server's device: reads and writes at the rig's simulated time. */
+  private bessDevice(): BessDevice {
+    const id = this.bessMemberId!;
+    return {
+      nowMs: () => this.clock.nowMs(),
+      read: () => {
+        const r = this.plant.read(id)!;
+        return { powerKw: r.powerKw, socPct: r.socPct ?? NaN, setpointKw: r.setpointKw, status: r.setpointKw === null ? 'default' : 'dispatched' };
+      },
+      write: (setpointKw, expiresMs, meta) => {
+        const result = this.plant.write(id, setpointKw, expiresMs);
+        if (result.ok) {
+          this.bessDeviceWrites.push({ atMs: this.clock.nowMs(), setpointKw, expiresMs, commandId: meta?.commandId ?? null, heartbeat: meta?.heartbeat ?? false });
+          if (this.bessDeviceWrites.length > 20_000) this.bessDeviceWrites.splice(0, 10_000);
+        }
+        return result;
+      },
+    };
+  }
+
+  /** The scenario's BESS faults as the OPC UA server's fault hooks, switched at their simulated times. */
+  private scheduleBessOpcuaFaults(): void {
+    const bessAssetId = this.plant.member(this.bessMemberId!)!.assetId;
+    const hooks: Partial<Record<string, keyof typeof this.bessFaultDepth>> = { assetOffline: 'offline', assetSetpointRejected: 'rejectWrites' };
+    for (const f of this.scenario.faults) {
+      const hook = hooks[f.kind];
+      if (!hook || !('asset' in f) || (f.asset !== bessAssetId && f.asset !== this.bessMemberId)) continue;
+      const fromMs = Date.parse(f.at);
+      const toMs = fromMs + f.durationS * 1000;
+      if (toMs <= this.plant.startMs || fromMs >= this.endMs) continue;
+      this.clock.schedule(fromMs, () => {
+        this.bessFaultDepth[hook]++;
+        this.applyBessFaults();
+      });
+      this.clock.schedule(toMs, () => {
+        this.bessFaultDepth[hook]--;
+        this.applyBessFaults();
+      });
+    }
+  }
+
+  private applyBessFaults(): void {
+    const f: Partial<BessRigFaults> = { offline: this.bessFaultDepth.offline > 0, rejectWrites: this.bessFaultDepth.rejectWrites > 0 };
+    this.bessOpcua?.setFault(f);
+  }
+
   private forecastMissingNow(): boolean {
     const now = this.clock.nowMs();
     return this.scenario.faults.some((f) => f.kind === 'forecastMissing' && now >= Date.parse(f.at) && now < Date.parse(f.at) + f.durationS * 1000);
   }
 
   private async injectProtocolFault(f: LabProtocolFault): Promise<void> {
+    if (f.role === 'bess-opcua') {
+      this.injected.push({ atMs: f.atMs, what: 'restart of bess-opcua' });
+      await this.bessOpcua?.restart();
+      this.applyBessFaults();
+      return;
+    }
     const s = this.service(f.role);
     this.injected.push({ atMs: f.atMs, what: `${f.kind} of ${f.role}${f.kind === 'restart' ? '' : ` for ${f.durationS} s`}` });
     if (f.kind === 'restart') {

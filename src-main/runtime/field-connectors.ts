@@ -3,7 +3,8 @@
  * router that sends each command to the connector serving its asset, telemetry merged from all of them.
  * Assets bound to `simulator` (and a `simulator` breaker or weather) are served by the in-process parts the
  * caller passes (a replay's simulated field); OPC UA bindings by the factory the caller passes (the OPC UA
- * connector lives in its own module and is loaded only where configured).
+ * connector lives in its own module and is loaded only where configured; `opcua-connectors.ts` builds that
+ * factory, with the trust decision, the event mapping and the write traces).
  */
 import type { AssetReport, SetpointAck, SetpointCommand } from '../engine/model.js';
 import type { AssetTelemetry, BreakerMeter, FieldConnectors, SetpointSink, TriggerIntake, WeatherSource } from '../engine/ports.js';

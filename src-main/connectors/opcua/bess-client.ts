@@ -8,7 +8,9 @@
  *   state of charge, their source time) once the setpoint read back from the device matches the command;
  *   `ok: false` carries the OPC UA status (e.g. `BadOutOfService (0x808d0000): battery in local mode`), or
  *   the read-back mismatch.
- * - The write could not be sent (link down) or its answer did not come within `writeTimeoutMs`: **no
+ * - The write could not be sent (link down), its answer did not come within `writeTimeoutMs`, or the
+ *   backend answered that it cannot reach the battery (`BadNoCommunication`, `BadNotConnected`,
+ *   `BadTimeout`: nobody heard the device, so nothing was applied or refused by it): **no
  *   acknowledgement at all**. The engine's own ack timeout then counts it as `ack-timeout` and, repeated,
  *   `asset-lost` — the right name for an unreachable battery. (An `ok: false` would tell the engine the
  *   battery answered and refused, which resets its missed-ack count and would hide a dead link.) A link
@@ -69,6 +71,7 @@ export type LinkEventType =
   | 'value-restored'
   | 'write-not-sent'
   | 'write-timeout'
+  | 'device-unreachable'
   | 'heartbeat-refused'
   | 'stopped'
   | 'error';
@@ -177,6 +180,14 @@ interface AckedCommand {
 }
 
 const statusText = (s: { name: string; value: number }): string => `${s.name} (0x${(s.value >>> 0).toString(16).padStart(8, '0')})`;
+
+/** Status codes with which a backend says it could not reach the device: the device neither applied nor refused. */
+const DEVICE_UNREACHABLE = new Set(['BadNoCommunication', 'BadNotConnected', 'BadTimeout']);
+
+/** The backend answered, but for a device it could not reach: no acknowledgement (see the module comment). */
+interface DeviceUnreachable {
+  unreachable: string;
+}
 
 export class OpcuaBessConnector implements AssetTelemetry, SetpointSink {
   private readonly opts: Required<
@@ -554,6 +565,12 @@ export class OpcuaBessConnector implements AssetTelemetry, SetpointSink {
         // A hung request holds the queue no longer than the write timeout.
         const ack = await Promise.race([this.sendSetpoint(this.session, this.nodes, command), done.then(() => null)]);
         if (settled || !ack) return;
+        if ('unreachable' in ack) {
+          this.stopHeartbeat();
+          this.event('device-unreachable', 'warning', `setpoint ${command.commandId} (${command.powerKw} kW): ${ack.unreachable}; no acknowledgement given`, { commandId: command.commandId });
+          settle(null);
+          return;
+        }
         if (ack.ok && command.powerKw !== null) this.startHeartbeat({ command });
         else if (ack.ok) this.stopHeartbeat();
         settle(ack);
@@ -571,7 +588,7 @@ export class OpcuaBessConnector implements AssetTelemetry, SetpointSink {
     return Math.min(this.opts.revertS, leftS);
   }
 
-  private async sendSetpoint(session: ClientSession, nodes: ResolvedNodes, command: SetpointCommand): Promise<SetpointAck> {
+  private async sendSetpoint(session: ClientSession, nodes: ResolvedNodes, command: SetpointCommand): Promise<SetpointAck | DeviceUnreachable> {
     const sp = this.opts.mapping.setpoint;
     const base = { commandId: command.commandId, assetId: command.assetId };
     const revertS = this.revertSFor(command);
@@ -592,6 +609,7 @@ export class OpcuaBessConnector implements AssetTelemetry, SetpointSink {
         const dv = await session.read({ nodeId: nodes.lastError, attributeId: AttributeIds.Value }).catch(() => null);
         if (dv && typeof dv.value.value === 'string' && dv.value.value) reason = `: ${dv.value.value}`;
       }
+      if (DEVICE_UNREACHABLE.has(s.name)) return { unreachable: `the backend cannot reach the battery: ${statusText(s)} writing ${writes[badIndex]!.nodeId}${reason}` };
       return { ...base, ackMs: this.opts.clock.nowMs(), ok: false, error: `${statusText(s)} writing ${writes[badIndex]!.nodeId}${reason}` };
     }
     // Read back what the device now holds, and the measurements that go with it.

@@ -93,7 +93,10 @@ export interface BessOpcuaServerOptions {
   allowAnonymous?: boolean;
   /** Default true: a client certificate seen for the first time is trusted (see the module comment). */
   acceptUnknownClientCertificates?: boolean;
-  /** Telemetry publication period of `W`, `SoC`, `Status` (wall ms). Default 1000 (the BESS backend's 1 s). */
+  /**
+   * Telemetry publication period of `W`, `SoC`, `Status` (wall ms). Default 1000 (the BESS backend's 1 s).
+   * 0: no timer; the owner publishes with `publishNow()` (the lab rig does, on its simulated clock).
+   */
   telemetryPeriodMs?: number;
   /** Revert timeout when the client writes none. Default 60 s. */
   defaultRevertS?: number;
@@ -149,6 +152,7 @@ export async function startBessOpcuaServer(opts: BessOpcuaServerOptions): Promis
   const pkiDir = resolve(opts.pkiDir);
   mkdirSync(pkiDir, { recursive: true });
   const telemetryPeriodMs = opts.telemetryPeriodMs ?? 1000;
+  if (!(telemetryPeriodMs >= 0)) throw new Error(`bess rig server: telemetryPeriodMs must be ≥ 0, got ${telemetryPeriodMs}`);
   const breakerPeriodMs = opts.breakerPeriodMs ?? 1000;
   const defaultRevertS = opts.defaultRevertS ?? 60;
   const users = opts.users ?? [];
@@ -379,7 +383,7 @@ export async function startBessOpcuaServer(opts: BessOpcuaServerOptions): Promis
     port = s.endpoints[0]!.port;
     publishTelemetry();
     publishBreaker();
-    timers = [setInterval(publishTelemetry, telemetryPeriodMs)];
+    timers = telemetryPeriodMs > 0 ? [setInterval(publishTelemetry, telemetryPeriodMs)] : [];
     if (opts.breaker) timers.push(setInterval(publishBreaker, breakerPeriodMs));
   };
 
