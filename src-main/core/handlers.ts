@@ -14,6 +14,8 @@ export interface HostInfo {
   appInfo: () => AppInfo;
   /** Root that holds `resources/`. */
   resourcesRootPath: string;
+  /** What went wrong at start-up (settings that fell back to defaults, …); none when omitted. */
+  startupProblems?: () => string[];
 }
 
 export function createCoreHandlers(core: LfcCore, host: HostInfo) {
@@ -30,13 +32,21 @@ export function createCoreHandlers(core: LfcCore, host: HostInfo) {
     'history:querySeries': (query) => core.querySeries(query),
     'history:events': (query) => core.events(query),
     'runs:list': () => core.listRuns(),
+    'history:queryForecast': (query) => core.queryForecast(query),
     'runs:export': (runId, format) => core.exportRun(runId, format),
+    // Electron's IPC layer replaces this one: printing needs the calling page (main/pdf.ts).
+    'runs:exportPdf': () => {
+      throw new CoreError('NOT_AVAILABLE', 'PDF export needs the desktop app: print the report from the browser instead');
+    },
     'runs:saveAsScenario': (request) => core.saveRunAsScenario(request),
     'replay:start': (request) => core.startReplay(request),
     'replay:getState': () => core.getReplay(),
     'replay:stop': () => core.stopReplay(),
     'settings:get': () => core.getSettings(),
+    'settings:setPreferences': (patch) => core.setPreferences(patch),
     'connections:test': (connectionId) => core.testConnection(connectionId),
+    'app:getStartupProblems': () => host.startupProblems?.() ?? [],
+    'record:verify': (path) => core.verifyRecord(path),
   } satisfies InvokeHandlers;
 }
 

@@ -16,17 +16,23 @@
  * `community.pvKw`, `community.loadKw`, the BESS's `…powerKw`, `…setpointKw`, `…socPct`. Every
  * `memberRecordPeriodS` (60 s): each household storage's `…powerKw`/`…socPct` and each heat pump's
  * `…powerKw`/`…indoorC`. Every engine event; every run (at its start, and with its KPIs at its end).
+ * Every 15-minute plan the engine makes (it plans when the core has an LP solver): its forecasts into the
+ * history's forecasts table, issued at the plan's time — `forecast.residualKw` (uncontrolled power),
+ * `forecast.breakerKw` (planned breaker power) and `plan.bessKw` (planned BESS power), one value per slot.
  */
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
-import type { RunRecord } from '../engine/engine';
+import type { PlanView, RunRecord } from '../engine/engine';
 import { heatPumpBand, storageBand } from '../engine/flexibility';
 import type { EngineEvent, Trigger } from '../engine/model';
 import type { LoadProfileLibrary } from '../engine/models/load';
+import type { LpSolver } from '../engine/optimiser/lp';
 import { loadProfileLibraryFromResources } from '../node/load-profiles';
 import { loadScenarioFile, ScenarioError } from '../node/scenario-file';
+import { loadLpSolver } from '../node/solver';
+import { verifyRecordText } from '../record/verify';
 import type { LoadedScenario } from '../node/scenario-file';
 import type { BreakerRecord } from '../sim/field';
 import type {
@@ -38,8 +44,12 @@ import type {
   EventsQuery,
   ExportFormat,
   ExportedFile,
+  ForecastData,
+  ForecastQuery,
   LivePoint,
   LiveState,
+  Preferences,
+  RecordVerification,
   ReplayRequest,
   ReplayState,
   RunDto,
@@ -56,7 +66,7 @@ import type {
   TriggerResponse,
   Unsubscribe,
 } from '../shared/ipc-contract';
-import type { HistoryStore, SeriesPoint, StoredRun } from '../storage/history-store';
+import type { ForecastPoint, HistoryStore, SeriesPoint, StoredRun } from '../storage/history-store';
 import { checkTrigger, liveKpis, stepsDue } from './live-logic';
 import type { PaceAnchor } from './live-logic';
 import { LiveSimulation } from './live-simulation';
@@ -67,7 +77,9 @@ import {
   CoreError,
   EventsQuerySchema,
   ExportFormatSchema,
+  ForecastQuerySchema,
   parseRequest,
+  PreferencesPatchSchema,
   ReplayRequestSchema,
   SaveAsScenarioRequestSchema,
   SeriesQuerySchema,
@@ -76,7 +88,7 @@ import {
   TriggerRequestSchema,
 } from './requests';
 import { exportRun } from './run-export';
-import { SERIES, toSeriesData, unitOf } from './series';
+import { FORECAST_OVERLAYS, FORECAST_SERIES, SERIES, stitchForecasts, toSeriesData, unitOf } from './series';
 
 export interface WallTimers {
   now(): number;
@@ -94,6 +106,13 @@ export const realWallTimers: WallTimers = {
   clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
 };
 
+/** Where the host keeps the operator's display preferences (its settings store). */
+export interface PreferencesPort {
+  get(): Preferences;
+  /** Validates and stores; throws (changing nothing) when a value is invalid. */
+  set(patch: Partial<Preferences>): Preferences;
+}
+
 export interface LfcCoreOptions {
   /** The bundled `resources/` folder (scenarios, load profiles). */
   resourcesDirPath: string;
@@ -101,6 +120,15 @@ export interface LfcCoreOptions {
   dataDirPath: string;
   history: HistoryStore;
   appVersion: string;
+  /** The host's settings for language and theme; without it the console keeps its own (per browser). */
+  preferences?: PreferencesPort | null;
+  /** Shown on the Settings view: the host's log file. */
+  logFilePath?: string | null;
+  /**
+   * Loads the LP solver of the 15-minute planner (default: HiGHS, `node/solver.ts`); null runs the live
+   * simulator without a planner (fair-share dispatch, no forecasts recorded).
+   */
+  loadSolver?: (() => Promise<LpSolver>) | null;
   wall?: WallTimers;
   /** Run the pacing and 1 Hz live timers (default true). Tests pass false and call `pump()` themselves. */
   autoRun?: boolean;
@@ -133,6 +161,8 @@ interface LiveContext {
   lastReportMs: Map<string, number>;
   lastMemberRecordMs: number;
   triggerSeq: number;
+  /** The last plan recorded into the forecasts table, to record each plan once. */
+  lastPlanKey: string | null;
 }
 
 interface ReplayContext {
@@ -146,7 +176,10 @@ const idleReplay = (): ReplayState => ({ status: 'idle', scenario: null, scenari
 export class LfcCore {
   private readonly wall: WallTimers;
   private readonly history: HistoryStore;
-  private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history'>>;
+  private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history' | 'preferences' | 'logFilePath' | 'loadSolver'>>;
+  private readonly preferences: PreferencesPort | null;
+  private readonly logFilePath: string | null;
+  private readonly loadSolver: (() => Promise<LpSolver>) | null;
   private readonly listeners = new Set<CoreEventListener>();
   private live: LiveContext | null = null;
   private replay: ReplayContext = { comparison: null, state: idleReplay(), anchor: { wallMs: 0, simMs: 0 } };
@@ -157,6 +190,9 @@ export class LfcCore {
   constructor(options: LfcCoreOptions) {
     this.wall = options.wall ?? realWallTimers;
     this.history = options.history;
+    this.preferences = options.preferences ?? null;
+    this.logFilePath = options.logFilePath ?? null;
+    this.loadSolver = options.loadSolver === undefined ? loadLpSolver : options.loadSolver;
     this.opts = {
       resourcesDirPath: options.resourcesDirPath,
       dataDirPath: options.dataDirPath,
@@ -260,6 +296,7 @@ export class LfcCore {
     const req = parseRequest(StartSimulatorRequestSchema, request, 'core:startSimulator');
     const path = req.scenarioPath ?? join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json');
     const loaded = await this.load(path);
+    const solver = this.loadSolver ? await this.solverOrNull() : null;
     this.endLive();
     const sessionId = `sim-${randomUUID().slice(0, 8)}`;
     const speed = req.speed ?? 1;
@@ -273,9 +310,10 @@ export class LfcCore {
       lastReportMs: new Map(),
       lastMemberRecordMs: -Infinity,
       triggerSeq: 0,
+      lastPlanKey: null,
     };
     const sim = new LiveSimulation(
-      { ...loaded, loadProfiles: this.loadProfiles(), controller: 'lfc', withScenarioTriggers: req.withScenarioTriggers ?? false },
+      { ...loaded, loadProfiles: this.loadProfiles(), controller: 'lfc', withScenarioTriggers: req.withScenarioTriggers ?? false, ...(solver ? { solver } : {}) },
       {
         onBreakerSampleTaken: (r) => this.recordSample(context as LiveContext, r),
         onBreakerSample: () => undefined,
@@ -499,6 +537,28 @@ export class LfcCore {
     // The run exists in the engine by the time it says so: record it at once, so the Runs view lists it.
     const run = live.sim?.engine.activeRun;
     if (e.type === 'run-started' && run) this.saveRun(live, run);
+    // The engine says 'dispatch' right after it made (and adopted) a plan: record that plan's forecasts.
+    if (e.type === 'dispatch' && e.data?.['method'] === 'plan' && live.sim) this.recordPlan(live, live.sim.engine.planView());
+  }
+
+  /**
+   * Writes one plan's forecasts (issued at the plan's time) into the history; a plan already recorded (the
+   * engine keeps its last plan when a re-plan fails) is not written again under a new issue time.
+   */
+  private recordPlan(live: LiveContext, view: PlanView | null): void {
+    if (!view || view.residualKw.length === 0) return;
+    const key = JSON.stringify([view.startMs, view.residualKw, view.breakerKw, view.bessKw]);
+    if (key === live.lastPlanKey) return;
+    live.lastPlanKey = key;
+    const stepMs = view.stepS * 1000;
+    const points: ForecastPoint[] = [];
+    const add = (seriesId: string, values: readonly number[]): void => {
+      values.forEach((value, k) => points.push({ issuedMs: view.issuedMs, seriesId, timeMs: view.startMs + k * stepMs, value }));
+    };
+    add(FORECAST_SERIES.residual, view.residualKw);
+    add(FORECAST_SERIES.breaker, view.breakerKw);
+    add(FORECAST_SERIES.bess, view.bessKw);
+    this.history.appendForecasts(points);
   }
 
   private saveRun(live: LiveContext, run: RunRecord): void {
@@ -522,9 +582,31 @@ export class LfcCore {
 
   // ------------------------------------------------------------------------------------------- history
 
+  /** Every stored series: measured ones (with the forecast that overlays each, if stored) and forecasts. */
   listSeries(): SeriesInfo[] {
     this.flushAll();
-    return this.history.listSeries().map((seriesId) => ({ seriesId, unit: unitOf(seriesId) }));
+    const ids = this.history.listSeries();
+    const forecasts = new Set(ids.filter((id) => this.history.listForecastIssues(id, 0, Number.MAX_SAFE_INTEGER).length > 0));
+    const bessId = this.live?.sim.engine.config.bess.id ?? 'bess';
+    const overlays: Record<string, string> = { ...FORECAST_OVERLAYS, [`${bessId}.powerKw`]: FORECAST_SERIES.bess };
+    return ids.map((seriesId) => {
+      const overlay = overlays[seriesId];
+      return forecasts.has(seriesId)
+        ? { seriesId, unit: unitOf(seriesId), kind: 'forecast' as const, forecastSeriesId: null }
+        : { seriesId, unit: unitOf(seriesId), kind: 'measured' as const, forecastSeriesId: overlay !== undefined && forecasts.has(overlay) ? overlay : null };
+    });
+  }
+
+  /** A forecast series over a window as it was in force (see `ForecastData`). */
+  queryForecast(query: ForecastQuery): ForecastData {
+    const q = parseRequest(ForecastQuerySchema, query, 'history:queryForecast');
+    if (!(q.toMs > q.fromMs)) throw new CoreError('BAD_REQUEST', `history:queryForecast: toMs (${q.toMs}) must be after fromMs (${q.fromMs})`);
+    this.flushAll();
+    // Plans reach 12 h ahead: one issued up to 12 h before the window can still hold values inside it.
+    const lookBackMs = 12 * 3_600_000;
+    const issues = this.history.listForecastIssues(q.seriesId, q.fromMs - lookBackMs, q.toMs);
+    const plans = issues.map((issuedMs) => this.history.latestForecast(q.seriesId, issuedMs)).filter((p) => p !== null);
+    return { seriesId: q.seriesId, unit: unitOf(q.seriesId), ...stitchForecasts(plans, q.fromMs, q.toMs) };
   }
 
   querySeries(query: SeriesQuery): SeriesData {
@@ -557,6 +639,11 @@ export class LfcCore {
   private exportSeriesIds(): string[] {
     const bessId = this.live?.sim.engine.config.bess.id ?? 'bess';
     return [SERIES.breakerMeasured, SERIES.breakerTarget, SERIES.breakerTolerance, SERIES.flexDown, SERIES.flexUp, `${bessId}.powerKw`, `${bessId}.setpointKw`, `${bessId}.socPct`, SERIES.pvTotal, SERIES.loadTotal];
+  }
+
+  /** One recorded run, or NOT_FOUND (hosts use it to name the files they make of a run). */
+  getRun(runId: string): RunDto {
+    return this.requireRun(runId);
   }
 
   private requireRun(runId: string): RunDto {
@@ -613,7 +700,9 @@ export class LfcCore {
   async startReplay(request: ReplayRequest): Promise<ReplayState> {
     const req = parseRequest(ReplayRequestSchema, request, 'replay:start');
     const loaded = await this.load(req.scenarioPath);
-    const comparison = new ReplayComparison({ ...loaded, loadProfiles: this.loadProfiles() });
+    // With the planner's solver, as `npm run replay` runs lfc (deadbeat never plans).
+    const solver = this.loadSolver ? await this.solverOrNull() : null;
+    const comparison = new ReplayComparison({ ...loaded, loadProfiles: this.loadProfiles(), ...(solver ? { solver } : {}) });
     this.replay = {
       comparison,
       anchor: { wallMs: this.wall.now(), simMs: comparison.nowMs },
@@ -637,6 +726,8 @@ export class LfcCore {
     const live = this.live;
     return {
       dataDirPath: this.opts.dataDirPath,
+      logFilePath: this.logFilePath,
+      preferences: this.preferences ? this.preferences.get() : null,
       connections: [
         {
           id: 'simulator',
@@ -646,6 +737,40 @@ export class LfcCore {
         },
       ],
     };
+  }
+
+  /** Stores the operator's language and theme in the host's settings. */
+  setPreferences(patch: Partial<Preferences>): Preferences {
+    const p = parseRequest(PreferencesPatchSchema, patch, 'settings:setPreferences');
+    if (!this.preferences) throw new CoreError('NOT_AVAILABLE', 'this host keeps no preferences: the console keeps them itself');
+    return this.preferences.set(p);
+  }
+
+  /** Verifies a tamper-evident record file (the same check as `npm run verify-log`). */
+  async verifyRecord(path: string): Promise<RecordVerification> {
+    if (typeof path !== 'string' || path.length === 0) throw new CoreError('BAD_REQUEST', 'record:verify: a file path is required');
+    const file = resolve(path);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new CoreError('NOT_FOUND', `record:verify: ${file} cannot be read: ${(error as Error).message}`);
+    }
+    const r = verifyRecordText(text);
+    return r.ok
+      ? { ok: true, path: file, entries: r.entries, keyFingerprint: r.keyFingerprint, installation: r.installation }
+      : { ok: false, path: file, entry: r.entry, line: r.line, message: r.message };
+  }
+
+  /**
+   * Applies the history's retention at wall time `wallNowMs`, but never to the live session: a simulated
+   * session runs on its scenario's calendar, which may lie months back, and its data must outlive the run.
+   */
+  pruneHistory(wallNowMs: number): { points: number; events: number } {
+    this.flushAll();
+    const keepFromMs = this.live ? this.live.sim.plant.startMs : null;
+    const retentionMs = this.history.getRetention().measurements * 86_400_000;
+    return this.history.prune(keepFromMs === null ? wallNowMs : Math.min(wallNowMs, keepFromMs + retentionMs));
   }
 
   testConnection(connectionId: string): ConnectionTestResult {
@@ -662,6 +787,16 @@ export class LfcCore {
   }
 
   // ------------------------------------------------------------------------------------------- lifecycle
+
+  /** The planner's solver, or null (with the reason in the log) when it cannot be loaded: the live session still runs, by fair share. */
+  private async solverOrNull(): Promise<LpSolver | null> {
+    try {
+      return await this.loadSolver!();
+    } catch (error) {
+      console.error('[core] the LP solver did not load; the live session dispatches by fair share and records no forecasts:', error);
+      return null;
+    }
+  }
 
   private loadProfiles(): LoadProfileLibrary {
     this.profiles ??= loadProfileLibraryFromResources(this.opts.resourcesDirPath);

@@ -9,6 +9,9 @@
  *
  * It is still driven from outside in plant steps (`advance`), so the caller decides the pace (wall clock ×
  * speed, or as fast as possible) and tests leap time.
+ *
+ * With an LP solver the engine plans every 15 minutes (`replay.ts`'s `plannerFor`: forecasts + HiGHS), as
+ * in `npm run replay`; without one `lfc` dispatches by fair share and there is no plan to show.
  */
 import { VirtualClock } from '../engine/clock';
 import type { ControllerName } from '../engine/controllers';
@@ -17,7 +20,9 @@ import { Engine } from '../engine/engine';
 import type { AssetReport, BreakerSample, EngineEvent, Trigger } from '../engine/model';
 import type { LoadProfileLibrary } from '../engine/models/load';
 import type { OpenMeteoForecast, Scenario, WeatherSeries } from '../engine/scenario';
-import { engineConfigFor, triggersOf } from '../replay/replay';
+import { fromOpenMeteo } from '../engine/forecast/weather';
+import type { LpSolver } from '../engine/optimiser/lp';
+import { engineConfigFor, plannerFor, triggersOf } from '../replay/replay';
 import type { BreakerRecord } from '../sim/field';
 import { SimulatedField } from '../sim/field';
 import { Plant } from '../sim/plant';
@@ -39,6 +44,8 @@ export interface LiveSimulationInputs {
   loadProfiles: LoadProfileLibrary;
   controller: ControllerName;
   withScenarioTriggers: boolean;
+  /** The 15-minute planner's solver; without one there is no plan (and no forecast to record). */
+  solver?: LpSolver;
 }
 
 export class LiveSimulation {
@@ -59,11 +66,14 @@ export class LiveSimulation {
     const clock = new VirtualClock(plant.startMs);
     this.clock = clock;
     const forecast = inputs.forecast;
+    // The same forecast the replay hands its engine: temperatures for the heat pumps, the whole hourly
+    // weather for the planner's PV forecast.
     const forecastResult: ForecastResult = forecast
-      ? { ok: true, timeMs: forecast.timeMs, tempC: forecast.tempC }
+      ? { ok: true, timeMs: forecast.timeMs, tempC: forecast.tempC, weather: fromOpenMeteo(forecast, scenario.site.latitude, scenario.site.longitude) }
       : { ok: false, error: 'the scenario has no weather forecast' };
     const field = new SimulatedField(plant, clock, () => forecastResult);
-    const engine = new Engine(engineConfigFor(scenario, inputs.controller), clock, {
+    const planner = plannerFor(inputs);
+    const engine = new Engine({ ...engineConfigFor(scenario, inputs.controller), ...(planner ? { planner } : {}) }, clock, {
       write: (cmd, onAck) => field.write(cmd, onAck),
       requestForecast: (onResult) => field.fetchForecast(onResult),
       emit: (e) => observer.onEvent(e),

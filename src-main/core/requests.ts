@@ -75,3 +75,14 @@ export function parseRequest<T>(schema: z.ZodType<T>, value: unknown, what: stri
   const problems = r.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(value)'}: ${i.message}`);
   throw new CoreError('BAD_REQUEST', `${what}: ${problems.join('; ')}`);
 }
+
+export const ForecastQuerySchema = z.strictObject({
+  seriesId: z.string().min(1),
+  fromMs: finite,
+  toMs: finite,
+});
+
+export const PreferencesPatchSchema = z.strictObject({
+  language: z.enum(['en', 'de']).optional(),
+  theme: z.enum(['system', 'light', 'dark']).optional(),
+});

@@ -5,8 +5,8 @@
  * Series ids are `<thing>.<quantity><Unit>`: `breaker.measuredKw`, `bess.socPct`, `hp-03.indoorC`. The unit
  * is read from the id's suffix, so a chart, a CSV header and an XLSX column say the same unit.
  */
-import type { SeriesData } from '../shared/ipc-contract';
-import type { DecimatedSeries } from '../storage/history-store';
+import type { ForecastData, SeriesData } from '../shared/ipc-contract';
+import type { DecimatedSeries, StoredForecast } from '../storage/history-store';
 
 /** Well-known series the live session records (asset members add `<id>.powerKw`, `<id>.socPct`, …). */
 export const SERIES = {
@@ -18,6 +18,58 @@ export const SERIES = {
   pvTotal: 'community.pvKw',
   loadTotal: 'community.loadKw',
 } as const;
+
+/** The planner's forecasts the live session records, one value per 15-minute slot of each plan. */
+export const FORECAST_SERIES = {
+  /** Forecast uncontrolled power (loads + PV, as the planner assumed it), kW. */
+  residual: 'forecast.residualKw',
+  /** Planned breaker power, kW. */
+  breaker: 'forecast.breakerKw',
+  /** Planned BESS power, kW. */
+  bess: 'plan.bessKw',
+} as const;
+
+/** Measured series and the forecast that predicts each (the BESS's own id is added by the core). */
+export const FORECAST_OVERLAYS: Readonly<Record<string, string>> = {
+  [SERIES.breakerMeasured]: FORECAST_SERIES.breaker,
+};
+
+const DEFAULT_STEP_MS = 900_000;
+
+/**
+ * Stitches issued plans (ascending issue time) into the forecast as it was in force over `[fromMs, toMs]`:
+ * each slot takes its value from the latest plan issued at or before the slot's start, else from the
+ * first plan issued during it; after the last issue the last plan's look-ahead continues.
+ */
+export function stitchForecasts(plans: readonly StoredForecast[], fromMs: number, toMs: number): Omit<ForecastData, 'seriesId' | 'unit'> {
+  let stepMs = 0;
+  for (const p of plans) {
+    if (p.timeMs.length >= 2) {
+      stepMs = p.timeMs[1]! - p.timeMs[0]!;
+      break;
+    }
+  }
+  if (stepMs <= 0 && plans.length > 0) stepMs = DEFAULT_STEP_MS;
+  const bySlot = new Map<number, { issuedMs: number; value: number }>();
+  for (const p of plans) {
+    for (let i = 0; i < p.timeMs.length; i++) {
+      const t = p.timeMs[i]!;
+      if (t + stepMs <= fromMs || t > toMs) continue;
+      const v = p.value[i]!;
+      // Plans arrive in issue order: a later plan issued by the slot's start replaces an earlier one; one
+      // issued during the slot only fills a slot no earlier plan covered.
+      if (!bySlot.has(t) || p.issuedMs <= t) bySlot.set(t, { issuedMs: p.issuedMs, value: v });
+    }
+  }
+  const timeMs = [...bySlot.keys()].sort((a, b) => a - b);
+  return {
+    stepMs,
+    timeMs,
+    value: timeMs.map((t) => orNull(bySlot.get(t)!.value)),
+    issuedMs: timeMs.map((t) => bySlot.get(t)!.issuedMs),
+    plans: plans.length,
+  };
+}
 
 const UNIT_SUFFIXES: Array<[RegExp, string]> = [
   [/Kwh$/, 'kWh'],

@@ -292,6 +292,7 @@ export class Engine {
   private lastDispatchMs = -Infinity;
   private readonly planner: Planner | null;
   private currentPlan: PlanResult | null = null;
+  private currentPlanIssuedMs = -Infinity;
   /** Solve times of every plan (wall-clock, from the solver's host): kept out of every output file. */
   readonly planSolveTimesMs: number[] = [];
   private bessEmaKw = 0;
@@ -375,7 +376,7 @@ export class Engine {
     if (!r) return null;
     const p = r.plan;
     return {
-      issuedMs: this.lastDispatchMs,
+      issuedMs: this.currentPlanIssuedMs,
       startMs: p.startMs,
       stepS: p.stepS,
       residualKw: Array.from(r.residualKw),
@@ -1193,6 +1194,7 @@ export class Engine {
     const slot = planSlotAt(result.plan, now);
     if (slot < 0) return null;
     this.currentPlan = result;
+    this.currentPlanIssuedMs = now;
     return { slot, result };
   }
 

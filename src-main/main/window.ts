@@ -8,6 +8,8 @@ export interface MainWindowOptions {
   /** Directory of the built main bundle (out/main); preload and renderer sit next to it in out/. */
   mainBundleDirPath: string;
   origin: RendererOrigin;
+  /** The window icon (Linux and Windows; a packaged app's .exe/.app carries its own elsewhere), or null. */
+  iconPath: string | null;
 }
 
 /** The one application window, with every Electron security switch in its safe position. */
@@ -20,6 +22,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     // Shown on ready-to-show so the user never sees a blank white frame.
     show: false,
     autoHideMenuBar: true,
+    ...(options.iconPath !== null ? { icon: options.iconPath } : {}),
     webPreferences: {
       // CommonJS because a sandboxed preload cannot load an ES module (see electron.vite.config.ts).
       preload: join(options.mainBundleDirPath, '../preload/index.cjs'),

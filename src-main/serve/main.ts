@@ -4,20 +4,27 @@
  *
  * Runs the core headless (no Electron) on the bundled simulator and serves the console to a browser.
  * Prints the URL to open (it carries the access token once; see server.ts). The token is random per start
- * unless `LFC_TOKEN` is set. Listens on 127.0.0.1 only unless `--host` says otherwise. The history is kept
- * in `<data-dir>/history/lfc-history.sqlite3` when `--data-dir` is given, else in memory.
+ * unless `LFC_TOKEN` is set. Listens on 127.0.0.1 only unless `--host` says otherwise.
+ *
+ * Like the desktop app it keeps settings (`settings.json`), secrets (`secrets.json` + its key file, see
+ * FileSecretStore), the log (`logs/lfc.log`) and the history (`history/lfc-history.sqlite3`) in its data
+ * folder: `--data-dir`, or a fresh temporary folder that is removed again on exit.
  * Exit codes: 0 on Ctrl-C, 2 on bad arguments or a bad scenario, 1 otherwise.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { platform } from 'node:process';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 
-import { LfcCore } from '../core/lfc-core';
 import { CoreError } from '../core/requests';
+import { openHostServices } from '../main/services/host-services';
+import type { HostServices } from '../main/services/host-services';
+import { FileSecretStore } from '../main/settings/file-secret-store';
+import { JsonFileSettingsStore } from '../main/settings/json-file-settings-store';
+import { defaultSettings } from '../main/settings/settings-schema';
 import { resourcesDir } from '../node/paths';
 import { APP_VERSION } from '../node/version';
 import type { SpeedSetting } from '../shared/ipc-contract';
-import { defaultHistoryFile, openHistoryStore } from '../storage/history-store';
 import { buildRenderer, rendererBuildIsStale } from './build-renderer';
 import { newToken, startServer } from './server';
 
@@ -79,20 +86,36 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('serve: building the console into out/renderer …\n');
     await buildRenderer(projectRoot, rendererDir);
   }
-  const history = openHistoryStore({ file: args.dataDirPath ? defaultHistoryFile(args.dataDirPath) : ':memory:' });
-  const core = new LfcCore({ resourcesDirPath: resources, dataDirPath: args.dataDirPath ?? join(tmpdir(), 'lfc-serve'), history, appVersion: APP_VERSION });
+  const tempDir = args.dataDirPath === undefined ? mkdtempSync(join(tmpdir(), 'lfc-serve-')) : null;
+  const removeTemp = (): void => {
+    if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
+  };
+  let services: HostServices;
+  try {
+    services = openServeServices(args.dataDirPath ?? tempDir!, resources);
+  } catch (error) {
+    process.stderr.write(`serve: ${error instanceof Error ? error.message : String(error)}\n`);
+    removeTemp();
+    return 1;
+  }
+  for (const problem of services.startupProblems) process.stderr.write(`serve: settings: ${problem}\n`);
+  const { core } = services;
   try {
     await core.startSimulator({ scenarioPath: args.scenarioPath, speed: args.speed, withScenarioTriggers: args.withScenarioTriggers });
   } catch (error) {
     process.stderr.write(`serve: ${error instanceof CoreError ? error.message : String(error)}\n`);
-    core.close();
-    history.close();
+    services.close();
+    removeTemp();
     return 2;
   }
   const token = process.env['LFC_TOKEN'] || newToken();
   const server = await startServer({
     core,
-    host: { appInfo: () => ({ name: 'local-flex-controller', version: APP_VERSION, electronVersion: null, platform }), resourcesRootPath: projectRoot },
+    host: {
+      appInfo: () => ({ name: 'local-flex-controller', version: APP_VERSION, electronVersion: null, platform }),
+      resourcesRootPath: projectRoot,
+      startupProblems: () => services.startupProblems,
+    },
     rendererDirPath: rendererDir,
     token,
     bindHost: args.host,
@@ -102,17 +125,35 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`serve: WARNING: listening on ${args.host}: anyone who can reach it and has the token can operate the plant.\n`);
   }
   process.stdout.write(`Local Flex Controller console: ${server.loginUrl}\n`);
+  process.stdout.write(`  (data folder ${services.dataDirPath}${tempDir !== null ? ', temporary: removed on exit' : ''}; log ${services.logger.file})\n`);
   process.stdout.write(`  (scripts: Authorization: Bearer <token>; WebSocket at ${server.url.replace(/^http/, 'ws')}ws)\n`);
   return await new Promise<number>((done) => {
     const stop = (): void => {
       void server.close().then(() => {
-        core.close();
-        history.close();
+        services.close();
+        removeTemp();
         done(0);
       });
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+  });
+}
+
+/**
+ * Serve mode's settings (a JSON file) and secrets (AES-GCM file store) in `dataDirPath`, and around them
+ * what every host opens (log, history, retention, core).
+ */
+export function openServeServices(dataDirPath: string, resourcesDirPath: string, overrides: { historyFile?: string; teeConsole?: boolean } = {}): HostServices {
+  const settings = JsonFileSettingsStore.open({ file: join(dataDirPath, 'settings.json'), defaults: defaultSettings({ dataDir: dataDirPath }) });
+  const secrets = FileSecretStore.open({ file: join(dataDirPath, 'secrets.json') });
+  return openHostServices({
+    settings,
+    secrets,
+    resourcesDirPath,
+    appVersion: APP_VERSION,
+    teeConsole: overrides.teeConsole ?? true,
+    ...(overrides.historyFile !== undefined ? { historyFile: overrides.historyFile } : {}),
   });
 }
 

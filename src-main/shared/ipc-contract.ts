@@ -31,7 +31,9 @@ export type IpcErrorCode =
   /** The call is valid but not now (no live session yet, a replay already running, …). */
   | 'NOT_READY'
   /** Serve mode only: the WebSocket to the headless core is closed; the call was not delivered. */
-  | 'DISCONNECTED';
+  | 'DISCONNECTED'
+  /** This host cannot do it (e.g. a PDF export in serve mode: the browser prints instead). */
+  | 'NOT_AVAILABLE';
 
 export interface IpcError {
   code: IpcErrorCode;
@@ -214,6 +216,36 @@ export interface SeriesInfo {
   seriesId: string;
   /** From the id's suffix: `…Kw` → kW, `…Pct` → %, `…C` → °C. */
   unit: string;
+  /** `measured`: points (query with `history:querySeries`); `forecast`: issued plans (`history:queryForecast`). */
+  kind: 'measured' | 'forecast';
+  /** For a measured series: the forecast series that predicts it, when one is stored (the Trends overlay). */
+  forecastSeriesId: string | null;
+}
+
+/** A forecast series over a window, as the planner issued it (see `ForecastData`). */
+export interface ForecastQuery {
+  seriesId: string;
+  fromMs: number;
+  toMs: number;
+}
+
+/**
+ * A forecast "as it was in force": for each slot of the window, the value the latest plan issued at or
+ * before the slot's start gave it (else the first plan issued during the slot), and after the last plan's
+ * issue time, that plan's look-ahead. So measured-vs-forecast compares what was known beforehand.
+ */
+export interface ForecastData {
+  seriesId: string;
+  unit: string;
+  /** Slot length of the plans, ms (15 min); 0 when nothing is stored. */
+  stepMs: number;
+  /** Start of each slot. */
+  timeMs: number[];
+  value: Array<number | null>;
+  /** When the plan that gave each value was issued. */
+  issuedMs: number[];
+  /** How many plans the window drew from. */
+  plans: number;
 }
 
 export interface SeriesQuery {
@@ -316,11 +348,45 @@ export interface ConnectionTestResult {
   message: string;
 }
 
+export type LanguageSetting = 'en' | 'de';
+export type ThemeSetting = 'system' | 'light' | 'dark';
+
+/** The operator's display preferences, kept by the host's settings store (not per browser tab). */
+export interface Preferences {
+  language: LanguageSetting;
+  theme: ThemeSetting;
+}
+
 export interface CoreSettings {
   /** Where the history database, exports and saved scenarios live. */
   dataDirPath: string;
+  /** Where the host writes its log file, or null when it keeps none. */
+  logFilePath: string | null;
   connections: ConnectionInfo[];
+  /** The stored display preferences, or null when the host keeps none (the console then keeps its own). */
+  preferences: Preferences | null;
 }
+
+/** The outcome of verifying a tamper-evident record file (`npm run verify-log`, File → Verify record…). */
+export type RecordVerification =
+  | { ok: true; path: string; entries: number; keyFingerprint: string; installation: string }
+  | { ok: false; path: string; entry: number; line: number; message: string };
+
+/** The console's views, in menu and Alt+N order. */
+export const CONSOLE_VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
+export type ConsoleView = (typeof CONSOLE_VIEWS)[number];
+
+/**
+ * What a desktop menu item asks the console to do. Items that need a file show the file dialog in main
+ * first and carry the chosen path.
+ */
+export type MenuCommand =
+  | { action: 'openScenario'; path: string }
+  | { action: 'exportRun' }
+  | { action: 'verifyRecord'; path: string }
+  | { action: 'view'; view: ConsoleView }
+  | { action: 'stop' }
+  | { action: 'about' };
 
 // ---------------------------------------------------------------------------------------------------
 // Channels.
@@ -339,14 +405,25 @@ export interface InvokeContract {
   'history:listSeries': { args: []; result: SeriesInfo[] };
   'history:querySeries': { args: [query: SeriesQuery]; result: SeriesData };
   'history:events': { args: [query: EventsQuery]; result: StoredEventDto[] };
+  'history:queryForecast': { args: [query: ForecastQuery]; result: ForecastData };
   'runs:list': { args: []; result: RunDto[] };
   'runs:export': { args: [runId: string, format: ExportFormat]; result: ExportedFile };
+  /**
+   * The printable report of a run as a PDF, printed from the calling page (which shows the report under
+   * its print CSS). Desktop only; serve mode answers NOT_AVAILABLE and the console uses `window.print()`.
+   */
+  'runs:exportPdf': { args: [runId: string]; result: ExportedFile };
   'runs:saveAsScenario': { args: [request: SaveAsScenarioRequest]; result: SavedScenario };
   'replay:start': { args: [request: ReplayRequest]; result: ReplayState };
   'replay:getState': { args: []; result: ReplayState };
   'replay:stop': { args: []; result: ReplayState };
   'settings:get': { args: []; result: CoreSettings };
+  'settings:setPreferences': { args: [patch: Partial<Preferences>]; result: Preferences };
   'connections:test': { args: [connectionId: string]; result: ConnectionTestResult };
+  /** What went wrong at start-up that the operator should know (settings that fell back to defaults, …). */
+  'app:getStartupProblems': { args: []; result: string[] };
+  /** Verifies a tamper-evident record file on the host's disk. */
+  'record:verify': { args: [path: string]; result: RecordVerification };
 }
 
 /** Events pushed from main to the renderer; the value is the payload type. */
@@ -356,6 +433,8 @@ export interface EventContract {
   'core:onLive': LiveState;
   /** Replay progress, at most once a second of wall time and once at the end. */
   'replay:onProgress': ReplayState;
+  /** A desktop menu item was chosen (Electron only). */
+  'app:onMenu': MenuCommand;
 }
 
 export type InvokeChannel = keyof InvokeContract;
@@ -378,16 +457,21 @@ export const INVOKE_CHANNELS = [
   'history:listSeries',
   'history:querySeries',
   'history:events',
+  'history:queryForecast',
   'runs:list',
   'runs:export',
+  'runs:exportPdf',
   'runs:saveAsScenario',
   'replay:start',
   'replay:getState',
   'replay:stop',
   'settings:get',
+  'settings:setPreferences',
   'connections:test',
+  'app:getStartupProblems',
+  'record:verify',
 ] as const satisfies readonly InvokeChannel[];
-export const EVENT_CHANNELS = ['engine:onStatus', 'core:onLive', 'replay:onProgress'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['engine:onStatus', 'core:onLive', 'replay:onProgress', 'app:onMenu'] as const satisfies readonly EventChannel[];
 export const CHANNELS = [...INVOKE_CHANNELS, ...EVENT_CHANNELS] as const;
 
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -1,12 +1,15 @@
 /**
  * The console end to end: serve mode started in-process on port 0 (real HTTP server, real WebSocket, the
- * real core on the bundled simulator at 60× real time, SQLite history in memory), the built renderer, and
- * Debian's Chromium driven by playwright-core. The operator enters a use-case-2 target, confirms it, sees
- * the breaker follow it, stops it with the keyboard shortcut, exports the run (XLSX and CSV, whose KPIs
- * must equal the engine's run record), and switches to German. Screenshots of every view, light and dark,
- * go to test-results/screenshots/.
+ * real core on the bundled simulator at 60× real time with its 15-minute planner, and serve mode's own
+ * services in a temporary data folder: settings file, secrets, log, SQLite history), the built renderer,
+ * and Debian's Chromium driven by playwright-core. The operator enters a use-case-2 target, confirms it,
+ * sees the breaker follow it and the predicted exhaustion (or "none predicted"), sees the planner's
+ * forecast overlaid on the Trends chart, stops it with the keyboard shortcut, exports the run (XLSX and
+ * CSV, whose KPIs must equal the engine's run record), prints its report (the print CSS, as a PDF), and
+ * switches to German and the dark theme, which the settings file keeps. Screenshots of every view, light
+ * and dark, go to test-results/screenshots/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -15,13 +18,13 @@ import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LfcCore } from '../../src-main/core/lfc-core';
+import type { LfcCore } from '../../src-main/core/lfc-core';
+import type { HostServices } from '../../src-main/main/services/host-services';
 import { resourcesDir } from '../../src-main/node/paths';
 import { buildRenderer } from '../../src-main/serve/build-renderer';
+import { openServeServices } from '../../src-main/serve/main';
 import { newToken, startServer } from '../../src-main/serve/server';
 import type { RunningServer } from '../../src-main/serve/server';
-import { openHistoryStore } from '../../src-main/storage/history-store';
-import type { HistoryStore } from '../../src-main/storage/history-store';
 
 const CHROMIUM = '/usr/bin/chromium';
 const projectRoot = resolve(resourcesDir(), '..');
@@ -30,7 +33,7 @@ const screenshotDir = join(resultsDir, 'screenshots');
 const VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
 const SPEED = 60;
 
-let history: HistoryStore;
+let services: HostServices;
 let core: LfcCore;
 let server: RunningServer;
 let context: BrowserContext;
@@ -72,12 +75,12 @@ beforeAll(async () => {
   const rendererDir = join(resultsDir, 'e2e-renderer');
   await buildRenderer(projectRoot, rendererDir);
   dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-data-'));
-  history = openHistoryStore({ file: ':memory:' });
-  core = new LfcCore({ resourcesDirPath: resourcesDir(), dataDirPath: dataDir, history, appVersion: '0.0.0-e2e' });
+  services = openServeServices(dataDir, resourcesDir(), { teeConsole: false });
+  core = services.core;
   await core.startSimulator({ speed: SPEED });
   server = await startServer({
     core,
-    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot },
+    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot, startupProblems: () => services.startupProblems },
     rendererDirPath: rendererDir,
     token: newToken(),
     port: 0,
@@ -99,8 +102,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await server?.close();
-  core?.close();
-  history?.close();
+  services?.close();
   for (const d of [userDataDir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
@@ -136,6 +138,21 @@ describe('the operator’s console in Chromium against serve mode', () => {
       .poll(async () => Math.abs(parseKw(await tileValue('tile-breaker')) - parseKw(await tileValue('tile-target'))), { timeout: 20_000, interval: 500 })
       .toBeLessThanOrEqual(10);
     await expect.poll(async () => tileValue('kpi-k03'), { timeout: 5_000 }).toMatch(/\d.*kW/);
+    // The engine's predicted exhaustion of the run: a time of day, or an honest "none predicted".
+    const exhaustion = await tileValue('tile-exhaustion');
+    const predicted = core.getState().run?.predictedExhaustionAtMs ?? null;
+    expect(exhaustion).toMatch(predicted === null ? /^none predicted$/ : /^\d\d:\d\d:\d\d$/);
+
+    // The planner's forecast of the breaker power, overlaid (dashed) on the measured one.
+    await expect.poll(() => core.listSeries().find((s) => s.seriesId === 'breaker.measuredKw')?.forecastSeriesId, { timeout: 20_000 }).toBe('forecast.breakerKw');
+    await go('trends');
+    await page.locator('.trend-chart-legend li[data-series="forecast.breakerKw"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="overlay-state"]').innerText()).toMatch(/forecast\.breakerKw dashed: the plan in force at each slot’s start.*\(plans issued: [1-9]\d*\)/);
+    expect(await page.locator('.trend-chart-legend li[data-series="forecast.breakerKw"] .latest').innerText()).toMatch(/\d.*kW/);
+    await page.locator('[data-testid="overlay"]').uncheck();
+    await expect.poll(() => page.locator('.trend-chart-legend li[data-series="forecast.breakerKw"]').count()).toBe(0);
+    await page.locator('[data-testid="overlay"]').check();
+    await page.locator('.trend-chart-legend li[data-series="forecast.breakerKw"]').waitFor();
     await shootAll('light');
 
     // Stop with the keyboard shortcut from another view.
@@ -180,6 +197,40 @@ describe('the operator’s console in Chromium against serve mode', () => {
     expect(csv).toMatch(/\ntime,breaker\.measuredKw \[kW\],breaker\.targetKw \[kW\]/);
   }, 30_000);
 
+  it('prints the run’s report: serve mode hands it to the browser’s print, with the report’s print CSS', async () => {
+    const engineRun = core.engineRuns()[0]!;
+    const row = page.locator('[data-testid="runs-table"] tbody tr').first();
+    // The browser's print dialog cannot be driven headless: count the calls instead (a string, not a
+    // function: tsx's helpers do not exist in the page).
+    await page.evaluate('window.__printCalls = 0; window.print = () => { window.__printCalls += 1; }');
+    await row.locator('button[data-report]').click();
+    await expect.poll(() => page.evaluate('window.__printCalls')).toBe(1);
+    const report = page.locator('[data-testid="report"]');
+    await report.waitFor({ state: 'attached' });
+    expect(await report.isVisible()).toBe(false); // on screen the report stays out of the way
+    await page.emulateMedia({ media: 'print' });
+    try {
+      await checkPrintedReport(report, engineRun);
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
+  }, 30_000);
+
+  async function checkPrintedReport(report: ReturnType<Page['locator']>, engineRun: ReturnType<LfcCore['engineRuns']>[number]): Promise<void> {
+    expect(await report.isVisible()).toBe(true);
+    expect(await page.locator('[data-testid="runs-table"]').isVisible()).toBe(false);
+    const text = await report.innerText();
+    expect(text).toContain('Run report');
+    expect(text).toContain('operator stop');
+    const maeKw = engineRun.kpis!.accuracy.maeKw;
+    expect(maeKw).not.toBeNull();
+    expect(text).toContain(`accuracy.maeKw\t${maeKw!.toFixed(2)}\u202fkW`);
+    // Chromium's print pipeline, as Electron's printToPDF uses it in the desktop app.
+    const pdf = await page.pdf({ format: 'A4', printBackground: true });
+    writeFileSync(join(resultsDir, 'run-report.pdf'), pdf);
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  }
+
   it('switches to German and to the dark theme', async () => {
     await core.startReplay({ scenarioPath: join(resourcesDir(), 'scenarios', 'summer-export-hold', 'scenario.json'), speed: 'max' });
     await go('settings');
@@ -189,6 +240,10 @@ describe('the operator’s console in Chromium against serve mode', () => {
     expect(await page.locator('[data-testid="stop"]').innerText()).toContain('Stopp');
     await page.locator('input[data-theme-choice="dark"]').check();
     expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    // Serve mode keeps them in its settings file, like the desktop app.
+    await expect.poll(() => JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as { language: string; theme: string }).toMatchObject({ language: 'de', theme: 'dark' });
+    expect(await page.locator('[data-testid="data-folder"]').innerText()).toBe(dataDir);
+    expect(await page.locator('[data-testid="log-file"]').innerText()).toBe(join(dataDir, 'logs', 'lfc.log'));
     await expect.poll(() => core.getReplay().status, { timeout: 20_000 }).toBe('done');
     await shootAll('dark');
   }, 60_000);

@@ -1,24 +1,30 @@
+/**
+ * The desktop app's services, opened after `app.whenReady()`: settings (electron-store in the user data
+ * folder), secrets (the OS keychain through `safeStorage`), and around them what every host opens
+ * (host-services.ts: log, history, retention, core).
+ */
 import { join } from 'node:path';
 
 import { app } from 'electron';
 
-import { LfcCore } from '../../core/lfc-core';
-import { openHistoryStore, defaultHistoryFile } from '../../storage/history-store';
+import { ElectronSettingsStore } from '../settings/electron-settings-store';
+import { SafeStorageSecretStore } from '../settings/safe-storage-secret-store';
+import { defaultSettings } from '../settings/settings-schema';
+import { openHostServices } from './host-services';
+import type { HostServices } from './host-services';
 
-/**
- * The desktop app's core: history in the user's data folder, the bundled simulator started at 1× so the
- * console has something to show. Returns the core and a function that stops it and closes the history.
- */
-export function createAppCore(resourcesRootPath: string): { core: LfcCore; close: () => void } {
-  const dataDirPath = app.getPath('userData');
-  const history = openHistoryStore({ file: defaultHistoryFile(dataDirPath) });
-  const core = new LfcCore({ resourcesDirPath: join(resourcesRootPath, 'resources'), dataDirPath, history, appVersion: app.getVersion() });
-  core.startSimulator({}).catch((error: unknown) => console.error('[core] the simulator did not start:', error));
-  return {
-    core,
-    close: () => {
-      core.close();
-      history.close();
-    },
-  };
+export async function openDesktopServices(resourcesRootPath: string): Promise<HostServices> {
+  const userDataPath = app.getPath('userData');
+  const settings = await ElectronSettingsStore.open({
+    cwd: userDataPath,
+    defaults: defaultSettings({ dataDir: userDataPath, language: app.getLocale().startsWith('de') ? 'de' : 'en' }),
+  });
+  const secrets = await SafeStorageSecretStore.create(settings);
+  return openHostServices({
+    settings,
+    secrets,
+    resourcesDirPath: join(resourcesRootPath, 'resources'),
+    appVersion: app.getVersion(),
+    teeConsole: true,
+  });
 }

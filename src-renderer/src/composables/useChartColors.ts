@@ -13,12 +13,14 @@ export function chartColors(theme: Theme) {
     target: dark ? '#ffd166' : '#111111',
     band: dark ? 'rgba(255,209,102,0.18)' : 'rgba(17,17,17,0.10)',
     deadbeat: dark ? '#ff9f7a' : '#b4410e',
+    /** Forecasts (dashed), apart from every measured colour. */
+    forecast: dark ? '#d7a6ff' : '#6d28d9',
     palette: dark
       ? ['#7cc4ff', '#ffd166', '#9be39b', '#ff9f7a', '#d7a6ff', '#6ee7e7', '#f9a8d4', '#c0c0c0', '#fde68a', '#a5b4fc', '#86efac', '#fca5a5']
       : ['#0b5cad', '#111111', '#1f7a1f', '#b4410e', '#6d28d9', '#0e7490', '#be185d', '#525252', '#a16207', '#3730a3', '#15803d', '#b91c1c'],
   };
 }
 
-export function useChartColors(theme: Ref<Theme>) {
+export function useChartColors(theme: Readonly<Ref<Theme>>) {
   return computed(() => chartColors(theme.value));
 }

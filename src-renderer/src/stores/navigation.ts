@@ -1,8 +1,12 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export const VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
-export type ViewName = (typeof VIEWS)[number];
+import { CONSOLE_VIEWS } from '../../../src-main/shared/ipc-contract';
+import type { ConsoleView } from '../../../src-main/shared/ipc-contract';
+
+/** The views in Alt+N order; the same list drives the desktop menu (shared/ipc-contract.ts). */
+export const VIEWS = CONSOLE_VIEWS;
+export type ViewName = ConsoleView;
 
 /** `#/trends` → 'trends'; anything unknown → 'now'. */
 export function viewFromHash(hash: string): ViewName {

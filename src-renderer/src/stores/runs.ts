@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
 import { call } from '../api';
+import { unitOfSeries } from '../composables/format';
 import type { ExportFormat, ExportedFile, IpcError, RunDto } from '../api';
 
 /** The headline KPIs of a run record for the table (null where the run has none yet). */
@@ -29,6 +30,35 @@ export function describeTrigger(trigger: Record<string, unknown>): { useCase: nu
   };
 }
 
+/** A KPI record as rows of dotted key and value, in the record's order (the printable report's table). */
+export function kpiRows(kpis: Record<string, unknown> | null): Array<{ key: string; value: number | string | boolean | null }> {
+  const rows: Array<{ key: string; value: number | string | boolean | null }> = [];
+  const walk = (v: unknown, path: string[]): void => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+    } else if (v === null || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') rows.push({ key: path.join('.'), value: v });
+    else rows.push({ key: path.join('.'), value: JSON.stringify(v) });
+  };
+  if (kpis) walk(kpis, []);
+  return rows;
+}
+
+/**
+ * The unit of a KPI by its dotted key: the nearest part that names one (`loopLatencyMs.total.p95` → ms),
+ * none for counts and times of day.
+ */
+export function kpiUnit(key: string): string {
+  const parts = key.split('.');
+  const leaf = parts[parts.length - 1] ?? '';
+  if (unitOfSeries(leaf) === '' && /count|samples|At$|Kind$|Basis$/i.test(leaf)) return '';
+  if (/Pct[A-Z]/.test(leaf)) return '%';
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const unit = unitOfSeries(parts[i]!);
+    if (unit !== '') return unit;
+  }
+  return '';
+}
+
 /** The Runs view: the recorded runs, their exports and "save as scenario". */
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunDto[]>([]);
@@ -53,6 +83,18 @@ export const useRunsStore = defineStore('runs', () => {
     return r.value;
   }
 
+  /**
+   * The run's printable report as a PDF from the host (desktop app), or 'print' when the host cannot make
+   * one (serve mode: the browser's own print, with the same print CSS), or null after an error.
+   */
+  async function exportPdf(runId: string): Promise<ExportedFile | 'print' | null> {
+    const r = await call('runs:exportPdf', runId);
+    if (r.ok) return r.value;
+    if (r.error.code === 'NOT_AVAILABLE' || r.error.code === 'BRIDGE_UNAVAILABLE') return 'print';
+    error.value = r.error;
+    return null;
+  }
+
   async function saveAsScenario(runId: string): Promise<string | null> {
     const r = await call('runs:saveAsScenario', { runId });
     if (!r.ok) {
@@ -62,5 +104,5 @@ export const useRunsStore = defineStore('runs', () => {
     return r.value.path;
   }
 
-  return { runs, error, notice, selectedRunId, load, exportRun, saveAsScenario };
+  return { runs, error, notice, selectedRunId, load, exportRun, exportPdf, saveAsScenario };
 });

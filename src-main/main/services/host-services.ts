@@ -1,0 +1,149 @@
+/**
+ * What a host (the Electron app or serve mode) opens around one `LfcCore`, in one place so both do the
+ * same: the log file, the history in the data folder with the settings' retention (pruned at start and
+ * once a day), the core with the settings' language and theme, and the list of start-up problems the
+ * console shows. Free of Electron: the host passes its own settings and secret stores.
+ *
+ * Data folder layout (`settings.dataDir`):
+ *   history/lfc-history.sqlite3   measurements, events, runs, forecasts (SQLite, WAL)
+ *   logs/lfc.log, lfc.log.1 …     the log, rotated at 5 MiB, 3 old files kept
+ *   scenarios/<name>/             runs saved as scenarios
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { LfcCore, realWallTimers } from '../../core/lfc-core';
+import type { LfcCoreOptions, PreferencesPort, WallTimers } from '../../core/lfc-core';
+import type { Preferences } from '../../shared/ipc-contract';
+import { defaultHistoryFile, openHistoryStore } from '../../storage/history-store';
+import type { HistoryStore } from '../../storage/history-store';
+import { FileLogger, teeConsole } from '../logger';
+import type { SecretStore } from '../settings/secret-store';
+import type { Settings } from '../settings/settings-schema';
+import type { SettingsStore } from '../settings/settings-store';
+
+export const PRUNE_INTERVAL_MS = 24 * 3_600_000;
+
+export interface HostServicesOptions {
+  settings: SettingsStore;
+  secrets: SecretStore;
+  /** The bundled `resources/` folder. */
+  resourcesDirPath: string;
+  appVersion: string;
+  /** The history file; default `<dataDir>/history/lfc-history.sqlite3` (':memory:' for tests). */
+  historyFile?: string;
+  /** Copy `console.*` into the log file (the hosts do; tests do not). */
+  teeConsole?: boolean;
+  /** Wall clock and timers for the daily prune (and the core, unless `core.wall` says otherwise). */
+  wall?: WallTimers;
+  /** Further options for the core (tests: `autoRun: false`, `loadSolver: null`). */
+  core?: Partial<Omit<LfcCoreOptions, 'history' | 'preferences' | 'logFilePath' | 'resourcesDirPath' | 'dataDirPath' | 'appVersion'>>;
+  /** Problems the host met before (shown with the settings' own). */
+  startupProblems?: readonly string[];
+}
+
+export interface HostServices {
+  readonly settings: SettingsStore;
+  readonly secrets: SecretStore;
+  readonly history: HistoryStore;
+  readonly core: LfcCore;
+  readonly logger: FileLogger;
+  readonly dataDirPath: string;
+  /** What the operator should know about the start (settings fallen back to defaults, …). */
+  readonly startupProblems: string[];
+  /** Prunes the history by the retention now (also done at start and daily). */
+  prune(): void;
+  /** Stops the core and the timers, closes the history and the log. Idempotent. */
+  close(): void;
+}
+
+export function logFileIn(dataDirPath: string): string {
+  return join(dataDirPath, 'logs', 'lfc.log');
+}
+
+function retentionOf(settings: Settings['retention']): { measurements: number; events: number } {
+  return { measurements: settings.measurementsDays, events: settings.eventsDays };
+}
+
+export function openHostServices(options: HostServicesOptions): HostServices {
+  const { settings, secrets } = options;
+  const wall = options.wall ?? realWallTimers;
+  const dataDirPath = settings.get('dataDir');
+  mkdirSync(dataDirPath, { recursive: true });
+  const logger = new FileLogger(logFileIn(dataDirPath), { now: () => wall.now() });
+  const restoreConsole = options.teeConsole ? teeConsole(logger) : () => undefined;
+  logger.info(`starting ${options.appVersion}; data folder ${dataDirPath}`);
+
+  const startupProblems = [...(options.startupProblems ?? []), ...settings.loadProblems];
+  for (const p of startupProblems) logger.warn(`[settings] ${p}`);
+
+  let history: HistoryStore;
+  const historyFile = options.historyFile ?? defaultHistoryFile(dataDirPath);
+  try {
+    history = openHistoryStore({ file: historyFile });
+  } catch (error) {
+    logger.error(`[history] cannot open ${historyFile}:`, error);
+    restoreConsole();
+    logger.close();
+    throw error;
+  }
+  history.setRetention(retentionOf(settings.get('retention')));
+
+  const preferences: PreferencesPort = {
+    get: (): Preferences => ({ language: settings.get('language'), theme: settings.get('theme') }),
+    set: (patch) => {
+      settings.update(patch);
+      return preferences.get();
+    },
+  };
+  const core = new LfcCore({
+    ...options.core,
+    wall: options.core?.wall ?? wall,
+    resourcesDirPath: options.resourcesDirPath,
+    dataDirPath,
+    history,
+    appVersion: options.appVersion,
+    preferences,
+    logFilePath: logger.file,
+  });
+
+  const prune = (): void => {
+    try {
+      const removed = core.pruneHistory(wall.now());
+      if (removed.points + removed.events > 0) logger.info(`[history] pruned ${removed.points} points and ${removed.events} events past the retention`);
+    } catch (error) {
+      logger.error('[history] prune failed:', error);
+    }
+  };
+  prune();
+  const pruneTimer = wall.setInterval(prune, PRUNE_INTERVAL_MS);
+  const unsubscribe = settings.onChange((next, _previous, changed) => {
+    if (changed.includes('retention')) {
+      history.setRetention(retentionOf(next.retention));
+      logger.info(`[settings] retention now ${next.retention.measurementsDays} days (measurements), ${next.retention.eventsDays} days (events)`);
+    }
+  });
+
+  let closed = false;
+  return {
+    settings,
+    secrets,
+    history,
+    core,
+    logger,
+    dataDirPath,
+    startupProblems,
+    prune,
+    close() {
+      if (closed) return;
+      closed = true;
+      wall.clearInterval(pruneTimer);
+      unsubscribe();
+      core.close();
+      history.close();
+      logger.info('stopped');
+      restoreConsole();
+      logger.close();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * What every host opens around the core, with serve mode's real stores (JSON settings file, file secret
+ * store) in a temporary data folder: the history file and its retention, prune at start and daily (leapt
+ * timers), the log file, the settings' problems, and the preferences the console reads and writes.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import type { WallTimers } from '../../../../src-main/core/lfc-core';
+import { logFileIn, openHostServices, PRUNE_INTERVAL_MS } from '../../../../src-main/main/services/host-services';
+import { FileSecretStore } from '../../../../src-main/main/settings/file-secret-store';
+import { JsonFileSettingsStore } from '../../../../src-main/main/settings/json-file-settings-store';
+import { defaultSettings } from '../../../../src-main/main/settings/settings-schema';
+import { resourcesDir } from '../../../../src-main/node/paths';
+import { defaultHistoryFile, openHistoryStore } from '../../../../src-main/storage/history-store';
+
+const DAY_MS = 86_400_000;
+
+class ManualWall implements WallTimers {
+  t = Date.UTC(2026, 10, 1);
+  timers: Array<{ fn: () => void; ms: number; next: number } | null> = [];
+  now(): number {
+    return this.t;
+  }
+  setInterval(fn: () => void, ms: number): unknown {
+    this.timers.push({ fn, ms, next: this.t + ms });
+    return this.timers.length - 1;
+  }
+  clearInterval(handle: unknown): void {
+    this.timers[handle as number] = null;
+  }
+  leap(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((x) => x !== null && x.next <= end).sort((a, b) => a!.next - b!.next)[0];
+      if (!due) break;
+      this.t = due.next;
+      due.next += due.ms;
+      due.fn();
+    }
+    this.t = end;
+  }
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lfc-host-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function open(wall: ManualWall) {
+  const settings = JsonFileSettingsStore.open({ file: join(dir, 'settings.json'), defaults: defaultSettings({ dataDir: join(dir, 'data') }), nowMs: 7 });
+  const secrets = FileSecretStore.open({ file: join(dir, 'secrets.json') });
+  return openHostServices({ settings, secrets, resourcesDirPath: resourcesDir(), appVersion: '0.0.0-test', wall, core: { autoRun: false, loadSolver: null } });
+}
+
+describe('openHostServices', () => {
+  it('opens the history in the data folder with the settings’ retention, prunes at start and daily, and logs', () => {
+    const wall = new ManualWall();
+    // A history from earlier days: one point 40 days old, one 10 days old.
+    const file = defaultHistoryFile(join(dir, 'data'));
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const before = openHistoryStore({ file });
+    before.appendPoints([
+      { seriesId: 'breaker.measuredKw', timeMs: wall.t - 40 * DAY_MS, value: 1 },
+      { seriesId: 'breaker.measuredKw', timeMs: wall.t - 10 * DAY_MS, value: 2 },
+    ]);
+    before.close();
+
+    const s = open(wall);
+    expect(s.dataDirPath).toBe(join(dir, 'data'));
+    expect(s.history.getRetention()).toEqual({ measurements: 31, events: 366 });
+    const all = () => s.history.queryRaw('breaker.measuredKw', 0, Number.MAX_SAFE_INTEGER).value.length;
+    expect(all()).toBe(1); // the 40-day-old point went at start
+
+    // Shorter retention from the settings, then a day later the daily prune takes the 10-day-old point.
+    s.settings.set('retention', { measurementsDays: 5, eventsDays: 30 });
+    expect(s.history.getRetention()).toEqual({ measurements: 5, events: 30 });
+    wall.leap(PRUNE_INTERVAL_MS - 1000);
+    expect(all()).toBe(1);
+    wall.leap(1000);
+    expect(all()).toBe(0);
+
+    s.close();
+    s.close();
+    const log = readFileSync(logFileIn(join(dir, 'data')), 'utf8');
+    expect(log).toContain('starting 0.0.0-test');
+    expect(log).toContain('pruned 1 points');
+    expect(log).toContain('retention now 5 days');
+    expect(log).toMatch(/stopped\n$/);
+    expect(wall.timers.every((t) => t === null)).toBe(true);
+  });
+
+  it('keeps language and theme in the settings file for the console', () => {
+    const s = open(new ManualWall());
+    expect(s.core.getSettings()).toMatchObject({ preferences: { language: 'en', theme: 'system' }, logFilePath: logFileIn(join(dir, 'data')) });
+    expect(s.core.setPreferences({ theme: 'dark' })).toEqual({ language: 'en', theme: 'dark' });
+    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).theme).toBe('dark');
+    s.close();
+    const again = open(new ManualWall());
+    expect(again.core.getSettings().preferences).toEqual({ language: 'en', theme: 'dark' });
+    again.close();
+  });
+
+  it('reports settings that fell back to defaults, in the log and for the console', () => {
+    writeFileSync(join(dir, 'settings.json'), JSON.stringify({ dataDir: join(dir, 'data'), theme: 'neon', language: 'de' }));
+    const s = open(new ManualWall());
+    expect(s.startupProblems).toHaveLength(1);
+    expect(s.startupProblems[0]).toMatch(/^theme: .*default used/);
+    expect(s.settings.get('language')).toBe('de');
+    s.close();
+    expect(readFileSync(logFileIn(join(dir, 'data')), 'utf8')).toContain('WARN  [settings] theme:');
+  });
+
+  it('says which history file it cannot open, and leaves nothing running', () => {
+    mkdirSync(join(dir, 'data', 'history'), { recursive: true });
+    writeFileSync(defaultHistoryFile(join(dir, 'data')), 'this is not a database, it is a text file that is long enough to have a header');
+    const wall = new ManualWall();
+    expect(() => open(wall)).toThrow(/lfc-history\.sqlite3/);
+    expect(wall.timers).toEqual([]);
+    expect(existsSync(logFileIn(join(dir, 'data')))).toBe(true);
+  });
+});
