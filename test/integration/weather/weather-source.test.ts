@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ForecastResult } from '../../../src-main/engine/engine.js';
 import { HttpWeatherSource, type WeatherSourceConfig } from '../../../src-main/node/weather/weather-source.js';
 
-const SAMPLE = readFileSync('/work/shared/data/weather/open-meteo-sample.json', 'utf8');
+const SAMPLE = readFileSync(new URL('../../fixtures/weather/open-meteo-sample.json', import.meta.url), 'utf8');
 const KMZ = readFileSync(new URL('fixtures/MOSMIX_L_LATEST_P0036.kmz', import.meta.url));
 
 type Mode = 'good' | 'error500' | 'hang' | 'malformed' | 'nulls' | 'kmz';

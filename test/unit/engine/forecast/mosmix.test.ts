@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { magnusSaturationHpa, parseMosmixKml, relativeHumidityPct } from '../../../../src-main/engine/forecast/mosmix.js';
 
-const SAMPLE = '/work/shared/data/weather/mosmix-sample.kml';
+const SAMPLE = new URL('../../../fixtures/weather/mosmix-sample.kml', import.meta.url).pathname;
 const sampleBytes = new Uint8Array(readFileSync(SAMPLE));
 const sampleText = new TextDecoder('latin1').decode(sampleBytes);
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseOpenMeteoForecast, type OpenMeteoForecast } from '../../../../src-main/engine/scenario/index.js';
 
 const SCENARIOS_DIR = fileURLToPath(new URL('../../../../resources/scenarios', import.meta.url));
-const SAMPLE = '/work/shared/data/weather/open-meteo-sample.json';
+const SAMPLE = new URL('../../../fixtures/weather/open-meteo-sample.json', import.meta.url).pathname;
 const sampleText = readFileSync(SAMPLE, 'utf8');
 
 function ok(text: string, name = 'forecast.json'): OpenMeteoForecast {

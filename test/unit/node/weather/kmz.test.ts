@@ -11,7 +11,7 @@ describe('extractKmlFromKmz', () => {
   it('inflates the one KML byte for byte', () => {
     const { name, data } = extractKmlFromKmz(kmz);
     expect(name).toBe('MOSMIX_L_2023041209_P0036.kml');
-    expect(data.equals(readFileSync('/work/shared/data/weather/mosmix-sample.kml'))).toBe(true);
+    expect(data.equals(readFileSync(new URL('../../../fixtures/weather/mosmix-sample.kml', import.meta.url)))).toBe(true);
   });
 
   it('reads stored entries and picks the .kml among other files', () => {
