@@ -602,6 +602,7 @@ export class Engine {
     for (const [id, h] of this.heatPumps) if (h.dispatchedOn !== null) this.write(id, null, now, `release (${why})`);
     for (const id of this.curtailed) this.write(id, null, now, `release (${why})`);
     this.curtailed.clear();
+    this.emergencyCurtailUntilMs = -Infinity;
     this.currentPlan = null;
     this.aimingAtEdge = false;
   }
@@ -873,6 +874,8 @@ export class Engine {
         bessSocPct: this.bess.socPct,
       });
     }
+    // A shortage of demand with the BESS charging at its limit: curtail PV at once, as a last resort.
+    if (needMoreDemand && setpointKw >= b.powerKw - 1e-6 && this.planner) this.curtailAllForShortage(sample.sampleMs);
     // Do not wait for the next slot: let the households, heat pumps and curtailment take what the BESS
     // cannot, re-planned from the last seconds' measurements while the shortage lasts.
     if (sample.sampleMs - this.lastEarlyDispatchMs >= EMERGENCY_REPLAN_S * 1000 && sample.sampleMs - this.exhaustionSinceMs < this.safety.exhaustionConfirmS * 1000) {
@@ -1229,6 +1232,8 @@ export class Engine {
     const ttlMs = 2 * this.config.dispatchPeriodS * 1000;
     const totalKwp = pv.reduce((sum, m) => sum + m.kwp, 0);
     const availableKw = result.curtailablePvKw[slot] ?? 0;
+    // A last-resort curtailment taken in a shortage holds for its window, whatever the plan says.
+    if (now < this.emergencyCurtailUntilMs) return;
     for (const m of pv) {
       if (curtailKw > 1e-3) {
         const share = m.kwp / totalKwp;
@@ -1243,6 +1248,29 @@ export class Engine {
   }
 
   private readonly curtailed = new Set<string>();
+  private emergencyCurtailUntilMs = -Infinity;
+
+  /**
+   * The last resort in a shortage where more demand is needed and the BESS is already charging at its
+   * limit: limit every curtailable PV member's feed-in to zero for one dispatch period. The EMS does not
+   * measure PV members, so the plan's curtailment is bounded by the PV forecast; this is not, and the BESS
+   * loop takes back whatever it curtailed too much.
+   */
+  private curtailAllForShortage(now: number): void {
+    const pv = this.config.curtailablePv ?? [];
+    if (pv.length === 0 || now < this.emergencyCurtailUntilMs) return;
+    const periodMs = this.config.dispatchPeriodS * 1000;
+    this.emergencyCurtailUntilMs = now + periodMs;
+    for (const m of pv) {
+      this.curtailed.add(m.id);
+      this.write(m.id, 0, now + 2 * periodMs, 'shortage curtailment');
+    }
+    this.emit('dispatch', 'warning', `shortage: curtailable PV (${pv.length} members) limited to zero feed-in for ${this.config.dispatchPeriodS} s as a last resort`, {
+      reason: 'shortage',
+      method: 'curtail-all',
+      members: pv.length,
+    });
+  }
 
   /** Before an announced request starts, the BESS follows the plan (charging or discharging to prepare). */
   private prepareBess(now: number): void {
