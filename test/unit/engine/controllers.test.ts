@@ -10,6 +10,8 @@ import {
   fairShareDispatch,
   HEAT_PUMP_MARGIN_K,
   LFC_INNER_GAIN,
+  LFC_RAMP_GAIN,
+  rampPerCycleKw,
   lfcController,
   type BessLoopInput,
   type DispatchInput,
@@ -331,5 +333,25 @@ describe('fairShareDispatch: heat pumps take over part of the BESS share, inside
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('rampPerCycleKw (lfc leads a ramp, never a step)', () => {
+  it.each([
+    [[0, 10, 20], 10, 'a steady ramp up'],
+    [[0, -6, -20], -6, 'a ramp down: the smaller change'],
+    [[0, 0, 40], 0, 'a single step'],
+    [[0, 40, 40], 0, 'a step, then flat'],
+    [[0, 10, 5], 0, 'a reversal'],
+    [[0, 3, 6], 0, 'changes below the ramp threshold (noise)'],
+    [[0, NaN, 10], 0, 'an unknown value'],
+  ])('%j → %d (%s)', (r, expected) => {
+    expect(rampPerCycleKw(r[0]!, r[1]!, r[2]!)).toBe(expected);
+  });
+
+  it('lfc moves the BESS by the ramp on top of the error; deadbeat does not', () => {
+    const input = { targetKw: -100, breakerKw: -100, bessPowerKw: 50, bessRatingKw: 300, bessSocPct: 50, bessSocMinPct: 10, bessSocMaxPct: 90, toleranceKw: 10, rampPerCycleKw: 20 };
+    expect(lfcController.bessSetpointKw(input)).toBeCloseTo(50 - LFC_RAMP_GAIN * 20, 9);
+    expect(deadbeatController.bessSetpointKw(input)).toBeCloseTo(50, 9);
   });
 });

@@ -273,3 +273,19 @@ describe('Engine safety rules', () => {
     expect(h.engine.runs[0]!.kpis!.samples.invalid).toBe(1);
   });
 });
+
+describe('Engine link bookkeeping', () => {
+  it('a write that times out after the asset answered a later one does not lose the asset again', () => {
+    const h = harness({ safety: { ackTimeoutS: 25 } });
+    h.trigger({});
+    // Writes issued during a short silence are answered never; the next one is answered.
+    h.setAck('silent');
+    h.run(20, () => -100);
+    h.setAck('ok');
+    h.run(60, () => -100);
+    // The two silent writes' timeouts fall after the answered write: no ack-timeout, no asset-lost.
+    expect(h.types()).not.toContain('asset-lost');
+    expect(h.types()).not.toContain('ack-timeout');
+    expect(h.engine.snapshot().assets[0]!.link).toBe('ok');
+  });
+});
