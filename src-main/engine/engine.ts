@@ -115,6 +115,11 @@ export interface EngineConfig {
   safety?: Partial<SafetyConfig>;
 }
 
+/** The longest run a trigger may ask for, s (7 days). */
+export const MAX_TRIGGER_DURATION_S = 7 * 86_400;
+/** How far ahead a trigger may announce its start or packages, s (30 days). */
+export const MAX_TRIGGER_AHEAD_S = 30 * 86_400;
+
 /** How long the BESS loop waits for the BESS telemetry of a breaker sample's instant before using older. */
 export const BESS_TELEMETRY_WAIT_MS = 500;
 /** While the BESS is saturated and the target missed, the plan is redone this often. */
@@ -349,8 +354,9 @@ export class Engine {
     const slot = (): void => {
       if (this.stopped) return;
       this.requestForecast();
-      // A run that started moments ago was already dispatched at its start.
-      if (this.clock.nowMs() - this.lastDispatchMs >= slotMs / 3) this.dispatchSlot();
+      // A dispatch already made in this slot (a run that started at its boundary) is not repeated; one made
+      // in the previous slot does not stand for this one.
+      if (Math.floor(this.lastDispatchMs / slotMs) !== Math.floor(this.clock.nowMs() / slotMs)) this.dispatchSlot();
       this.clock.schedule(Math.floor(this.clock.nowMs() / slotMs) * slotMs + slotMs + offsetMs, slot);
     };
     this.requestForecast();
@@ -360,9 +366,11 @@ export class Engine {
 
   /** Ends what is running (at the end of a replay) and stops the timers. */
   finish(): void {
-    if (this.run) this.endRun('scenario-end');
     this.pending?.cancel();
     this.pending = null;
+    // Whatever was dispatched — a run's, or a preparation's — is released before the engine falls silent.
+    if (this.run) this.endRun('scenario-end');
+    else this.releaseAll('stop');
     this.stopped = true;
   }
 
@@ -486,6 +494,8 @@ export class Engine {
         supersededBy: trigger.id,
       });
       this.pending = null;
+      // Its preparation ends with it (a new announced trigger plans its own).
+      if (!this.run) this.releaseAll('announced trigger superseded');
     }
     if (trigger.startMs > this.clock.nowMs()) {
       const cancel = this.clock.schedule(trigger.startMs, () => {
@@ -509,14 +519,23 @@ export class Engine {
       if (Math.abs(t.targetKw) > limit) return `targetKw ${t.targetKw} is beyond the connection limit of ±${limit} kW`;
       if (t.durationS === null || !(t.durationS > 0)) return `use case 2 needs a positive durationS, got ${String(t.durationS)}`;
     }
+    if (t.durationS !== null && !(t.durationS > 0 && t.durationS <= MAX_TRIGGER_DURATION_S)) {
+      return `durationS must be positive and at most ${MAX_TRIGGER_DURATION_S} s (7 days), got ${t.durationS}`;
+    }
     if (t.useCase === 3 || t.useCase === 4) {
       if (!t.schedule || t.schedule.length === 0) return `use case ${t.useCase} needs a schedule of packages`;
       for (const p of t.schedule) {
         if (!Number.isFinite(p.targetKw) || Math.abs(p.targetKw) > limit) return `package target ${p.targetKw} kW is not within ±${limit} kW`;
+        if (t.useCase === 3 && p.targetKw < 0) return `use case 3 packages import (targetKw ≥ 0), got ${p.targetKw}`;
+        if (t.useCase === 4 && p.targetKw > 0) return `use case 4 packages export (targetKw ≤ 0), got ${p.targetKw}`;
+        if (!Number.isFinite(p.fromMs) || !Number.isFinite(p.toMs) || p.toMs <= p.fromMs) return 'every package must end after it starts';
+        if (p.toMs - t.receivedMs > MAX_TRIGGER_AHEAD_S * 1000) return `packages may reach at most ${MAX_TRIGGER_AHEAD_S / 86400} days ahead`;
       }
     }
     if (!(t.toleranceKw > 0) || !Number.isFinite(t.toleranceKw)) return `toleranceKw must be a positive number, got ${t.toleranceKw}`;
+    if (t.toleranceKw > limit) return `toleranceKw ${t.toleranceKw} is wider than the connection limit of ${limit} kW: nothing would be held`;
     if (!Number.isFinite(t.startMs) || t.startMs < t.receivedMs) return 'startAt must not be before the trigger is received';
+    if (t.startMs - t.receivedMs > MAX_TRIGGER_AHEAD_S * 1000) return `startAt may be at most ${MAX_TRIGGER_AHEAD_S / 86400} days ahead`;
     return null;
   }
 
@@ -526,7 +545,13 @@ export class Engine {
       else this.releaseAll('stop');
       return;
     }
-    if (this.run) this.endRun('superseded', true);
+    if (this.run) {
+      this.endRun('superseded', true);
+      // The devices are handed over without a release; the old run's control state is not.
+      this.emergencyCurtailUntilMs = -Infinity;
+      this.currentPlan = null;
+      this.aimingAtEdge = false;
+    }
     const now = this.clock.nowMs();
     const run: RunRecord = {
       runId: `run-${String(++this.runSeq).padStart(3, '0')}`,
@@ -598,8 +623,10 @@ export class Engine {
     const now = this.clock.nowMs();
     this.write(this.bess.config.id, null, now + this.bess.config.setpointTtlS * 1000, `release (${why})`);
     this.lastBessCommandKw = 0;
-    for (const [id, h] of this.households) if (h.setpointKw !== null) this.write(id, null, now, `release (${why})`);
-    for (const [id, h] of this.heatPumps) if (h.dispatchedOn !== null) this.write(id, null, now, `release (${why})`);
+    // Also what was commanded but is not acknowledged yet: its acknowledgement may still arrive.
+    const commanded = (id: string): boolean => (this.commanded.get(id) ?? null) !== null;
+    for (const [id, h] of this.households) if (h.setpointKw !== null || commanded(id)) this.write(id, null, now, `release (${why})`);
+    for (const [id, h] of this.heatPumps) if (h.dispatchedOn !== null || commanded(id)) this.write(id, null, now, `release (${why})`);
     for (const id of this.curtailed) this.write(id, null, now, `release (${why})`);
     this.curtailed.clear();
     this.emergencyCurtailUntilMs = -Infinity;
@@ -756,13 +783,40 @@ export class Engine {
     return this.bess.powerKw;
   }
 
+  /**
+   * The BESS power the loop acts on. Telemetry older than a few BESS periods (a stalled subscription while
+   * writes still go through) would make the law oscillate: then the latest write read-back, or else the
+   * last command, stands in for it, and the record says so.
+   */
+  private bessPowerForLoop(timeMs: number): number {
+    const maxAgeMs = 3 * this.config.bessPeriodS * 1000;
+    if (timeMs - this.lastBessTelemetryMs <= maxAgeMs) {
+      if (this.bessTelemetryStale) {
+        this.bessTelemetryStale = false;
+        this.emit('asset-restored', 'info', 'BESS telemetry fresh again', {}, this.bess.config.id);
+      }
+      return this.bessPowerAt(timeMs);
+    }
+    if (!this.bessTelemetryStale) {
+      this.bessTelemetryStale = true;
+      this.emit('telemetry-stale', 'warning', 'BESS telemetry is stale: the loop uses the write read-back or the last command instead', {
+        lastTelemetryAt: Number.isFinite(this.lastBessTelemetryMs) ? iso(this.lastBessTelemetryMs) : null,
+      }, this.bess.config.id);
+    }
+    const rb = this.lastBessReadBack;
+    return rb && timeMs - rb.sampleMs <= maxAgeMs ? rb.powerKw : this.lastBessCommandKw;
+  }
+
+  private bessTelemetryStale = false;
+  private lastBessReadBack: { powerKw: number; sampleMs: number } | null = null;
+
   // ---------------------------------------------------------------- the 10 s loop
 
   private bessCycle(run: RunRecord, sample: BreakerSample): void {
     const target = this.targetKwAt(sample.sampleMs);
     if (target === null) return;
     const startedAt = this.clock.nowMs();
-    const bessPowerKw = this.bessPowerAt(sample.sampleMs);
+    const bessPowerKw = this.bessPowerForLoop(sample.sampleMs);
     const b = this.bess.config;
     const aimKw = target + this.bandEdgeOffsetKw(run, sample.sampleMs);
     // The BESS-free residual at this sample, and its trend over the last cycles.
@@ -813,7 +867,7 @@ export class Engine {
       const slot = planSlotAt(plan, timeMs);
       const dev = slot >= 0 ? (plan.deviationKw[slot] ?? NaN) : NaN;
       const margin = Math.max(2, 0.5 * tol);
-      if (Number.isFinite(dev) && Math.abs(dev) >= 1) offsetKw = Math.sign(dev) * Math.min(Math.abs(dev), tol - margin);
+      if (Number.isFinite(dev) && Math.abs(dev) >= 1) offsetKw = Math.sign(dev) * Math.min(Math.abs(dev), Math.max(0, tol - margin));
     }
     const aiming = offsetKw !== 0;
     if (aiming !== this.aimingAtEdge) {
@@ -902,7 +956,9 @@ export class Engine {
     s.flexDownKw.push(band.downKw);
     s.flexUpKw.push(band.upKw);
     s.uncontrolledKw.push(valid ? sample.powerKw - controllableKw : NaN);
-    s.inExhaustion.push(this.exhaustionSinceMs !== null ? 1 : 0);
+    // With the BESS unreachable a missed target is not held either, whatever its cause.
+    const missedWithoutBess = valid && target !== null && this.bess.link.lost && Math.abs(sample.powerKw - target) > run.trigger.toleranceKw;
+    s.inExhaustion.push(this.exhaustionSinceMs !== null || missedWithoutBess ? 1 : 0);
   }
 
   private householdPowerKw(): number {
@@ -1010,7 +1066,16 @@ export class Engine {
       if (planned) decision = this.decisionFromPlan(planned.result, planned.slot);
     }
     if (!decision) {
-      if (!run) return;
+      if (!run) {
+        // No plan for the preparation: nothing that was prepared stays in force unconfirmed.
+        if (this.currentPlan) this.releaseAll('no plan for the preparation');
+        return;
+      }
+      // Fair share curtails nothing: an earlier plan's curtailment ends (a last-resort one at its window's end).
+      if (now >= this.emergencyCurtailUntilMs) {
+        for (const id of this.curtailed) this.write(id, null, now, 'curtailment release');
+        this.curtailed.clear();
+      }
       decision = this.controller.dispatch({
         bessMeanKw,
         bess: this.storageMember(this.bess),
@@ -1249,6 +1314,8 @@ export class Engine {
 
   private readonly curtailed = new Set<string>();
   private emergencyCurtailUntilMs = -Infinity;
+  /** The last value written to each asset, acknowledged or not (null = released). */
+  private readonly commanded = new Map<string, number | null>();
 
   /**
    * The last resort in a shortage where more demand is needed and the BESS is already charging at its
@@ -1365,8 +1432,9 @@ export class Engine {
         lastValidAt: iso(this.lastValidSampleMs),
       });
     }
-    if (!this.breakerStale || !this.run) return;
-    if (ageS > s.faultStopAfterS) {
+    const preparing = !this.run && this.pending !== null && this.currentPlan !== null;
+    if (!this.breakerStale || (!this.run && !preparing)) return;
+    if (this.run && ageS > s.faultStopAfterS) {
       this.emit('safe-state', 'error', `no valid breaker data for ${ageS.toFixed(0)} s: the run stops`, {});
       this.endRun('fault');
       return;
@@ -1403,6 +1471,7 @@ export class Engine {
 
   private write(assetId: string, powerKw: number | null, expiresMs: number, why: string, onOk?: (ack: SetpointAck) => void): void {
     const now = this.clock.nowMs();
+    this.commanded.set(assetId, powerKw);
     const target = this.linkOf(assetId);
     const cmd: SetpointCommand = {
       commandId: `c${++this.commandSeq}`,
@@ -1440,8 +1509,9 @@ export class Engine {
           target.link.rejecting = false;
           this.emit('asset-restored', 'info', `${assetId} accepts setpoints again`, {}, assetId);
         }
-        if (ack.readBack && assetId === this.bess.config.id && ack.readBack.socPct !== undefined) {
-          this.bess.socPct = ack.readBack.socPct;
+        if (ack.readBack && assetId === this.bess.config.id) {
+          if (ack.readBack.socPct !== undefined && Number.isFinite(ack.readBack.socPct)) this.bess.socPct = ack.readBack.socPct;
+          if (Number.isFinite(ack.readBack.powerKw)) this.lastBessReadBack = { powerKw: ack.readBack.powerKw, sampleMs: ack.readBack.sampleMs };
         }
         if (run && cmd.runId === run.runId && run.firstSetpointAckMs === null && powerKw !== null) run.firstSetpointAckMs = ack.ackMs;
         onOk?.(ack);

@@ -109,6 +109,7 @@ export type EngineEventType =
   | 'asset-lost'
   | 'asset-restored'
   | 'breaker-stale'
+  | 'telemetry-stale'
   | 'breaker-restored'
   | 'breaker-invalid'
   | 'breaker-stuck'

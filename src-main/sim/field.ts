@@ -96,12 +96,18 @@ export class SimulatedField implements BreakerMeter, SetpointSink, WeatherSource
 
   subscribe(listener: (sample: BreakerSample) => void): Unsubscribe {
     this.breakerListeners.push(listener);
-    return () => this.breakerListeners.splice(this.breakerListeners.indexOf(listener), 1);
+    return () => {
+      const i = this.breakerListeners.indexOf(listener);
+      if (i >= 0) this.breakerListeners.splice(i, 1);
+    };
   }
 
   subscribeReports(listener: (report: AssetReport) => void): Unsubscribe {
     this.reportListeners.push(listener);
-    return () => this.reportListeners.splice(this.reportListeners.indexOf(listener), 1);
+    return () => {
+      const i = this.reportListeners.indexOf(listener);
+      if (i >= 0) this.reportListeners.splice(i, 1);
+    };
   }
 
   /** A view of this field as the `AssetTelemetry` connector. */

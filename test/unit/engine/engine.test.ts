@@ -289,3 +289,57 @@ describe('Engine link bookkeeping', () => {
     expect(h.engine.snapshot().assets[0]!.link).toBe('ok');
   });
 });
+
+describe('Engine review findings', () => {
+  it.each([
+    [{ durationS: 8 * 86_400 }, 'at most 604800 s'],
+    [{ toleranceKw: 1000 }, 'wider than the connection limit'],
+    [{ startMs: T0 + 40 * 86_400_000 }, 'at most 30 days ahead'],
+    [{ useCase: 3 as const, targetKw: null, durationS: null, schedule: [{ fromMs: T0 + 2000, toMs: T0 + 1000, targetKw: 100 }] }, 'end after it starts'],
+    [{ useCase: 4 as const, targetKw: null, durationS: null, schedule: [{ fromMs: T0, toMs: T0 + 1000, targetKw: 100 }] }, 'use case 4 packages export'],
+  ])('refuses %o', (t, reason) => {
+    const h = harness();
+    const answer = h.trigger(t as Partial<Trigger>);
+    expect(answer.accepted).toBe(false);
+    expect(answer.reason).toContain(reason);
+  });
+
+  it('a stop releases a dispatch whose acknowledgement is still in flight', () => {
+    const clock = new VirtualClock(T0);
+    const writes: SetpointCommand[] = [];
+    const engine = new Engine(
+      config({
+        controller: 'lfc',
+        households: [{ id: 'hs-01', powerKw: 5, energyKwh: 10, socInitPct: 50, socMinPct: 5, socMaxPct: 95, roundTripEfficiency: 0.9, setpointTtlS: 1800 }],
+      }),
+      clock,
+      {
+        // A slow vendor cloud: every acknowledgement takes 2 s.
+        write(cmd, onAck) {
+          writes.push(cmd);
+          clock.schedule(clock.nowMs() + 2000, () => onAck({ commandId: cmd.commandId, assetId: cmd.assetId, ackMs: clock.nowMs(), ok: true }));
+        },
+        requestForecast: (cb) => cb({ ok: true, timeMs: [], tempC: [] }),
+        emit: () => {},
+      },
+    );
+    engine.start();
+    // The BESS has been charging on average: the run-start dispatch asks the household battery to help.
+    for (let t = 0; t < 60; t++) engine.handleAssetReport({ assetId: 'bess', sampleMs: T0 + t * 1000 - 60_000, arrivalMs: T0, powerKw: 100, socPct: 50 });
+    engine.handleTrigger({ id: 'A', source: 'test', receivedMs: T0, startMs: T0, useCase: 2, targetKw: -100, durationS: 3600, toleranceKw: 10, schedule: null });
+    const dispatched = writes.find((w) => w.assetId === 'hs-01' && w.powerKw !== null);
+    expect(dispatched).toBeDefined();
+    // Stop before that write is acknowledged.
+    clock.runUntil(T0 + 1000);
+    engine.handleTrigger({ id: 'B', source: 'test', receivedMs: T0 + 1000, startMs: T0 + 1000, useCase: 0, targetKw: null, durationS: null, toleranceKw: 10, schedule: null });
+    expect(writes.filter((w) => w.assetId === 'hs-01').at(-1)!.powerKw).toBeNull();
+  });
+
+  it('finish() releases what a run dispatched', () => {
+    const h = harness();
+    h.trigger({});
+    h.run(20, () => -100);
+    h.engine.finish();
+    expect(h.bessWrites().at(-1)!.powerKw).toBeNull();
+  });
+});
