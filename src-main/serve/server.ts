@@ -179,6 +179,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   });
 
   wss.on('connection', (ws: WebSocket) => {
+    // A frame over the size limit or with invalid UTF-8 is an 'error' on the socket: close that one
+    // connection. Unhandled, it would end the whole process (and lose what the history still buffers).
+    ws.on('error', () => ws.terminate());
     ws.on('message', (data) => {
       let msg: unknown;
       try {

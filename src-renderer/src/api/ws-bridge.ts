@@ -51,6 +51,8 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
       p.resolve({ ok: false, error: { code: 'DISCONNECTED', message } });
       pending.delete(id);
     }
+    // A request the operator was told had failed must never be sent later (a trigger, a stop).
+    queue.length = 0;
   };
 
   const open = (): void => {
@@ -96,12 +98,15 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
     new Promise((resolve) => {
       if (closed) return resolve({ ok: false, error: { code: 'DISCONNECTED', message: 'the bridge is closed' } });
       const id = nextId++;
+      const frame = JSON.stringify({ id, channel, args });
       const timer = setTimeout(() => {
         pending.delete(id);
+        // Reported as failed: take it out of the queue too, so a reconnect cannot send it after all.
+        const queued = queue.indexOf(frame);
+        if (queued >= 0) queue.splice(queued, 1);
         resolve({ ok: false, error: { code: 'DISCONNECTED', message: `${channel}: no answer within ${callTimeoutMs / 1000} s` } });
       }, callTimeoutMs);
       pending.set(id, { resolve, timer });
-      const frame = JSON.stringify({ id, channel, args });
       if (socket && socket.readyState === OPEN) socket.send(frame);
       else queue.push(frame);
     });

@@ -3,7 +3,7 @@
  * sorting, navigation, shortcuts, preferences, KPI comparison, and that both languages have every text.
  */
 import { createPinia, setActivePinia } from 'pinia';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { setBridge } from '../../../src-renderer/src/api';
 import type { AssetRow, IpcResult, LfcApi, LiveState, TriggerRequest } from '../../../src-renderer/src/api';
@@ -254,5 +254,31 @@ describe('the WebSocket bridge', () => {
     sockets[0]!.close();
     expect(await pending).toMatchObject({ ok: false, error: { code: 'DISCONNECTED' } });
     bridge.close();
+  });
+
+  it('never sends later a request it already reported as failed', async () => {
+    vi.useFakeTimers();
+    try {
+      const sockets: FakeSocket[] = [];
+      const bridge = createWsBridge(
+        'ws://x/ws',
+        () => {
+          const s = new FakeSocket();
+          sockets.push(s);
+          return s;
+        },
+        { callTimeoutMs: 1000 },
+      );
+      // Not connected yet: the trigger waits in the queue, then times out and is reported as failed.
+      const pending = bridge.api['core:stop']();
+      vi.advanceTimersByTime(1001);
+      expect(await pending).toMatchObject({ ok: false, error: { code: 'DISCONNECTED' } });
+      // The socket opens afterwards: nothing may go out.
+      sockets[0]!.open();
+      expect(sockets[0]!.sent).toEqual([]);
+      bridge.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
