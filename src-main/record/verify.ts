@@ -3,6 +3,7 @@
  * (an entry number out of sequence, a `prev` that is not the previous entry's hash, content that does not
  * match its hash, a signature that does not verify).
  */
+import { canonicalJson } from './canonical-json.js';
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { GENESIS_HASH, RECORD_FORMAT, entryHash, type RecordEntry } from './chain.js';
 import { describePublicKey } from './installation-key.js';
@@ -38,6 +39,9 @@ export function verifyRecordText(text: string, opts: VerifyOptions = {}): Verify
     if (typeof e !== 'object' || e === null || typeof e.n !== 'number' || typeof e.hash !== 'string' || typeof e.prev !== 'string' || typeof e.sig !== 'string') {
       return fail('not a record entry: n, prev, hash and sig are required');
     }
+    // Every line is written in canonical form: anything else (an extra field, a duplicated key that a
+    // first-wins reader would see differently) was not written by the record and is not covered by its hash.
+    if (canonicalJson(e) !== lines[i]) return fail('the line is not in the canonical form the record writes: content outside the hashed fields was added or changed');
     if (e.n !== i) {
       const why = e.n > i ? `${e.n - i} entr${e.n - i === 1 ? 'y is' : 'ies are'} missing before it, or lines were moved` : 'lines were moved or repeated';
       return fail(`entry number is ${e.n}, expected ${i}: ${why}`);

@@ -56,6 +56,18 @@ describe('tamper-evident record', () => {
     if (!r.ok) expect(r.message).toMatch(/content does not match its hash/);
   });
 
+  it('refuses content outside the hashed fields (an extra field, a duplicated key)', () => {
+    const tampers = [(l: string) => l.replace('{', '{"note":"approved by operator",'), (l: string) => l.replace('"data":{', '"data":{"powerKw":-999,')];
+    for (const [k, tamper] of tampers.entries()) {
+      const file = writeRecord(join(dir, `record-${k}.jsonl`));
+      const ls = lines(file);
+      ls[4] = tamper(ls[4]!);
+      save(file, ls);
+      const r = verifyRecordText(readFileSync(file, 'utf8'));
+      expect(r).toMatchObject({ ok: false, entry: 4 });
+    }
+  });
+
   it('names the entry after a deleted line', () => {
     const file = writeRecord();
     const ls = lines(file);
