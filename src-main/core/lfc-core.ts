@@ -768,7 +768,15 @@ export class LfcCore {
    */
   pruneHistory(wallNowMs: number): { points: number; events: number } {
     this.flushAll();
-    const keepFromMs = this.live ? this.live.sim.plant.startMs : null;
+    // Nor to any simulated session with a recorded run: its data lie on its scenario's calendar, so a
+    // wall-clock retention would empty its runs at the next start (their exports and save-as-scenario with
+    // them). Until the history stores when data were recorded, simulated sessions are kept whole.
+    const simulatedRunStarts = this.history
+      .listRuns()
+      .filter((r) => r.sessionId.startsWith('sim-'))
+      .map((r) => r.startMs - 3_600_000);
+    const liveStart = this.live ? [this.live.sim.plant.startMs] : [];
+    const keepFromMs = simulatedRunStarts.length + liveStart.length > 0 ? Math.min(...simulatedRunStarts, ...liveStart) : null;
     const retentionMs = this.history.getRetention().measurements * 86_400_000;
     return this.history.prune(keepFromMs === null ? wallNowMs : Math.min(wallNowMs, keepFromMs + retentionMs));
   }

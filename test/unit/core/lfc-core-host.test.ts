@@ -134,6 +134,17 @@ describe('host services of the core', () => {
     expect(core.querySeries({ seriesId: 'breaker.measuredKw', fromMs: s.startMs, toMs: s.nowMs, maxBuckets: 10 }).mean.some((x) => x !== null)).toBe(true);
   });
 
+  it('keeps a past simulated session whose run is recorded, after that session has ended', () => {
+    const s = core.getState();
+    const twoYearsLaterMs = s.startMs + 2 * 365 * 86_400_000;
+    // A run of a simulated session that is no longer live, with its data months back on its calendar.
+    const runStartMs = s.startMs - 90 * 86_400_000;
+    history.saveRun({ runId: 'old-run', sessionId: 'sim-old', scenario: 'x', controller: 'lfc', useCase: 2, startMs: runStartMs, endMs: runStartMs + 3_600_000, endReason: 'duration-elapsed', trigger: {}, kpis: null, appVersion: 't', configVersion: 't' });
+    history.appendPoints([{ seriesId: 'old.valueKw', timeMs: runStartMs + 60_000, value: 1 }]);
+    core.pruneHistory(twoYearsLaterMs);
+    expect(history.queryRaw('old.valueKw', runStartMs, runStartMs + 3_600_000).value.length).toBe(1);
+  });
+
   it('refuses preferences when the host keeps none, and validates them', async () => {
     expect(core.getSettings().preferences).toBeNull();
     expect(() => core.setPreferences({ theme: 'dark' })).toThrow(/keeps no preferences/);
