@@ -20,7 +20,8 @@
  * history's forecasts table, issued at the plan's time — `forecast.residualKw` (uncontrolled power),
  * `forecast.breakerKw` (planned breaker power) and `plan.bessKw` (planned BESS power), one value per slot.
  */
-import { randomUUID } from 'node:crypto';
+import { createPublicKey, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
@@ -32,6 +33,7 @@ import type { LpSolver } from '../engine/optimiser/lp';
 import { loadProfileLibraryFromResources } from '../node/load-profiles';
 import { loadScenarioFile, ScenarioError } from '../node/scenario-file';
 import { loadLpSolver } from '../node/solver';
+import { describePublicKey, PUBLIC_KEY_FILE } from '../record/installation-key';
 import { verifyRecordText } from '../record/verify';
 import type { LoadedScenario } from '../node/scenario-file';
 import type { BreakerRecord } from '../sim/field';
@@ -756,7 +758,9 @@ export class LfcCore {
     } catch (error) {
       throw new CoreError('NOT_FOUND', `record:verify: ${file} cannot be read: ${(error as Error).message}`);
     }
-    const r = verifyRecordText(text);
+    // Pin this installation's key when it has one, so a record re-signed wholesale with another key fails.
+    const pinned = installationPublicKeyBase64(this.opts.dataDirPath);
+    const r = verifyRecordText(text, pinned !== null ? { publicKeyBase64: pinned } : {});
     return r.ok
       ? { ok: true, path: file, entries: r.entries, keyFingerprint: r.keyFingerprint, installation: r.installation }
       : { ok: false, path: file, entry: r.entry, line: r.line, message: r.message };
@@ -865,4 +869,13 @@ export function storedRun(run: RunRecord, sessionId: string, scenario: string | 
     appVersion,
     configVersion: CONFIG_VERSION,
   };
+}
+
+/** The installation's public key (base64 SPKI DER) from `<data folder>/keys/`, or null if it has none yet. */
+function installationPublicKeyBase64(dataDirPath: string): string | null {
+  try {
+    return describePublicKey(createPublicKey(readFileSync(join(dataDirPath, 'keys', PUBLIC_KEY_FILE), 'utf8'))).publicKeyBase64;
+  } catch {
+    return null;
+  }
 }

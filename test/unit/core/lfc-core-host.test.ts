@@ -155,6 +155,18 @@ describe('host services of the core', () => {
     expect(await invokeChannel(handlers, 'app:getStartupProblems', [])).toEqual({ ok: true, value: [] });
   });
 
+  it('pins the installation key from the data folder: a record signed with another key fails', async () => {
+    loadOrCreateInstallationKey(join(dir, 'keys'));
+    const file = join(dir, 'forged.jsonl');
+    let t = 2e12;
+    const forged = new RecordLog({ file, key: loadOrCreateInstallationKey(join(dir, 'another-key')), installation: 'test-site', nowMs: () => (t += 1000) });
+    forged.append('event', { type: 'run-ended', endReason: 'duration-elapsed' });
+    forged.close();
+    const r = await core.verifyRecord(file);
+    expect(r.ok).toBe(false);
+    rmSync(join(dir, 'keys'), { recursive: true, force: true });
+  });
+
   it('verifies a record file, names the first broken line, and says when the file cannot be read', async () => {
     const file = join(dir, 'record.jsonl');
     let t = 2e12;
