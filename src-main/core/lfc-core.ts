@@ -23,7 +23,7 @@
 import { createPublicKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 import type { PlanView, RunRecord } from '../engine/engine';
 import { heatPumpBand, storageBand } from '../engine/flexibility';
@@ -127,6 +127,12 @@ export interface LfcCoreOptions {
   /** Shown on the Settings view: the host's log file. */
   logFilePath?: string | null;
   /**
+   * Folders the console may name files in (scenarios to open, records to verify). Serve mode sets it to the
+   * bundled resources and the data folder: a browser client must not probe the host's files. Unset (the
+   * desktop app, whose files come from the native file dialog): any path.
+   */
+  allowedFileRoots?: readonly string[] | null;
+  /**
    * Loads the LP solver of the 15-minute planner (default: HiGHS, `node/solver.ts`); null runs the live
    * simulator without a planner (fair-share dispatch, no forecasts recorded).
    */
@@ -196,6 +202,7 @@ export class LfcCore {
     this.logFilePath = options.logFilePath ?? null;
     this.loadSolver = options.loadSolver === undefined ? loadLpSolver : options.loadSolver;
     this.opts = {
+      allowedFileRoots: options.allowedFileRoots ?? null,
       resourcesDirPath: options.resourcesDirPath,
       dataDirPath: options.dataDirPath,
       appVersion: options.appVersion,
@@ -751,7 +758,7 @@ export class LfcCore {
   /** Verifies a tamper-evident record file (the same check as `npm run verify-log`). */
   async verifyRecord(path: string): Promise<RecordVerification> {
     if (typeof path !== 'string' || path.length === 0) throw new CoreError('BAD_REQUEST', 'record:verify: a file path is required');
-    const file = resolve(path);
+    const file = this.allowedFile(path, 'record:verify');
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -815,9 +822,19 @@ export class LfcCore {
     return this.profiles;
   }
 
+  /** Resolves a file the console named, refusing it outside `allowedFileRoots` (without reading it). */
+  private allowedFile(path: string, what: string): string {
+    const file = resolve(path);
+    const roots = this.opts.allowedFileRoots;
+    if (roots && !roots.some((root) => file === resolve(root) || file.startsWith(resolve(root) + sep))) {
+      throw new CoreError('BAD_REQUEST', `${what}: ${file} is outside the folders this console may read (${roots.map((r) => resolve(r)).join(', ')})`);
+    }
+    return file;
+  }
+
   private async load(path: string): Promise<LoadedScenario> {
     try {
-      return await loadScenarioFile(resolve(path));
+      return await loadScenarioFile(this.allowedFile(path, 'scenario'));
     } catch (error) {
       if (error instanceof ScenarioError) throw new CoreError('BAD_REQUEST', error.message);
       throw error;

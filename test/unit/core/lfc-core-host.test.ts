@@ -155,6 +155,16 @@ describe('host services of the core', () => {
     expect(await invokeChannel(handlers, 'app:getStartupProblems', [])).toEqual({ ok: true, value: [] });
   });
 
+  it('a console limited to its folders does not read a file elsewhere, nor echo it', async () => {
+    const h = openHistoryStore({ file: ':memory:' });
+    const c = new LfcCore({ resourcesDirPath: resourcesDir(), dataDirPath: dir, history: h, appVersion: 't', wall: new FakeWall(), autoRun: false, loadSolver: null, allowedFileRoots: [resourcesDir(), dir] });
+    await expect(c.verifyRecord('/etc/passwd')).rejects.toThrow(/outside the folders this console may read/);
+    await expect(c.startSimulator({ scenarioPath: '/etc/passwd' })).rejects.toThrow(/outside the folders/);
+    await expect(c.verifyRecord(join(dir, '..', '..', 'etc', 'passwd'))).rejects.toThrow(/outside the folders/);
+    c.close();
+    h.close();
+  });
+
   it('pins the installation key from the data folder: a record signed with another key fails', async () => {
     loadOrCreateInstallationKey(join(dir, 'keys'));
     const file = join(dir, 'forged.jsonl');
