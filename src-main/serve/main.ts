@@ -3,8 +3,8 @@
  *                   [--data-dir <dir>] [--with-scenario-triggers]`
  *
  * Runs the core headless (no Electron) on the bundled simulator and serves the console to a browser.
- * Prints the URL to open (it carries the access token once; see server.ts). The token is random per start
- * unless `LFC_TOKEN` is set. Listens on 127.0.0.1 only unless `--host` says otherwise.
+ * Prints the URL to open (it carries the access token once; see server.ts). Each browser tab needs it once:
+ * a reload keeps the tab signed in, a new tab does not. The token is random per start unless `LFC_TOKEN` is set. Listens on 127.0.0.1 only unless `--host` says otherwise.
  *
  * Like the desktop app it keeps settings (`settings.json`), secrets (`secrets.json` + its key file, see
  * FileSecretStore), the log (`logs/lfc.log`) and the history (`history/lfc-history.sqlite3`) in its data
@@ -125,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`serve: WARNING: listening on ${args.host}: anyone who can reach it and has the token can operate the plant.\n`);
   }
   process.stdout.write(`Local Flex Controller console: ${server.loginUrl}\n`);
+  process.stdout.write('  (open it once per browser tab: a reload keeps the tab signed in, a new tab needs this URL again)\n');
   process.stdout.write(`  (data folder ${services.dataDirPath}${tempDir !== null ? ', temporary: removed on exit' : ''}; log ${services.logger.file})\n`);
   process.stdout.write(`  (scripts: Authorization: Bearer <token>; WebSocket at ${server.url.replace(/^http/, 'ws')}ws)\n`);
   return await new Promise<number>((done) => {
@@ -154,6 +155,8 @@ export function openServeServices(dataDirPath: string, resourcesDirPath: string,
     appVersion: APP_VERSION,
     teeConsole: overrides.teeConsole ?? true,
     ...(overrides.historyFile !== undefined ? { historyFile: overrides.historyFile } : {}),
+    // A browser may name files only in the bundled resources and the data folder.
+    core: { allowedFileRoots: [resourcesDirPath, dataDirPath] },
   });
 }
 

@@ -3,17 +3,34 @@
  * 127.0.0.1 unless told otherwise. No Electron: the same `LfcCore` answers the same channels.
  *
  * ## Authentication
- * One secret token (random per start, or `LFC_TOKEN`). Nothing is served without it:
- * - A browser opens the printed `…/login?token=<token>` once. The server answers with an HttpOnly,
- *   SameSite=Strict session cookie (a second random value, never the token itself) and redirects to `/`,
- *   so the token leaves the address bar and the history; `Referrer-Policy: no-referrer` keeps it out of
- *   any Referer. Every later page, asset and WebSocket request is authorised by that cookie.
- * - Any other client (scripts, tests, the benchmark) sends `Authorization: Bearer <token>`.
- * - WebSocket upgrades are also checked for their `Origin`: a browser's must be this server's own origin
- *   (http://<host>:<port> for 127.0.0.1, localhost or the `--host` name), so another site open in the same
- *   browser cannot ride on the cookie (SameSite already blocks it; the check makes it explicit). A request
- *   without `Origin` (not a browser) must carry the bearer token.
- * Tokens and cookies are compared in constant time.
+ * One secret token (random per start, or `LFC_TOKEN`). Two things are protected, differently:
+ *
+ * **The WebSocket (it operates the plant)** is opened only with one of
+ * - a *session secret* offered as the subprotocol `lfc.s.<secret>` next to `lfc.v1` (the server answers
+ *   with `lfc.v1`). A browser gets its secret from the login: `…/login?token=<token>` redirects to
+ *   `/#s=<secret>`, a fresh random value per login (never the token; the last {@link MAX_SESSIONS} logins
+ *   stay valid until the server stops). The page moves it into `sessionStorage` and removes it from the
+ *   address bar (src-renderer/src/api/index.ts). sessionStorage belongs to one origin (so one port) and
+ *   one tab: a reload keeps it, a new tab needs the login URL again. A fragment is never sent to any
+ *   server and never appears in a Referer.
+ * - `Authorization: Bearer <token>` (scripts, tests, the benchmark; a browser cannot set this header on
+ *   a WebSocket).
+ * A client that offers subprotocols must offer `lfc.v1` (400 otherwise). Secrets and cookie live as long
+ * as the server: after a restart a tab's link stays "lost" until the new login URL is opened.
+ * A cookie never authorises the WebSocket. Browsers do not separate cookies by port and SameSite counts
+ * every port of 127.0.0.1 as the same site, so any other server on this machine that the operator's
+ * browser visits receives our cookie, and its script could then forge `Origin` from a non-browser
+ * client. The `Origin` check stays as a second fence: a request with an `Origin` must come from this
+ * server's own origin (http://<host>:<port> for 127.0.0.1, localhost or the `--host` name).
+ *
+ * **The page and its assets** are served to a request with the session cookie the login sets (HttpOnly,
+ * SameSite=Strict, its own random value, unrelated to the session secrets) or with the bearer token. The
+ * files are not secret (they are the repository's renderer); the cookie only keeps a browser that never
+ * logged in from loading a console that could not connect, and tells it how to log in instead. A new tab
+ * that has the cookie but no session secret gets the page, which asks for the login URL.
+ *
+ * The token, the cookie and the session secrets are compared in constant time; the token leaves the
+ * address bar by the redirect, and `Referrer-Policy: no-referrer` keeps it out of any Referer.
  *
  * ## Wire format
  * Client → server: `{ "id": 1, "channel": "core:getState", "args": [] }`.
@@ -41,6 +58,14 @@ import type { IpcResult } from '../shared/ipc-contract';
 
 export const SESSION_COOKIE = 'lfc_session';
 export const WS_PATH = '/ws';
+/** The subprotocol of the wire format below; the server always answers with it. */
+export const WS_PROTOCOL = 'lfc.v1';
+/** Prefix of the subprotocol that carries a browser's session secret: `lfc.s.<secret>`. */
+export const WS_SESSION_PROTOCOL_PREFIX = 'lfc.s.';
+/** The login redirects to `/#s=<secret>`; the page reads it from there. */
+export const SESSION_FRAGMENT_KEY = 's';
+/** Session secrets kept at once: a login beyond this invalidates the oldest (that tab logs in again). */
+export const MAX_SESSIONS = 64;
 /** Live frames are skipped for a client whose socket has this much unsent data (a stalled tab). */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -85,6 +110,15 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return jar;
 }
 
+/** The subprotocols a WebSocket upgrade offers (`Sec-WebSocket-Protocol: a, b`), in order. */
+export function offeredProtocols(req: IncomingMessage): string[] {
+  const header = req.headers['sec-websocket-protocol'];
+  return (header ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+}
+
 function bearer(req: IncomingMessage): string | null {
   const h = req.headers.authorization;
   return h && h.startsWith('Bearer ') ? h.slice(7).trim() : null;
@@ -110,14 +144,24 @@ const MIME: Record<string, string> = {
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const bindHost = options.bindHost ?? '127.0.0.1';
-  const sessionSecret = randomBytes(24).toString('base64url');
+  /** Lets the page and its assets load (see the header); never consulted for the WebSocket. */
+  const pageCookieSecret = randomBytes(24).toString('base64url');
+  /** One per login, oldest first; each authorises WebSocket upgrades that offer it. */
+  const sessionSecrets: string[] = [];
   const rendererDir = resolve(options.rendererDirPath);
   const handlers = createCoreHandlers(options.core, options.host);
   const csp = contentSecurityPolicy({ dev: false });
   let port = 0;
 
-  const authorised = (req: IncomingMessage): boolean =>
-    sameSecret(parseCookies(req.headers.cookie).get(SESSION_COOKIE), sessionSecret) || sameSecret(bearer(req), options.token);
+  const mayLoadPage = (req: IncomingMessage): boolean =>
+    sameSecret(parseCookies(req.headers.cookie).get(SESSION_COOKIE), pageCookieSecret) || sameSecret(bearer(req), options.token);
+
+  /** Whether `offered` is a live session secret; compares with every one, so the time taken says nothing. */
+  const isSessionSecret = (offered: string): boolean => {
+    let found = false;
+    for (const secret of sessionSecrets) found = sameSecret(offered, secret) || found;
+    return found;
+  };
 
   const send = (res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
     res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-store' });
@@ -133,10 +177,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/login') {
       if (!sameSecret(url.searchParams.get('token'), options.token)) return send(res, 401, 'wrong or missing token: open the URL that `npm run serve` printed');
-      res.writeHead(303, { Location: '/', 'Set-Cookie': `${SESSION_COOKIE}=${sessionSecret}; HttpOnly; SameSite=Strict; Path=/`, 'Cache-Control': 'no-store' });
+      const sessionSecret = randomBytes(24).toString('base64url');
+      sessionSecrets.push(sessionSecret);
+      if (sessionSecrets.length > MAX_SESSIONS) sessionSecrets.shift();
+      res.writeHead(303, {
+        Location: `/#${SESSION_FRAGMENT_KEY}=${sessionSecret}`,
+        'Set-Cookie': `${SESSION_COOKIE}=${pageCookieSecret}; HttpOnly; SameSite=Strict; Path=/`,
+        'Cache-Control': 'no-store',
+      });
       return res.end();
     }
-    if (!authorised(req)) return send(res, 401, 'not signed in: open the URL that `npm run serve` printed (it carries the token once)');
+    if (!mayLoadPage(req)) return send(res, 401, 'not signed in: open the URL that `npm run serve` printed (it carries the token once)');
     void serveStatic(url.pathname, res).catch((error: unknown) => send(res, 500, error instanceof Error ? error.message : String(error)));
   });
 
@@ -160,7 +211,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     createReadStream(file).on('error', () => res.destroy()).pipe(res);
   }
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  // Every upgrade that reaches handleUpgrade has been checked below; a client that offers subprotocols
+  // (a browser always offers lfc.v1 with its secret) gets lfc.v1 back, never the secret.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, handleProtocols: (offered) => (offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false) });
   const reject = (socket: Duplex, status: number, why: string): void => {
     socket.write(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     socket.destroy();
@@ -169,12 +222,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return reject(socket, 404, 'Not Found');
     const origin = req.headers.origin;
-    if (origin !== undefined) {
-      if (!allowedOrigins(bindHost, port).has(origin)) return reject(socket, 403, 'Forbidden Origin');
-      if (!authorised(req)) return reject(socket, 401, 'Unauthorized');
-    } else if (!sameSecret(bearer(req), options.token)) {
-      return reject(socket, 401, 'Unauthorized');
-    }
+    if (origin !== undefined && !allowedOrigins(bindHost, port).has(origin)) return reject(socket, 403, 'Forbidden Origin');
+    // Cookies are deliberately not looked at: see the header.
+    const protocols = offeredProtocols(req);
+    const offeredSecret = protocols.find((p) => p.startsWith(WS_SESSION_PROTOCOL_PREFIX))?.slice(WS_SESSION_PROTOCOL_PREFIX.length);
+    const bySession = offeredSecret !== undefined && isSessionSecret(offeredSecret);
+    if (!bySession && !sameSecret(bearer(req), options.token)) return reject(socket, 401, 'Unauthorized');
+    if (protocols.length > 0 && !protocols.includes(WS_PROTOCOL)) return reject(socket, 400, `Subprotocol ${WS_PROTOCOL} Required`);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 

@@ -2,7 +2,9 @@
  * The console end to end: serve mode started in-process on port 0 (real HTTP server, real WebSocket, the
  * real core on the bundled simulator at 60× real time with its 15-minute planner, and serve mode's own
  * services in a temporary data folder: settings file, secrets, log, SQLite history), the built renderer,
- * and Debian's Chromium driven by playwright-core. The operator enters a use-case-2 target, confirms it,
+ * and Debian's Chromium driven by playwright-core. The login signs in one tab (its session secret leaves
+ * the address bar, survives a reload; a new tab, though it has the cookie, cannot open the WebSocket and
+ * asks for the login URL). The operator enters a use-case-2 target, confirms it,
  * sees the breaker follow it and the predicted exhaustion (or "none predicted"), sees the planner's
  * forecast overlaid on the Trends chart, stops it with the keyboard shortcut, exports the run (XLSX and
  * CSV, whose KPIs must equal the engine's run record), prints its report (the print CSS, as a PDF), and
@@ -111,6 +113,36 @@ describe('the operator’s console in Chromium against serve mode', () => {
     const r = await fetch(server.url);
     expect(r.status).toBe(401);
   });
+
+  it('signs in one tab: the secret leaves the address bar, a reload keeps it, the cookie alone opens no WebSocket', async () => {
+    await page.goto(server.loginUrl);
+    await expect.poll(() => page.locator('[data-testid="link"]').innerText(), { timeout: 10_000 }).toContain('connected');
+    expect(page.url()).not.toContain('s=');
+    expect(page.url()).not.toContain('token');
+    const secret = (await page.evaluate("sessionStorage.getItem('lfc.serve.session')")) as string | null;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid="link"]').innerText(), { timeout: 10_000 }).toContain('connected');
+
+    const wsUrl = `${server.url.replace(/^http/, 'ws')}ws`;
+    // Resolves 'open' or 'refused'; a string, not a function (tsx's helpers do not exist in the page).
+    const tryWs = (protocols: string[]): string =>
+      `new Promise((done) => { const ws = new WebSocket(${JSON.stringify(wsUrl)}, ${JSON.stringify(protocols)}); ws.onopen = () => { ws.close(); done('open'); }; ws.onclose = () => done('refused'); })`;
+    const other = await context.newPage();
+    try {
+      // A new tab has the (port-blind) cookie, so the page loads, but no session secret: it asks for the login URL.
+      await other.goto(server.url);
+      await other.locator('[data-testid="login-needed"]').waitFor();
+      expect(await other.locator('[data-testid="login-needed"]').innerText()).toMatch(/login URL/);
+      // The browser sends our cookie and our Origin with the upgrade: still refused without the secret.
+      expect(await other.evaluate(tryWs(['lfc.v1']))).toBe('refused');
+      expect(await other.evaluate(tryWs(['lfc.v1', 'lfc.s.wrong-secret']))).toBe('refused');
+      expect(await other.evaluate(tryWs(['lfc.v1', `lfc.s.${secret}`]))).toBe('open');
+    } finally {
+      await other.close();
+    }
+  }, 60_000);
 
   it('holds a use-case-2 target entered and confirmed by the operator, then stops it', async () => {
     await page.goto(server.loginUrl);

@@ -118,7 +118,12 @@ export function feasibilityOf(snapshot: EngineSnapshot, targetKw: number | null)
   };
 }
 
+/** Per address and window, at most this many refusals before authentication go into the record. */
+const REFUSAL_WINDOW_MS = 60_000;
+const REFUSALS_RECORDED_PER_WINDOW = 20;
+
 export class HttpTriggerIntake {
+  private readonly refusals = new Map<string, { sinceMs: number; recorded: number; suppressed: number }>();
   private server: RunningServer | null = null;
   private seq = 0;
 
@@ -144,7 +149,25 @@ export class HttpTriggerIntake {
         tokens: this.opts.tokens,
         maxBodyBytes: 64 * 1024,
         allowRemote: (addr) => remoteAllowed(addr, allowed),
-        onRefused: (r) => this.opts.onRecord?.({ request: null, source: { remoteAddress: r.remoteAddress, tokenName: null }, answer: { error: r.error }, status: r.status }),
+        onRefused: (r) => {
+          // Refusals before authentication are recorded up to a cap per address and window, then counted:
+          // anyone who can reach the port must not be able to grow the signed record at will.
+          const now = Date.now();
+          let seen = this.refusals.get(r.remoteAddress);
+          if (!seen || now - seen.sinceMs >= REFUSAL_WINDOW_MS) {
+            if (this.refusals.size > 1000) this.refusals.clear();
+            seen = { sinceMs: now, recorded: 0, suppressed: seen?.suppressed ?? 0 };
+            this.refusals.set(r.remoteAddress, seen);
+          }
+          if (seen.recorded >= REFUSALS_RECORDED_PER_WINDOW) {
+            seen.suppressed++;
+            return;
+          }
+          seen.recorded++;
+          const error = seen.suppressed > 0 ? `${r.error} (and ${seen.suppressed} earlier refusals from this address not recorded)` : r.error;
+          seen.suppressed = 0;
+          this.opts.onRecord?.({ request: null, source: { remoteAddress: r.remoteAddress, tokenName: null }, answer: { error }, status: r.status });
+        },
         ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       },
       [{ method: 'POST', pattern: '/v1/triggers', handler: (req) => this.handle(req) }],

@@ -4,13 +4,19 @@
  *
  * Calls made while the socket is (re)connecting wait for it; a call whose socket closes before the answer
  * resolves to a `DISCONNECTED` result (never left hanging, never thrown). The socket reconnects with a
- * growing delay (0.5 s … 5 s); the browser sends the session cookie on every attempt.
+ * growing delay (0.5 s … 5 s); the socket factory offers the session secret on every attempt (see
+ * api/index.ts and src-main/serve/server.ts).
  *
  * Kept free of the DOM's globals: the WebSocket constructor is passed in, so the unit tests run it under
  * Node with the `ws` package against a real serve-mode server.
  */
 import { EVENT_CHANNELS, INVOKE_CHANNELS } from '../../../src-main/shared/ipc-contract';
 import type { EventChannel, IpcResult, LfcApi } from '../../../src-main/shared/ipc-contract';
+
+/** The wire format's subprotocol; equals server.ts's `WS_PROTOCOL` (a unit test checks). */
+export const WS_PROTOCOL = 'lfc.v1';
+/** A browser offers its session secret as the subprotocol `lfc.s.<secret>` (server.ts). */
+export const WS_SESSION_PROTOCOL_PREFIX = 'lfc.s.';
 
 /** The part of the WebSocket API the bridge uses (the browser's and `ws`'s both have it). */
 export interface SocketLike {

@@ -1,7 +1,10 @@
 /**
  * Serve mode's door: a real server on port 0 over a real core. No page, asset or WebSocket without the
- * token; the login sets an HttpOnly SameSite=Strict cookie; a foreign Origin is refused; the contract
- * travels over the WebSocket with the same envelope as in Electron, and the renderer's bridge speaks it.
+ * token; the login sets an HttpOnly SameSite=Strict cookie for the page and hands the tab a per-login
+ * session secret in the URL fragment; the WebSocket opens only with that secret as a subprotocol (or the
+ * bearer token), never with the cookie; a foreign Origin is refused; the contract travels over the
+ * WebSocket with the same envelope as in Electron. (That the renderer offers the same subprotocols is
+ * shown end to end by test/e2e/console.e2e.test.ts in Chromium.)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,15 @@ import { WebSocket } from 'ws';
 
 import { LfcCore } from '../../../src-main/core/lfc-core';
 import { resourcesDir } from '../../../src-main/node/paths';
-import { allowedOrigins, parseCookies, SESSION_COOKIE, startServer } from '../../../src-main/serve/server';
+import {
+  allowedOrigins,
+  MAX_SESSIONS,
+  parseCookies,
+  SESSION_COOKIE,
+  startServer,
+  WS_PROTOCOL,
+  WS_SESSION_PROTOCOL_PREFIX,
+} from '../../../src-main/serve/server';
 import type { RunningServer } from '../../../src-main/serve/server';
 import { parseServeArgs } from '../../../src-main/serve/main';
 import { openHistoryStore } from '../../../src-main/storage/history-store';
@@ -50,9 +61,22 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function openWs(headers: Record<string, string>): Promise<{ ws: WebSocket } | { status: number }> {
+/** The session secret of a login's redirect `/#s=<secret>`. */
+function sessionSecretOf(login: Response): string {
+  const location = login.headers.get('location') ?? '';
+  const match = /^\/#s=([A-Za-z0-9_-]{32})$/.exec(location);
+  if (!match) throw new Error(`login redirected to ${JSON.stringify(location)}, not /#s=<secret>`);
+  return match[1]!;
+}
+
+async function logIn(): Promise<{ secret: string; cookie: string }> {
+  const login = await fetch(server.loginUrl, { redirect: 'manual' });
+  return { secret: sessionSecretOf(login), cookie: login.headers.get('set-cookie')!.split(';')[0]! };
+}
+
+function openWs(headers: Record<string, string>, protocols: string[] = []): Promise<{ ws: WebSocket } | { status: number }> {
   return new Promise((done) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws`, protocols, { headers });
     ws.once('open', () => done({ ws }));
     ws.once('unexpected-response', (_req, res) => done({ status: res.statusCode ?? 0 }));
     ws.once('error', () => undefined);
@@ -71,16 +95,20 @@ describe('serve mode', () => {
     expect((await fetch(`${server.url}login?token=wrong`, { redirect: 'manual' })).status).toBe(401);
   });
 
-  it('logs in with the token: an HttpOnly SameSite=Strict session cookie, then pages and assets', async () => {
+  it('logs in with the token: a session secret in the fragment, an HttpOnly SameSite=Strict cookie, then pages and assets', async () => {
     const login = await fetch(server.loginUrl, { redirect: 'manual' });
     expect(login.status).toBe(303);
-    expect(login.headers.get('location')).toBe('/');
+    const secret = sessionSecretOf(login);
+    expect(secret).not.toContain(TOKEN);
     expect(login.headers.get('referrer-policy')).toBe('no-referrer');
     const cookie = login.headers.get('set-cookie')!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     const value = parseCookies(cookie.split(';')[0]).get(SESSION_COOKIE)!;
     expect(value).not.toContain(TOKEN);
+    expect(value).not.toBe(secret);
+    // A fresh secret per login.
+    expect(sessionSecretOf(await fetch(server.loginUrl, { redirect: 'manual' }))).not.toBe(secret);
     const page = await fetch(server.url, { headers: { cookie: `${SESSION_COOKIE}=${value}` } });
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -101,6 +129,45 @@ describe('serve mode', () => {
     expect('ws' in ok).toBe(true);
     if ('ws' in ok) ok.ws.close();
     expect(allowedOrigins('127.0.0.1', 80)).toEqual(new Set(['http://127.0.0.1:80', 'http://localhost:80']));
+  });
+
+  it('never lets the session cookie open the WebSocket: only the session secret as a subprotocol', async () => {
+    const { secret, cookie } = await logIn();
+    const ownOrigin = `http://127.0.0.1:${server.port}`;
+    // (a) The reviewer's attack: another local server received our cookie (cookies ignore ports) and
+    // replays it with a forged Origin of ours. Refused, with or without the lfc.v1 subprotocol.
+    expect(await openWs({ origin: ownOrigin, cookie })).toEqual({ status: 401 });
+    expect(await openWs({ origin: ownOrigin, cookie }, [WS_PROTOCOL])).toEqual({ status: 401 });
+    expect(await openWs({ cookie })).toEqual({ status: 401 });
+    // Nor does the secret itself travel as a cookie.
+    expect(await openWs({ origin: ownOrigin, cookie: `${SESSION_COOKIE}=${secret}` }, [WS_PROTOCOL])).toEqual({ status: 401 });
+    // (b) The secret as a subprotocol opens it; the server answers lfc.v1, never echoing the secret.
+    const ok = await openWs({ origin: ownOrigin }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + secret]);
+    if (!('ws' in ok)) throw new Error(`upgrade refused: ${ok.status}`);
+    expect(ok.ws.protocol).toBe(WS_PROTOCOL);
+    ok.ws.close();
+    // (c) A wrong secret (same length, one character off), an empty one, or the token in its place: refused.
+    const wrong = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+    expect(await openWs({ origin: ownOrigin, cookie }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + wrong])).toEqual({ status: 401 });
+    expect(await openWs({ origin: ownOrigin }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + secret.slice(1)])).toEqual({ status: 401 });
+    expect(await openWs({ origin: ownOrigin }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + TOKEN])).toEqual({ status: 401 });
+    // The right secret from a foreign origin is still refused, and the secret without lfc.v1 is a bad request.
+    expect(await openWs({ origin: 'http://127.0.0.1:1' }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + secret])).toEqual({ status: 403 });
+    expect(await openWs({ origin: ownOrigin }, ['other.v9', WS_SESSION_PROTOCOL_PREFIX + secret])).toEqual({ status: 400 });
+  });
+
+  it('keeps the last MAX_SESSIONS logins: an older one must log in again', async () => {
+    const { secret: oldest } = await logIn();
+    const ownOrigin = `http://localhost:${server.port}`;
+    const stillValid = await openWs({ origin: ownOrigin }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + oldest]);
+    if ('ws' in stillValid) stillValid.ws.close();
+    expect('ws' in stillValid).toBe(true);
+    let newest = '';
+    for (let i = 0; i < MAX_SESSIONS; i++) newest = (await logIn()).secret;
+    expect(await openWs({ origin: ownOrigin }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + oldest])).toEqual({ status: 401 });
+    const fresh = await openWs({ origin: ownOrigin }, [WS_PROTOCOL, WS_SESSION_PROTOCOL_PREFIX + newest]);
+    if ('ws' in fresh) fresh.ws.close();
+    expect('ws' in fresh).toBe(true);
   });
 
   it('carries the contract over the WebSocket: results with the IPC envelope, errors as values, pushed events', async () => {
