@@ -1,6 +1,6 @@
 /**
  * The engine's only source of time. In a replay it is a virtual clock that leaps from event to event; in
- * the app it is the wall clock. The engine never reads `Date.now()` itself (lint enforces it), so a test can
+ * the app it is the wall clock. The engine never reads the wall clock itself (lint enforces it), so a test can
  * leap six hours in a millisecond and a replay is reproducible bit for bit.
  */
 export interface Clock {
