@@ -9,7 +9,7 @@
  *   never fights them), and a 15-minute fair-share dispatch of household storages and heat pumps that
  *   takes the slow part of the imbalance off the BESS, so all storages drain or fill together and the
  *   target is held as long as the community's energy allows. (A softer gain inside the tolerance band was
- *   tried, `LFC_INNER_GAIN` < 1, and measured: it cost accuracy on every bundled scenario, so it is 1.)
+ *   tried and measured: it cost accuracy on every bundled scenario, so the correction is full.)
  */
 
 export type ControllerName = 'lfc' | 'deadbeat' | 'oracle';
@@ -24,12 +24,6 @@ export interface BessLoopInput {
   bessSocMinPct: number;
   bessSocMaxPct: number;
   toleranceKw: number;
-  /**
-   * A change the EMS itself just made elsewhere (a household or heat-pump dispatch) that the breaker has
-   * not shown yet, to be countered at once: the BESS never fights the household dispatch, nor waits a
-   * cycle to see it.
-   */
-  feedForwardKw?: number;
   /**
    * How much the uncontrolled power changed per cycle over the last two cycles when it changed the same
    * way both times (a ramp, such as a cloud edge passing over the PV), else 0. `lfc` leads the ramp by one
@@ -107,8 +101,6 @@ export const deadbeatController: Controller = {
   },
 };
 
-/** Gain on the error while it is inside half the tolerance band (1: see the file comment). */
-export const LFC_INNER_GAIN = 1;
 /** Share of a detected ramp that `lfc` leads by (below 1: a ramp that ends is overshot only partly). */
 export const LFC_RAMP_GAIN = 1.0;
 /** Smallest per-cycle change of the uncontrolled power that counts as a ramp, kW. */
@@ -133,10 +125,9 @@ export const lfcController: Controller = {
   name: 'lfc',
   bessSetpointKw(input) {
     const errorKw = input.breakerKw - input.targetKw;
-    const gain = Math.abs(errorKw) <= input.toleranceKw / 2 ? LFC_INNER_GAIN : 1;
     // The residual keeps moving by `rampPerCycleKw` until the next cycle acts: the BESS moves that much
     // further (in the load frame, more residual import means less BESS power).
-    return clampBess(input, input.bessPowerKw - gain * errorKw + (input.feedForwardKw ?? 0) - LFC_RAMP_GAIN * (input.rampPerCycleKw ?? 0));
+    return clampBess(input, input.bessPowerKw - errorKw - LFC_RAMP_GAIN * (input.rampPerCycleKw ?? 0));
   },
   dispatch(input) {
     return fairShareDispatch(input);

@@ -9,7 +9,6 @@ import {
   deadbeatController,
   fairShareDispatch,
   HEAT_PUMP_MARGIN_K,
-  LFC_INNER_GAIN,
   LFC_RAMP_GAIN,
   rampPerCycleKw,
   lfcController,
@@ -59,12 +58,9 @@ describe('deadbeat: P_bess,new = P_bess,meas − (P_B,meas − P*), clamped', ()
   });
 });
 
-describe("lfc's gain rule: LFC_INNER_GAIN on errors within half the tolerance band, full gain outside", () => {
-  const g = LFC_INNER_GAIN;
-  it('the inner gain is a partial or full correction, never an overshoot', () => {
-    expect(g).toBeGreaterThan(0);
-    expect(g).toBeLessThanOrEqual(1);
-  });
+describe("lfc's fast law: the full correction, as deadbeat, when there is no ramp and no feed-forward", () => {
+  // A softer gain inside the band was measured worse on every bundled scenario (see controllers.ts).
+  const g = 1;
 
   it.each([
     // error e = breaker − target; tolerance 10 → inner while |e| ≤ 5 kW
@@ -80,12 +76,7 @@ describe("lfc's gain rule: LFC_INNER_GAIN on errors within half the tolerance ba
     expect(lfcController.bessSetpointKw(loop(over))).toBeCloseTo(want(), 12);
   });
 
-  it('the inner band scales with the tolerance', () => {
-    expect(lfcController.bessSetpointKw(loop({ breakerKw: 8, toleranceKw: 20 }))).toBeCloseTo(-8 * g, 12);
-    expect(lfcController.bessSetpointKw(loop({ breakerKw: 8, toleranceKw: 10 }))).toBeCloseTo(-8, 12);
-  });
-
-  it('outside half the band lfc and deadbeat agree exactly', () => {
+  it('without a ramp or a feed-forward, lfc and deadbeat agree exactly', () => {
     fc.assert(
       fc.property(
         fc.double({ min: -600, max: 600, noNaN: true }),
@@ -94,7 +85,6 @@ describe("lfc's gain rule: LFC_INNER_GAIN on errors within half the tolerance ba
         fc.double({ min: 0, max: 100, noNaN: true }),
         fc.double({ min: 1, max: 50, noNaN: true }),
         (targetKw, breakerKw, bessPowerKw, bessSocPct, toleranceKw) => {
-          fc.pre(Math.abs(breakerKw - targetKw) > toleranceKw / 2);
           const input = loop({ targetKw, breakerKw, bessPowerKw, bessSocPct, toleranceKw });
           // (+ 0 folds −0 into 0: the sign of a zero setpoint means nothing)
           expect(lfcController.bessSetpointKw(input) + 0).toBe(deadbeatController.bessSetpointKw(input) + 0);
