@@ -66,6 +66,7 @@ function explainAndExit(reason, electronVersion) {
       `Electron's runtime${electronVersion ? ` (v${electronVersion})` : ''} could not be downloaded${reason ? `: ${reason}` : ''}.`,
       '',
       'What works without it:',
+      '  npm run serve                                    the same console in a browser on this machine',
       '  npm run demo                                     headless replay of a bundled scenario, with KPIs',
       '  npm run replay -- <scenario.json> --out <dir>    headless replay of any scenario file',
       '',
