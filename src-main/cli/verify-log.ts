@@ -45,6 +45,9 @@ export function verifyLogMain(argv: string[], out: (s: string) => void = (s) => 
   const result = verifyRecordText(text, publicKeyBase64 !== undefined ? { publicKeyBase64 } : {});
   if (result.ok) {
     out(`${file}: intact — ${result.entries} entries, signed by installation key ${result.keyFingerprint}${result.installation ? ` (${result.installation})` : ''}${keyFile ? ', the pinned key' : ''}\n`);
+    if (!result.sealed) {
+      out(`${file}: WARNING not sealed — the record was not closed: its writer stopped (or is still writing), or entries were cut from its end\n`);
+    }
     return 0;
   }
   out(`${file}: BROKEN at ${result.message}\n`);

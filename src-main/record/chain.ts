@@ -16,7 +16,12 @@ import { canonicalJson } from './canonical-json.js';
 export const RECORD_FORMAT = 'lfc-record/1';
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type RecordKind = 'header' | 'trigger' | 'trigger-refused' | 'setpoint' | 'ack' | 'measurements' | 'event' | 'run-ended';
+/**
+ * `seal` closes a record: written by `RecordLog.close()` with the number of entries before it. A record
+ * whose last entry is not a seal was not closed — its writer stopped, or entries were cut from its end
+ * (a hash chain alone cannot tell a prefix from the whole).
+ */
+export type RecordKind = 'header' | 'trigger' | 'trigger-refused' | 'setpoint' | 'ack' | 'measurements' | 'event' | 'run-ended' | 'seal';
 
 export interface RecordEntry {
   n: number;

@@ -75,9 +75,10 @@ export class RecordLog {
     return entry;
   }
 
-  /** Flushes to disk and closes; later appends throw. */
+  /** Seals the record (see `RecordKind`), flushes it to disk and closes it; later appends throw. */
   close(): void {
     if (this.fd < 0) return;
+    this.append('seal', { entriesBefore: this.n });
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = -1;

@@ -9,7 +9,15 @@ import { GENESIS_HASH, RECORD_FORMAT, entryHash, type RecordEntry } from './chai
 import { describePublicKey } from './installation-key.js';
 
 export type VerifyResult =
-  | { ok: true; entries: number; keyFingerprint: string; lastEntry: RecordEntry; installation: string }
+  | {
+      ok: true;
+      entries: number;
+      keyFingerprint: string;
+      lastEntry: RecordEntry;
+      installation: string;
+      /** The record ends with the seal its writer adds on closing: nothing was cut from its end. */
+      sealed: boolean;
+    }
   | { ok: false; entry: number; line: number; message: string };
 
 export interface VerifyOptions {
@@ -78,7 +86,9 @@ export function verifyRecordText(text: string, opts: VerifyOptions = {}): Verify
     prevHash = e.hash;
     last = e;
   }
-  return { ok: true, entries: lines.length, keyFingerprint: fingerprint, lastEntry: last!, installation };
+  const seal = last!.data as { entriesBefore?: unknown } | null;
+  const sealed = last!.kind === 'seal' && seal !== null && seal.entriesBefore === last!.n;
+  return { ok: true, entries: lines.length, keyFingerprint: fingerprint, lastEntry: last!, installation, sealed };
 }
 
 function short(hash: string): string {

@@ -13,7 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A record of a header and 8 entries (entries 1–8). */
+/** A record of a header, 8 entries (entries 1–8) and the seal written on closing (entry 9). */
 function writeRecord(file = join(dir, 'record.jsonl')): string {
   const key = loadOrCreateInstallationKey(join(dir, 'keys'));
   let t = 1_750_000_000_000;
@@ -35,13 +35,15 @@ describe('tamper-evident record', () => {
   it('verifies an intact record, and continues it after a restart with the same key', () => {
     const file = writeRecord();
     const first = verifyRecordText(readFileSync(file, 'utf8'));
-    expect(first).toMatchObject({ ok: true, entries: 9, installation: 'test-site' });
+    expect(first).toMatchObject({ ok: true, entries: 10, installation: 'test-site', sealed: true });
     const key = loadOrCreateInstallationKey(join(dir, 'keys'));
     const log = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
-    expect(log.length).toBe(9);
+    expect(log.length).toBe(10);
     log.append('event', { type: 'breaker-stale' });
+    // Until it is closed again, the continued record is not sealed.
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 11, sealed: false });
     log.close();
-    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 10 });
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 12, sealed: true });
     // NaN went in as null, and the hash was taken over exactly that.
     expect(lines(file)[8]).toContain('"powerKw":null');
   });
@@ -66,6 +68,15 @@ describe('tamper-evident record', () => {
       const r = verifyRecordText(readFileSync(file, 'utf8'));
       expect(r).toMatchObject({ ok: false, entry: 4 });
     }
+  });
+
+  it('a record cut at its end still verifies, but says it is not sealed', () => {
+    const file = writeRecord();
+    save(file, lines(file).slice(0, 6));
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 6, sealed: false });
+    const out: string[] = [];
+    expect(verifyLogMain([file], (s) => out.push(s), () => undefined)).toBe(0);
+    expect(out.join('')).toMatch(/WARNING not sealed/);
   });
 
   it('names the entry after a deleted line', () => {
@@ -112,7 +123,7 @@ describe('tamper-evident record', () => {
     const file = writeRecord();
     const out: string[] = [];
     expect(verifyLogMain([file, '--key', join(dir, 'keys', PUBLIC_KEY_FILE)], (s) => out.push(s), (s) => out.push(s))).toBe(0);
-    expect(out.join('')).toMatch(/intact — 9 entries/);
+    expect(out.join('')).toMatch(/intact — 10 entries/);
     const ls = lines(file);
     ls[2] = ls[2]!.replace('"commandId":"c0"', '"commandId":"cX"');
     save(file, ls);
