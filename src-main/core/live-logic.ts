@@ -3,7 +3,7 @@
  * for the wall time that passed, the pre-flight check of an operator's trigger, and the live KPI tiles.
  */
 import type { RunRecord } from '../engine/engine';
-import { computeRunKpis } from '../engine/kpi';
+import { runKpis } from '../engine/engine';
 import type { LiveKpis, SpeedSetting, TriggerCheck, TriggerRequest } from '../shared/ipc-contract';
 
 // ---------------------------------------------------------------------------------------------- pacing
@@ -126,31 +126,7 @@ export function checkTrigger(req: TriggerRequest, inputs: FeasibilityInputs): Tr
  * so far, as if the run ended now. The full record comes with `run-ended`.
  */
 export function liveKpis(run: RunRecord, nowMs: number, breakerPeriodS: number, settleAllowanceS: number): LiveKpis {
-  const s = run.samples;
-  const k = computeRunKpis(
-    {
-      sampleTimeMs: Float64Array.from(s.sampleTimeMs),
-      arrivalTimeMs: Float64Array.from(s.arrivalTimeMs),
-      measuredKw: Float64Array.from(s.measuredKw),
-      targetKw: Float64Array.from(s.targetKw),
-      flexDownKw: Float64Array.from(s.flexDownKw),
-      flexUpKw: Float64Array.from(s.flexUpKw),
-      uncontrolledKw: Float64Array.from(s.uncontrolledKw),
-      inExhaustion: Uint8Array.from(s.inExhaustion),
-    },
-    {
-      triggerReceivedMs: run.trigger.receivedMs,
-      startMs: run.startMs,
-      endMs: Math.max(run.startMs, nowMs),
-      requestedDurationS: run.trigger.durationS,
-      toleranceKw: run.trigger.toleranceKw,
-      breakerPeriodS,
-      settleAllowanceS,
-      firstSetpointAckMs: run.firstSetpointAckMs,
-      predictedExhaustionAtMs: run.predictedExhaustionAtMs,
-      loopLatency: run.latencyMs,
-    },
-  );
+  const k = runKpis(run, breakerPeriodS, settleAllowanceS, Math.max(run.startMs, nowMs));
   return {
     coveredPct: k.availability.coveredPct,
     heldPctOfRequested: k.availability.heldPctOfRequested,

@@ -24,7 +24,7 @@ import { fromOpenMeteo } from '../engine/forecast/weather';
 import type { LpSolver } from '../engine/optimiser/lp';
 import { engineConfigFor, plannerFor, triggersOf } from '../replay/replay';
 import type { BreakerRecord } from '../sim/field';
-import { SimulatedField } from '../sim/field';
+import { faultInjectedEvent, SimulatedField } from '../sim/field';
 import { Plant } from '../sim/plant';
 
 export interface LiveObserver {
@@ -81,16 +81,7 @@ export class LiveSimulation {
     });
     this.engine = engine;
     field.onBreakerSampleTaken = (r) => observer.onBreakerSampleTaken(r);
-    field.onFaultInjected = (fault, atMs) => {
-      observer.onEvent({
-        timeMs: atMs,
-        type: 'fault-injected',
-        level: 'info',
-        message: `simulator injects ${fault.kind}${'asset' in fault && fault.asset ? ` on ${fault.asset}` : ''} for ${fault.durationS} s`,
-        runId: engine.activeRun?.runId ?? null,
-        data: { source: 'simulator', ...fault },
-      });
-    };
+    field.onFaultInjected = (fault, atMs) => observer.onEvent(faultInjectedEvent(fault, atMs, engine.activeRun?.runId ?? null));
     field.subscribe((s) => {
       engine.handleBreakerSample(s);
       observer.onBreakerSample(s);

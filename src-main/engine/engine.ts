@@ -599,19 +599,7 @@ export class Engine {
     this.cancelRunEnd?.();
     this.cancelRunEnd = null;
     this.run = null;
-    run.kpis = computeRunKpis(
-      {
-        sampleTimeMs: Float64Array.from(run.samples.sampleTimeMs),
-        arrivalTimeMs: Float64Array.from(run.samples.arrivalTimeMs),
-        measuredKw: Float64Array.from(run.samples.measuredKw),
-        targetKw: Float64Array.from(run.samples.targetKw),
-        flexDownKw: Float64Array.from(run.samples.flexDownKw),
-        flexUpKw: Float64Array.from(run.samples.flexUpKw),
-        uncontrolledKw: Float64Array.from(run.samples.uncontrolledKw),
-        inExhaustion: Uint8Array.from(run.samples.inExhaustion),
-      },
-      runContext(run, this.config.breakerPeriodS, this.safety.settleAllowanceS),
-    );
+    run.kpis = runKpis(run, this.config.breakerPeriodS, this.safety.settleAllowanceS);
     const level = reason === 'fault' || reason === 'flex-exhausted' ? 'warning' : 'info';
     this.emit('run-ended', level, `${run.runId} ended: ${reason}`, { endReason: reason });
     if (!superseded) this.releaseAll(reason);
@@ -1590,17 +1578,34 @@ function describeTrigger(t: Trigger): string {
   }
 }
 
-export function runContext(run: RunRecord, breakerPeriodS: number, settleAllowanceS: number) {
-  return {
-    triggerReceivedMs: run.trigger.receivedMs,
-    startMs: run.startMs,
-    endMs: run.endMs ?? run.startMs,
-    requestedDurationS: run.trigger.durationS,
-    toleranceKw: run.trigger.toleranceKw,
-    breakerPeriodS,
-    settleAllowanceS,
-    firstSetpointAckMs: run.firstSetpointAckMs,
-    predictedExhaustionAtMs: run.predictedExhaustionAtMs,
-    loopLatency: run.latencyMs,
-  };
+/**
+ * The KPIs of a run from its record (`kpi/run-kpis.ts`), as if it ended at `endMs` (default: its end):
+ * the run-end figures, and the live ones of a run still in progress.
+ */
+export function runKpis(run: RunRecord, breakerPeriodS: number, settleAllowanceS: number, endMs = run.endMs ?? run.startMs): RunKpis {
+  const s = run.samples;
+  return computeRunKpis(
+    {
+      sampleTimeMs: Float64Array.from(s.sampleTimeMs),
+      arrivalTimeMs: Float64Array.from(s.arrivalTimeMs),
+      measuredKw: Float64Array.from(s.measuredKw),
+      targetKw: Float64Array.from(s.targetKw),
+      flexDownKw: Float64Array.from(s.flexDownKw),
+      flexUpKw: Float64Array.from(s.flexUpKw),
+      uncontrolledKw: Float64Array.from(s.uncontrolledKw),
+      inExhaustion: Uint8Array.from(s.inExhaustion),
+    },
+    {
+      triggerReceivedMs: run.trigger.receivedMs,
+      startMs: run.startMs,
+      endMs,
+      requestedDurationS: run.trigger.durationS,
+      toleranceKw: run.trigger.toleranceKw,
+      breakerPeriodS,
+      settleAllowanceS,
+      firstSetpointAckMs: run.firstSetpointAckMs,
+      predictedExhaustionAtMs: run.predictedExhaustionAtMs,
+      loopLatency: run.latencyMs,
+    },
+  );
 }

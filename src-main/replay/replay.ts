@@ -17,7 +17,7 @@ import type { EngineEvent, Trigger } from '../engine/model.js';
 import type { LoadProfileLibrary } from '../engine/models/load/index.js';
 import type { OpenMeteoForecast, Scenario, WeatherSeries } from '../engine/scenario/index.js';
 import type { BreakerRecord } from '../sim/field.js';
-import { SimulatedField } from '../sim/field.js';
+import { faultInjectedEvent, SimulatedField } from '../sim/field.js';
 import { heatPumpParams, memberIds, Plant } from '../sim/plant.js';
 
 export interface ReplayInputs {
@@ -264,16 +264,7 @@ export class ReplaySession {
       for (const col of columns) col.values[row] = col.read();
       this.row++;
     };
-    field.onFaultInjected = (fault, atMs) => {
-      events.push({
-        timeMs: atMs,
-        type: 'fault-injected',
-        level: 'info',
-        message: `simulator injects ${fault.kind}${'asset' in fault && fault.asset ? ` on ${fault.asset}` : ''} for ${fault.durationS} s`,
-        runId: engine.activeRun?.runId ?? null,
-        data: { source: 'simulator', ...fault },
-      });
-    };
+    field.onFaultInjected = (fault, atMs) => events.push(faultInjectedEvent(fault, atMs, engine.activeRun?.runId ?? null));
 
     field.subscribe((s) => engine.handleBreakerSample(s));
     field.subscribeReports((r) => engine.handleAssetReport(r));

@@ -11,7 +11,7 @@
  */
 import type { Clock } from '../engine/clock.js';
 import type { ForecastResult } from '../engine/engine.js';
-import type { AssetReport, BreakerSample, SetpointAck, SetpointCommand } from '../engine/model.js';
+import type { AssetReport, BreakerSample, EngineEvent, SetpointAck, SetpointCommand } from '../engine/model.js';
 import type { AssetTelemetry, BreakerMeter, SetpointSink, Unsubscribe, WeatherSource } from '../engine/ports.js';
 import { Rng, streamSeed } from '../engine/random.js';
 import type { ScenarioFault } from '../engine/scenario/index.js';
@@ -35,6 +35,18 @@ export interface BreakerRecord {
   trueKw: number;
   sentKw: number | null;
   status: SensorStatus;
+}
+
+/** The record of a fault the simulator injects (distinct from what the EMS notices of it). */
+export function faultInjectedEvent(fault: ScenarioFault, atMs: number, runId: string | null): EngineEvent {
+  return {
+    timeMs: atMs,
+    type: 'fault-injected',
+    level: 'info',
+    message: `simulator injects ${fault.kind}${'asset' in fault && fault.asset ? ` on ${fault.asset}` : ''} for ${fault.durationS} s`,
+    runId,
+    data: { source: 'simulator', ...fault },
+  };
 }
 
 export class SimulatedField implements BreakerMeter, SetpointSink, WeatherSource {
