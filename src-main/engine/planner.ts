@@ -17,7 +17,8 @@
  *   (Solving once at the start and applying that plan open-loop was tried and measured worse than `lfc`:
  *   the states drift from the plan's within a few slots.) It may do anything `lfc` may do, knowing the
  *   future exactly at 15-minute resolution; it does not know the sub-15-minute fluctuations (the BESS loop
- *   takes those, as for `lfc`). It is the reference to compare against, not a controller for the field.
+ *   takes those, as for `lfc`, and a shortage re-plan takes the measured last seconds for the slot under
+ *   way, as `lfc`'s does). It is the reference to compare against, not a controller for the field.
  */
 import type { ForecastError, LoadForecastAsset } from './forecast/load-forecast.js';
 import { computeForecastError, profileLoadForecast, ResidualCorrector } from './forecast/load-forecast.js';
@@ -99,6 +100,39 @@ const NOWCAST_WINDOW_MS = 600_000;
 /** A last-minute mean this far from the window's mean is taken as a new regime. */
 const NOWCAST_REGIME_CHANGE_KW = 30;
 
+/**
+ * The measured residual of the last minutes, for a nowcast of the slot under way: its mean, if there are
+ * enough fresh samples to trust it; the last minute alone when it has moved far from that mean (a cloud
+ * front, a load switched on: a new regime, not noise).
+ */
+export class ResidualNowcast {
+  private recent: Array<{ timeMs: number; kw: number }> = [];
+
+  observe(sampleMs: number, residualKw: number): void {
+    if (!Number.isFinite(residualKw)) return;
+    this.recent.push({ timeMs: sampleMs, kw: residualKw });
+    while (this.recent.length > 0 && this.recent[0]!.timeMs < sampleMs - NOWCAST_WINDOW_MS) this.recent.shift();
+  }
+
+  kwAt(nowMs: number, windowMs = NOWCAST_WINDOW_MS): number | null {
+    const mean = (fromMs: number): { kw: number; n: number } => {
+      let sum = 0;
+      let n = 0;
+      for (const r of this.recent) {
+        if (r.timeMs < fromMs) continue;
+        sum += r.kw;
+        n++;
+      }
+      return { kw: n > 0 ? sum / n : NaN, n };
+    };
+    const long = mean(nowMs - windowMs);
+    if (long.n < (windowMs < NOWCAST_WINDOW_MS ? 1 : 3)) return null;
+    const short = mean(nowMs - 60_000);
+    if (short.n >= 3 && Math.abs(short.kw - long.kw) > NOWCAST_REGIME_CHANGE_KW) return short.kw;
+    return long.kw;
+  }
+}
+
 export interface ForecastPlannerSetup {
   site: PlannerSite;
   loads: LoadForecastAsset[];
@@ -121,8 +155,7 @@ export class ForecastPlanner implements Planner {
   private accSumKw = 0;
   private accCount = 0;
   private lastMeasuredKw: number | null = null;
-  /** The last minutes of measured residual, for a nowcast of the slot under way. */
-  private recent: Array<{ timeMs: number; kw: number }> = [];
+  private readonly nowcast = new ResidualNowcast();
 
   constructor(private readonly setup: ForecastPlannerSetup) {}
 
@@ -139,30 +172,7 @@ export class ForecastPlanner implements Planner {
     }
     this.accSumKw += residualKw;
     this.accCount++;
-    this.recent.push({ timeMs: sampleMs, kw: residualKw });
-    while (this.recent.length > 0 && this.recent[0]!.timeMs < sampleMs - NOWCAST_WINDOW_MS) this.recent.shift();
-  }
-
-  /**
-   * Mean residual over the last minutes, if there are enough fresh samples to trust it; the last minute
-   * alone when it has moved far from that mean (a cloud front, a load switched on: a new regime, not noise).
-   */
-  private nowcastKw(nowMs: number, windowMs = NOWCAST_WINDOW_MS): number | null {
-    const mean = (fromMs: number): { kw: number; n: number } => {
-      let sum = 0;
-      let n = 0;
-      for (const r of this.recent) {
-        if (r.timeMs < fromMs) continue;
-        sum += r.kw;
-        n++;
-      }
-      return { kw: n > 0 ? sum / n : NaN, n };
-    };
-    const long = mean(nowMs - windowMs);
-    if (long.n < (windowMs < NOWCAST_WINDOW_MS ? 1 : 3)) return null;
-    const short = mean(nowMs - 60_000);
-    if (short.n >= 3 && Math.abs(short.kw - long.kw) > NOWCAST_REGIME_CHANGE_KW) return short.kw;
-    return long.kw;
+    this.nowcast.observe(sampleMs, residualKw);
   }
 
   private closeSlot(): void {
@@ -195,7 +205,8 @@ export class ForecastPlanner implements Planner {
     const outdoorC = new Float64Array(slots);
     const targetKw = new Float64Array(slots);
     const toleranceKw = new Float64Array(slots);
-    const nowcast = this.nowcastKw(req.nowMs, req.nowcastWindowMs);
+    const nowcast = this.nowcast.kwAt(req.nowMs, req.nowcastWindowMs);
+    const firstSlotS = firstSlotSAt(startMs, req.nowMs);
     for (let k = 0; k < slots; k++) {
       const t = startMs + k * SLOT_MS;
       const l = load.totalKw[k] ?? NaN;
@@ -222,7 +233,7 @@ export class ForecastPlanner implements Planner {
       const w = this.weather;
       const temp = w ? interpolateInstantaneous(w.timeMs, w.tempC, t + SLOT_MS / 2) : NaN;
       outdoorC[k] = Number.isFinite(temp) ? temp : FALLBACK_OUTDOOR_C;
-      const target = req.target(t + SLOT_MS / 2);
+      const target = req.target(slotMidMs(startMs, k, firstSlotS));
       targetKw[k] = target ? target.targetKw : NaN;
       toleranceKw[k] = target ? target.toleranceKw : 10;
     }
@@ -230,6 +241,7 @@ export class ForecastPlanner implements Planner {
       {
         startMs,
         stepS: 900,
+        firstSlotS,
         residualKw,
         curtailablePvKw,
         outdoorC,
@@ -281,9 +293,13 @@ export class OraclePlanner implements Planner {
     private readonly weights?: Partial<ObjectiveWeights>,
   ) {}
 
+  private readonly nowcast = new ResidualNowcast();
+
   setWeather(): void {}
 
-  observeResidual(): void {}
+  observeResidual(sampleMs: number, residualKw: number): void {
+    this.nowcast.observe(sampleMs, residualKw);
+  }
 
   forecastError(): ForecastReport | null {
     return null;
@@ -295,19 +311,27 @@ export class OraclePlanner implements Planner {
     const first = Math.max(0, Math.min(t.residualKw.length - 1, Math.floor((Math.floor(req.nowMs / SLOT_MS) * SLOT_MS - t.startMs) / SLOT_MS)));
     const slots = t.residualKw.length - first;
     const startMs = t.startMs + first * SLOT_MS;
+    const firstSlotS = firstSlotSAt(startMs, req.nowMs);
     const targetKw = new Float64Array(slots);
     const toleranceKw = new Float64Array(slots);
     for (let k = 0; k < slots; k++) {
-      const target = t.target(startMs + k * SLOT_MS + SLOT_MS / 2);
+      const target = t.target(slotMidMs(startMs, k, firstSlotS));
       targetKw[k] = target ? target.targetKw : NaN;
       toleranceKw[k] = target ? target.toleranceKw : 10;
     }
     const curtailablePvKw = t.curtailablePvKw.slice(first);
     const residualKw = t.residualKw.slice(first);
+    // In a shortage the engine plans from the last seconds' measurements (see `nowcastWindowMs`): so does the
+    // oracle, which knows the slot's mean but not the minutes left of it (a cloud gap inside one slot).
+    if (req.nowcastWindowMs !== undefined) {
+      const nowKw = this.nowcast.kwAt(req.nowMs, req.nowcastWindowMs);
+      if (nowKw !== null) residualKw[0] = nowKw;
+    }
     const plan = optimiseDispatch(
       {
         startMs,
         stepS: 900,
+        firstSlotS,
         residualKw,
         curtailablePvKw,
         outdoorC: t.outdoorC.slice(first),
@@ -324,6 +348,20 @@ export class OraclePlanner implements Planner {
     );
     return { plan, curtailablePvKw, residualKw };
   }
+}
+
+/**
+ * What is left of the slot under way at `nowMs`, s: the length of a plan's slot 0, so that a re-plan made
+ * part-way through a slot (a trigger, a drift, a shortage) plans the minutes left, not a whole slot.
+ */
+export function firstSlotSAt(slotStartMs: number, nowMs: number): number {
+  return Math.min(SLOT_MS, Math.max(1000, slotStartMs + SLOT_MS - nowMs)) / 1000;
+}
+
+/** Middle of slot k of a plan whose slot 0 is `firstSlotS` long: where its target is read. */
+function slotMidMs(slotStartMs: number, k: number, firstSlotS: number): number {
+  const t = slotStartMs + k * SLOT_MS;
+  return k === 0 ? t + SLOT_MS - (firstSlotS * 1000) / 2 : t + SLOT_MS / 2;
 }
 
 /** Index of the plan slot containing `timeMs`, or -1 outside the plan. */

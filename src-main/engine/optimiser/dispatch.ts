@@ -5,7 +5,9 @@
  * power per slot is the feed-forward for the 10-second loop, which corrects the forecast's error with the
  * BESS power kept free for it. Solved on HiGHS through the injected `LpSolver`.
  *
- * ## Formulation (slot k = 0 … K−1 of length Δt = stepS/3600 h; all sums over k unless noted)
+ * ## Formulation (slot k = 0 … K−1 of length Δt_k h; all sums over k unless noted)
+ * Every slot is `stepS` long except slot 0, which is `firstSlotS` (what is left of the slot under way when the
+ * plan is made part-way through it, e.g. in a shortage); Δt below is each slot's own length.
  * Data: residual forecast r_k (loads + PV incl. curtailable, kW), fixed power of unavailable units f (kW),
  * target P*_k (NaN = none) and tolerance τ_k, outdoor temperature T_out,k, curtailable PV c̄_k ≥ 0.
  *
@@ -55,7 +57,8 @@
  *   member's energy is stepped forward — members drain or fill together, as the pooled model assumes;
  * - heat pumps: per slot, n = round(P_fleet/P_unit) units on; a member bound by its min on/off time keeps
  *   its state; a member that would leave its comfort band in the slot is switched back (if min on/off
- *   allow); the rest, already-on first then coldest first (when more on is wanted), fill up to n; each
+ *   allow), and one whose switch, held for its minimum time, would leave the band is not switched (the
+ *   device refuses it); the rest, already-on first then coldest first (when more on is wanted), fill up to n; each
  *   member's temperature is stepped with its own thermal model.
  */
 import type { LpSolver } from './lp.js';
@@ -162,6 +165,9 @@ function validate(p: DispatchProblem): number {
   const slots = p.residualKw.length;
   if (slots === 0) throw new OptimiserInputError('residualKw: expected at least one slot');
   if (!(p.stepS > 0)) throw new OptimiserInputError(`stepS: expected a positive number of seconds, got ${p.stepS}`);
+  if (p.firstSlotS !== undefined && !(p.firstSlotS > 0 && p.firstSlotS <= p.stepS)) {
+    throw new OptimiserInputError(`firstSlotS: expected 0 < firstSlotS ≤ stepS (${p.stepS} s), got ${p.firstSlotS}`);
+  }
   checkFinite('residualKw', p.residualKw, slots);
   if (p.curtailablePvKw) checkFinite('curtailablePvKw', p.curtailablePvKw, slots);
   if (p.targetKw.length < slots) throw new OptimiserInputError(`targetKw: expected ${slots} values (NaN = no target), got ${p.targetKw.length}`);
@@ -189,14 +195,24 @@ function forcedMs(m: HeatPumpUnitState): number {
   return Math.max(0, (m.on ? m.minOnS : m.minOffS) * 1000 - m.msSinceSwitch);
 }
 
-/** Fleet power bounds per slot from the members' min on/off times. */
-export function heatPumpPowerBounds(members: HeatPumpUnitState[], slots: number, stepMs: number): { lower: Float64Array; upper: Float64Array } {
+/** Length of slot k, s: slot 0 may be the rest of the slot under way. */
+export function slotLengthS(p: Pick<DispatchProblem, 'stepS' | 'firstSlotS'>, k: number): number {
+  return k === 0 ? (p.firstSlotS ?? p.stepS) : p.stepS;
+}
+
+/**
+ * Fleet power bounds per slot from the members' min on/off times (slot 0 is `firstSlotMs` long, the others
+ * `stepMs`).
+ */
+export function heatPumpPowerBounds(members: HeatPumpUnitState[], slots: number, stepMs: number, firstSlotMs = stepMs): { lower: Float64Array; upper: Float64Array } {
   const lower = new Float64Array(slots);
   const upper = new Float64Array(slots);
   for (const m of members) {
     const forced = forcedMs(m);
     for (let k = 0; k < slots; k++) {
-      const share = Math.min(1, Math.max(0, (forced - k * stepMs) / stepMs));
+      const fromMs = k === 0 ? 0 : firstSlotMs + (k - 1) * stepMs;
+      const lengthMs = k === 0 ? firstSlotMs : stepMs;
+      const share = Math.min(1, Math.max(0, (forced - fromMs) / lengthMs));
       upper[k] = upper[k]! + m.powerKw * (m.on ? 1 : 1 - share);
       lower[k] = lower[k]! + m.powerKw * (m.on ? share : 0);
     }
@@ -218,13 +234,14 @@ interface BuiltModel {
 
 function buildModel(p: DispatchProblem, slots: number): BuiltModel {
   const w: ObjectiveWeights = { ...DEFAULT_WEIGHTS, ...p.weights };
-  const dtH = p.stepS / 3600;
+  const dtHOf = (k: number): number => slotLengthS(p, k) / 3600;
   const stepMs = p.stepS * 1000;
   const terminalFraction = p.terminalSocFraction ?? 0.5;
   const marginK = p.comfortMarginK ?? 0.1;
   const model = new LpModel();
   const category = new Map<string, Category>();
-  const v = (name: string, lo: number, hi: number, cost: number, cat: Category | null): string => {
+  // Costs are per kWh: a per-kW variable of slot k costs its weight × Δt_k.
+  const v = (name: string, lo: number, hi: number, cost: number, cat: Category | null, dtH: number): string => {
     model.addVar(name, lo, hi, cost * dtH);
     if (cat) category.set(name, cat);
     return name;
@@ -240,9 +257,10 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
     const lo = Math.min(pool.eMin, pool.e0);
     const hi = Math.max(pool.eMax, pool.e0);
     for (let k = 0; k < slots; k++) {
-      cols.charge.push(v(`${pool.prefix}c${k}`, 0, k === 0 ? pool.chargeKwSlot0 : pool.chargeKw, w.throughput, 'throughput'));
-      cols.discharge.push(v(`${pool.prefix}d${k}`, 0, k === 0 ? pool.dischargeKwSlot0 : pool.dischargeKw, w.throughput, 'throughput'));
-      cols.energy.push(v(`${pool.prefix}s${k + 1}`, lo, hi, 0, null));
+      const dtH = dtHOf(k);
+      cols.charge.push(v(`${pool.prefix}c${k}`, 0, k === 0 ? pool.chargeKwSlot0 : pool.chargeKw, w.throughput, 'throughput', dtH));
+      cols.discharge.push(v(`${pool.prefix}d${k}`, 0, k === 0 ? pool.dischargeKwSlot0 : pool.dischargeKw, w.throughput, 'throughput', dtH));
+      cols.energy.push(v(`${pool.prefix}s${k + 1}`, lo, hi, 0, null, dtH));
       breakerTerms[k]!.push([cols.charge[k]!, 1], [cols.discharge[k]!, -1]);
       const terms: Array<[string, number]> = [
         [cols.energy[k]!, 1],
@@ -253,8 +271,8 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
       model.addRow(`${pool.prefix}E${k}`, terms, '=', k === 0 ? pool.e0 : 0);
     }
     // Terminal balance: end where the storage lasts longest in either direction.
-    const tp = v(`${pool.prefix}tp`, 0, Infinity, 0, 'terminalSoc');
-    const tn = v(`${pool.prefix}tn`, 0, Infinity, 0, 'terminalSoc');
+    const tp = v(`${pool.prefix}tp`, 0, Infinity, 0, 'terminalSoc', 1);
+    const tn = v(`${pool.prefix}tn`, 0, Infinity, 0, 'terminalSoc', 1);
     model.addCost(tp, w.terminalSoc);
     model.addCost(tn, w.terminalSoc);
     model.addRow(`${pool.prefix}T`, [[cols.energy[slots - 1]!, 1], [tp, -1], [tn, 1]], '=', pool.eRef);
@@ -265,12 +283,12 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
   let bess: StorageColumns | null = null;
   let bessPool: PooledStorage | null = null;
   if (p.bess && p.bess.available) {
-    bessPool = poolStorages('b', [p.bess], terminalFraction, dtH);
+    bessPool = poolStorages('b', [p.bess], terminalFraction, dtHOf(0));
     bess = addStorage(bessPool);
     const freeKw = Math.max(0, bessPool.powerKw - Math.max(0, p.bessReserveKw));
     for (let k = 0; k < slots; k++) {
-      const bu = v(`bu${k}`, 0, Infinity, w.reserve, 'reserve');
-      const bv = v(`bv${k}`, 0, Infinity, w.reserve, 'reserve');
+      const bu = v(`bu${k}`, 0, Infinity, w.reserve, 'reserve', dtHOf(k));
+      const bv = v(`bv${k}`, 0, Infinity, w.reserve, 'reserve', dtHOf(k));
       model.addRow(`bR${k}`, [[bess.charge[k]!, 1], [bess.discharge[k]!, -1], [bu, -1]], '<=', freeKw);
       model.addRow(`bQ${k}`, [[bess.discharge[k]!, 1], [bess.charge[k]!, -1], [bv, -1]], '<=', freeKw);
     }
@@ -282,7 +300,7 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
     const members = f.members.filter((m) => m.available);
     for (const m of f.members) if (!m.available) fixedKw += m.powerKw;
     if (members.length === 0) return;
-    const pool = poolStorages(`h${i}_`, members, terminalFraction, dtH);
+    const pool = poolStorages(`h${i}_`, members, terminalFraction, dtHOf(0));
     fleets.push({ input: f, members, pool, cols: addStorage(pool) });
   });
 
@@ -310,17 +328,18 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
     }
     const cop = copPower / power;
     const tMinMean = tMinC / capacity;
-    const a = ua > 0 ? Math.exp((-ua * dtH) / capacity) : 1;
-    const gainPerKw = ua > 0 ? ((1 - a) * capacity * cop) / ua : dtH * cop;
-    const bounds = heatPumpPowerBounds(members, slots, stepMs);
+    const bounds = heatPumpPowerBounds(members, slots, stepMs, slotLengthS(p, 0) * 1000);
     for (let k = 0; k < slots; k++) forcedHeatPumpKw[k] = forcedHeatPumpKw[k]! + bounds.lower[k]!;
     const hLo = capacity * marginK;
     const hHi = band - capacity * marginK;
     const powerCols: string[] = [];
     const heatCols: string[] = [];
     for (let k = 0; k < slots; k++) {
-      powerCols.push(v(`p${i}_${k}`, bounds.lower[k]!, bounds.upper[k]!, w.heatPumpEnergy, 'heatPumpEnergy'));
-      heatCols.push(v(`t${i}_${k + 1}`, -Infinity, Infinity, 0, null));
+      const dtH = dtHOf(k);
+      const a = ua > 0 ? Math.exp((-ua * dtH) / capacity) : 1;
+      const gainPerKw = ua > 0 ? ((1 - a) * capacity * cop) / ua : dtH * cop;
+      powerCols.push(v(`p${i}_${k}`, bounds.lower[k]!, bounds.upper[k]!, w.heatPumpEnergy, 'heatPumpEnergy', dtH));
+      heatCols.push(v(`t${i}_${k + 1}`, -Infinity, Infinity, 0, null, dtH));
       breakerTerms[k]!.push([powerCols[k]!, 1]);
       const lossTerm = ua > 0 ? (1 - a) * capacity * (p.outdoorC[k]! - tMinMean) : 0;
       const terms: Array<[string, number]> = [
@@ -329,12 +348,12 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
       ];
       if (k > 0) terms.push([heatCols[k - 1]!, -a]);
       model.addRow(`tH${i}_${k}`, terms, '=', (k === 0 ? a * heat0 : 0) + lossTerm);
-      const cl = v(`l${i}_${k}`, 0, Infinity, w.comfort, 'comfort');
-      const cu = v(`u${i}_${k}`, 0, Infinity, w.comfort, 'comfort');
+      const cl = v(`l${i}_${k}`, 0, Infinity, w.comfort, 'comfort', dtH);
+      const cu = v(`u${i}_${k}`, 0, Infinity, w.comfort, 'comfort', dtH);
       model.addRow(`tL${i}_${k}`, [[heatCols[k]!, 1], [cl, 1]], '>=', hLo);
       model.addRow(`tU${i}_${k}`, [[heatCols[k]!, 1], [cu, -1]], '<=', hHi);
     }
-    const td = v(`td${i}`, 0, Infinity, 0, 'terminalHeat');
+    const td = v(`td${i}`, 0, Infinity, 0, 'terminalHeat', 1);
     model.addCost(td, w.terminalHeat);
     model.addRow(`tT${i}`, [[heatCols[slots - 1]!, 1], [td, 1]], '>=', Math.min(Math.max(heat0, hLo), hHi));
     hps.push({ input: f, members, power: powerCols, heat: heatCols, capacity, tMinMean });
@@ -344,9 +363,10 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
   const curtail: string[] = [];
   const outOfBand: Array<[string, string] | null> = [];
   for (let k = 0; k < slots; k++) {
+    const dtH = dtHOf(k);
     const cap = p.curtailablePvKw ? Math.max(0, -p.curtailablePvKw[k]!) : 0;
     if (cap > 0) {
-      curtail.push(v(`ct${k}`, 0, cap, w.curtailment, 'curtailment'));
+      curtail.push(v(`ct${k}`, 0, cap, w.curtailment, 'curtailment', dtH));
       breakerTerms[k]!.push([curtail[k]!, 1]);
     } else curtail.push('');
     const base = p.residualKw[k]! + fixedKw;
@@ -354,20 +374,20 @@ function buildModel(p: DispatchProblem, slots: number): BuiltModel {
     if (Number.isFinite(target)) {
       const tol = Math.max(0, p.toleranceKw[k]!);
       const timeWeight = 1 + 0.5 * (slots > 1 ? (slots - 1 - k) / (slots - 1) : 1);
-      const ip = v(`ip${k}`, 0, tol, w.inBand, 'inBand');
-      const inn = v(`in${k}`, 0, tol, w.inBand, 'inBand');
-      const op = v(`op${k}`, 0, Infinity, w.outOfBand * timeWeight, 'outOfBand');
-      const on = v(`on${k}`, 0, Infinity, w.outOfBand * timeWeight, 'outOfBand');
+      const ip = v(`ip${k}`, 0, tol, w.inBand, 'inBand', dtH);
+      const inn = v(`in${k}`, 0, tol, w.inBand, 'inBand', dtH);
+      const op = v(`op${k}`, 0, Infinity, w.outOfBand * timeWeight, 'outOfBand', dtH);
+      const on = v(`on${k}`, 0, Infinity, w.outOfBand * timeWeight, 'outOfBand', dtH);
       model.addRow(`D${k}`, [...breakerTerms[k]!, [ip, -1], [inn, 1], [op, -1], [on, 1]], '=', target - base);
       outOfBand.push([op, on]);
       // Do no harm: never push the breaker further from the target than doing nothing would leave it.
       const idleDeviationKw = Math.max(Math.abs(base + forcedHeatPumpKw[k]! - target), tol);
-      const hz = v(`hz${k}`, 0, Infinity, w.outOfBand * 10, 'outOfBand');
+      const hz = v(`hz${k}`, 0, Infinity, w.outOfBand * 10, 'outOfBand', dtH);
       model.addRow(`Z${k}`, [...breakerTerms[k]!, [hz, -1]], '<=', target + idleDeviationKw - base);
       model.addRow(`Y${k}`, [...breakerTerms[k]!, [hz, 1]], '>=', target - idleDeviationKw - base);
     } else outOfBand.push(null);
-    const gp = v(`gp${k}`, 0, Infinity, w.connection, 'connection');
-    const gn = v(`gn${k}`, 0, Infinity, w.connection, 'connection');
+    const gp = v(`gp${k}`, 0, Infinity, w.connection, 'connection', dtH);
+    const gn = v(`gn${k}`, 0, Infinity, w.connection, 'connection', dtH);
     model.addRow(`G${k}`, [...breakerTerms[k]!, [gp, -1]], '<=', p.connectionLimitKw - base);
     model.addRow(`H${k}`, [...breakerTerms[k]!, [gn, 1]], '>=', -p.connectionLimitKw - base);
   }
@@ -433,7 +453,7 @@ function disaggregateStorage(
   input: StorageFleetInput,
   members: StorageUnitState[],
   fleetKw: Float64Array,
-  dtH: number,
+  dtHOf: (k: number) => number,
 ): Pick<StorageFleetPlan, 'memberKw' | 'memberSocPct'> {
   const slots = fleetKw.length;
   const energy = Float64Array.from(members, (m) => (m.socPct / 100) * m.energyKwh);
@@ -446,6 +466,7 @@ function disaggregateStorage(
     memberSocPct.set(m.id, soc);
   });
   for (let k = 0; k < slots; k++) {
+    const dtH = dtHOf(k);
     const share = shareStoragePower(fleetKw[k]!, members, energy, dtH);
     members.forEach((m, i) => {
       const kw = share[i]!;
@@ -474,9 +495,9 @@ export function disaggregateHeatPumps(
   fleetKw: ArrayLike<number>,
   outdoorC: ArrayLike<number>,
   stepS: number,
+  firstSlotS = stepS,
 ): Pick<HeatPumpFleetPlan, 'memberOn' | 'memberIndoorC' | 'memberSwitch'> {
   const slots = fleetKw.length;
-  const stepMs = stepS * 1000;
   const n = members.length;
   const on = Uint8Array.from(members, (m) => (m.on ? 1 : 0));
   const since = Float64Array.from(members, (m) => m.msSinceSwitch);
@@ -494,6 +515,7 @@ export function disaggregateHeatPumps(
   const unitKw = members.reduce((s, m) => s + m.powerKw, 0) / Math.max(1, n);
   for (let k = 0; k < slots; k++) {
     const tOut = outdoorC[k]!;
+    const slotS = k === 0 ? firstSlotS : stepS;
     const wantOn = Math.max(0, Math.min(n, Math.round(fleetKw[k]! / unitKw)));
     const next = new Int8Array(n).fill(-1); // -1 undecided, 0 off, 1 on
     const free: number[] = [];
@@ -505,8 +527,12 @@ export function disaggregateHeatPumps(
         continue;
       }
       // Comfort first: a house that would leave its band in this slot is switched back into it.
-      if (stepIndoorC(m, temp[i]!, false, tOut, stepS) < m.indoorMinC) next[i] = 1;
-      else if (stepIndoorC(m, temp[i]!, true, tOut, stepS) > m.indoorMaxC) next[i] = 0;
+      if (stepIndoorC(m, temp[i]!, false, tOut, slotS) < m.indoorMinC) next[i] = 1;
+      else if (stepIndoorC(m, temp[i]!, true, tOut, slotS) > m.indoorMaxC) next[i] = 0;
+      // A switch holds for the minimum time, which may outlast the slot: the device refuses one that would
+      // leave the band within it, so the plan must not count on it.
+      else if (!on[i] && stepIndoorC(m, temp[i]!, true, tOut, Math.max(slotS, m.minOnS)) > m.indoorMaxC) next[i] = 0;
+      else if (on[i] && stepIndoorC(m, temp[i]!, false, tOut, Math.max(slotS, m.minOffS)) < m.indoorMinC) next[i] = 1;
       else free.push(i);
     }
     let count = 0;
@@ -528,8 +554,8 @@ export function disaggregateHeatPumps(
         since[i] = 0;
       }
       memberOn.get(m.id)![k] = state;
-      temp[i] = stepIndoorC(m, temp[i]!, state === 1, tOut, stepS);
-      since[i] = since[i]! + stepMs;
+      temp[i] = stepIndoorC(m, temp[i]!, state === 1, tOut, slotS);
+      since[i] = since[i]! + slotS * 1000;
       memberIndoorC.get(m.id)![k + 1] = temp[i]!;
     }
   }
@@ -582,7 +608,7 @@ function failedPlan(p: DispatchProblem, slots: number, message: string, size: { 
  */
 export function optimiseDispatch(problem: DispatchProblem, solver: LpSolver): DispatchPlan {
   const slots = validate(problem);
-  const dtH = problem.stepS / 3600;
+  const dtHOf = (k: number): number => slotLengthS(problem, k) / 3600;
   const built = buildModel(problem, slots);
   const { model } = built;
   let solution = solver.solve(model.toLpText());
@@ -642,14 +668,14 @@ export function optimiseDispatch(problem: DispatchProblem, solver: LpSolver): Di
       powerKw[k] = val(f.cols.charge[k]!) - val(f.cols.discharge[k]!);
       energyKwh[k + 1] = val(f.cols.energy[k]!);
     }
-    return { id: f.input.id, powerKw, energyKwh, ...disaggregateStorage(f.input, f.members, powerKw, dtH) };
+    return { id: f.input.id, powerKw, energyKwh, ...disaggregateStorage(f.input, f.members, powerKw, dtHOf) };
   });
   const heatPumps: HeatPumpFleetPlan[] = built.hps.map((h) => {
     const powerKw = Float64Array.from(h.power, (c) => val(c));
     const meanIndoorC = new Float64Array(slots + 1);
     meanIndoorC[0] = h.members.reduce((s, m) => s + m.capacityKwhPerK * m.indoorC, 0) / h.capacity;
     for (let k = 0; k < slots; k++) meanIndoorC[k + 1] = h.tMinMean + val(h.heat[k]!) / h.capacity;
-    return { id: h.input.id, powerKw, meanIndoorC, ...disaggregateHeatPumps(h.members, powerKw, problem.outdoorC, problem.stepS) };
+    return { id: h.input.id, powerKw, meanIndoorC, ...disaggregateHeatPumps(h.members, powerKw, problem.outdoorC, problem.stepS, slotLengthS(problem, 0)) };
   });
   const curtailmentKw = Float64Array.from(built.curtail, (c) => val(c));
   const breakerKw = new Float64Array(slots);
@@ -667,7 +693,10 @@ export function optimiseDispatch(problem: DispatchProblem, solver: LpSolver): Di
     deviationKw[k] = Number.isFinite(target) ? pb - target : Number.NaN;
     const ob = built.outOfBand[k];
     outOfBandKw[k] = ob ? val(ob[0]) + val(ob[1]) : 0;
-    if (predictedExhaustionAtMs === null && outOfBandKw[k]! > threshold) predictedExhaustionAtMs = problem.startMs + k * problem.stepS * 1000;
+    if (predictedExhaustionAtMs === null && outOfBandKw[k]! > threshold) {
+      // Slot 0 starts now, which is part-way through its grid slot when it is shorter than the rest.
+      predictedExhaustionAtMs = problem.startMs + (k === 0 ? problem.stepS - slotLengthS(problem, 0) : k * problem.stepS) * 1000;
+    }
   }
   const objective = emptyTerms();
   for (const [name, cat] of built.category) {

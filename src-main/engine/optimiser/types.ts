@@ -88,10 +88,17 @@ export const DEFAULT_WEIGHTS: Readonly<ObjectiveWeights> = Object.freeze({
 });
 
 export interface DispatchProblem {
-  /** Start of slot 0 (now), UTC ms. */
+  /** Start of slot 0 on the slot grid, UTC ms (now, unless `firstSlotS` makes slot 0 the rest of a slot). */
   startMs: number;
   /** Slot length, s (900 for the 15-minute optimiser; 60 for a 1-minute oracle). */
   stepS: number;
+  /**
+   * Length of slot 0, s (0 < firstSlotS ≤ stepS; default stepS). A plan made part-way through a slot covers
+   * only what is left of it in slot 0, which ends at `startMs + stepS` like any grid slot: treating that
+   * remainder as a whole slot would understate what the storages and heat pumps can do before the next
+   * boundary (a heat pump that may run 5 minutes before its house is warm enough may not run 15).
+   */
+  firstSlotS?: number;
   /**
    * Forecast uncontrolled power per slot, kW: loads plus PV (PV ≤ 0, the curtailable PV uncurtailed), i.e.
    * the residual P_unc = P_B − Σ controllable. Its length is the number of slots. Must be finite: fill forecast

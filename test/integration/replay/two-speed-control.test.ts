@@ -47,6 +47,17 @@ describe('two-speed control (lfc with the 15-minute plan)', () => {
     expect(meanIndoorAt(startMs)).toBeGreaterThan(meanIndoorAt(startMs - 2 * 3_600_000) + 0.5);
   }, 60_000);
 
+  it('holds both runs of the island day to their end, where deadbeat spends the battery inside the band', async () => {
+    const lfc = await replay('winter-island-then-import-packages', 'lfc');
+    const deadbeat = await replay('winter-island-then-import-packages', 'deadbeat');
+    expect(lfc.runs.map((r) => r.endReason)).toEqual(['operator-stop', 'operator-stop']);
+    for (const run of lfc.runs) expect(run.kpis!.availability.heldPctOfRequested!).toBeGreaterThan(99);
+    // Run 2's first import package meets a five-minute cloud gap (the roofs' PV triples): the shortage
+    // re-plans run the heat pumps for the minutes left of the slot, which a whole-slot plan would not.
+    expect(lfc.events.some((e) => e.type === 'flex-exhaustion-warning' && e.runId === lfc.runs[1]!.runId)).toBe(true);
+    expect(deadbeat.runs[1]!.kpis!.availability.heldPctOfRequested!).toBeLessThan(lfc.runs[1]!.kpis!.availability.heldPctOfRequested!);
+  }, 60_000);
+
   it('holds at least as long as deadbeat where exhaustion is unavoidable, and predicts it', async () => {
     const lfc = await replay('summer-flex-exhaustion', 'lfc');
     const deadbeat = await replay('summer-flex-exhaustion', 'deadbeat');

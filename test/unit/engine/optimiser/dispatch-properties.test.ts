@@ -41,12 +41,15 @@ const problemArb = fc
     outdoorC: fc.double({ min: -10, max: 15, noNaN: true }),
     tolerance: fc.double({ min: 0, max: 20, noNaN: true }),
     reserve: fc.double({ min: 0, max: 50, noNaN: true }),
+    // A plan made part-way through a slot (a shortage, a trigger) covers only the rest of it in slot 0.
+    firstSlotS: fc.option(fc.integer({ min: 1, max: 900 }), { nil: undefined }),
   })
   .map((r): DispatchProblem => {
     const n = r.slots;
     return {
       startMs: T0,
       stepS: 900,
+      ...(r.firstSlotS !== undefined ? { firstSlotS: r.firstSlotS } : {}),
       residualKw: Float64Array.from(r.residual.slice(0, n)),
       curtailablePvKw: Float64Array.from(r.residual.slice(0, n), (x) => Math.min(0, x) / 2),
       outdoorC: new Float64Array(n).fill(r.outdoorC),
@@ -69,7 +72,7 @@ describe('optimiseDispatch properties (random small communities)', () => {
       fc.property(problemArb, (p) => {
         const plan = optimiseDispatch(p, solver);
         expect(plan.status).toBe('optimal');
-        const dtH = 0.25;
+        const slotS = (k: number): number => (k === 0 ? (p.firstSlotS ?? 900) : 900);
         // BESS: power within its rating, energy within its limits (or moving towards them).
         const b = p.bess!;
         const eMin = Math.min((b.socMinPct / 100) * b.energyKwh, (b.socPct / 100) * b.energyKwh);
@@ -81,7 +84,7 @@ describe('optimiseDispatch properties (random small communities)', () => {
           // Energy follows the physics of the plan's net power (no charging and discharging at once).
           const kw = plan.bessKw[k]!;
           const eta = Math.sqrt(b.roundTripEfficiency);
-          const expected = plan.bessEnergyKwh[k]! + (kw > 0 ? kw * eta : kw / eta) * dtH;
+          const expected = plan.bessEnergyKwh[k]! + (kw > 0 ? kw * eta : kw / eta) * (slotS(k) / 3600);
           expect(plan.bessEnergyKwh[k + 1]!).toBeCloseTo(expected, 4);
         }
         // Household members: within rating and SOC limits, and the members add up to the fleet.
@@ -120,18 +123,25 @@ describe('optimiseDispatch properties (random small communities)', () => {
               const locked = sinceMs < (state ? m.minOnS : m.minOffS) * 1000;
               if (sw[k] === 1) {
                 expect(locked).toBe(false);
+                // A switch the device would refuse (its new state, held for the minimum time, leaves the
+                // band) is planned only where staying would leave the band within the slot.
+                const holdS = Math.max(slotS(k), on[k] ? m.minOnS : m.minOffS);
+                const held = stepIndoorC(m, temps[k]!, on[k] === 1, p.outdoorC[k]!, holdS);
+                const stay = stepIndoorC(m, temps[k]!, on[k] === 0, p.outdoorC[k]!, slotS(k));
+                if (on[k] === 1 && held > m.indoorMaxC + EPS) expect(stay).toBeLessThan(m.indoorMinC + EPS);
+                if (on[k] === 0 && held < m.indoorMinC - EPS) expect(stay).toBeGreaterThan(m.indoorMaxC - EPS);
                 state = on[k]!;
                 sinceMs = 0;
               }
               expect(on[k]).toBe(state);
               if (!locked) {
-                const other = stepIndoorC(m, temps[k]!, on[k] === 0, p.outdoorC[k]!, 900);
+                const other = stepIndoorC(m, temps[k]!, on[k] === 0, p.outdoorC[k]!, slotS(k));
                 const chosen = temps[k + 1]!;
                 // The chosen state leaves the band only when the other one would too.
                 if (chosen < m.indoorMinC - EPS) expect(other).toBeLessThan(m.indoorMinC + EPS);
                 if (chosen > m.indoorMaxC + EPS) expect(other).toBeGreaterThan(m.indoorMaxC - EPS);
               }
-              sinceMs += 900_000;
+              sinceMs += slotS(k) * 1000;
             }
           }
           // The fleet's LP power respects what min on/off times force.

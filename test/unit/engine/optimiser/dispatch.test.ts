@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { optimiseDispatch, OptimiserInputError, shareStoragePower } from '../../../../src-main/engine/optimiser/dispatch.js';
 import type { LpSolver } from '../../../../src-main/engine/optimiser/lp.js';
-import { highsSolver, problem, storage, T0 } from './helpers.js';
+import { heatPump, highsSolver, problem, storage, T0 } from './helpers.js';
 
 let solver: LpSolver;
 beforeAll(async () => {
@@ -106,6 +106,52 @@ describe('optimiseDispatch: one BESS, known optimal answers', () => {
     expect(plan.status).toBe('failed');
     expect(plan.message).toBe('boom');
     expect(plan.bessKw[0]).toBeNaN();
+  });
+});
+
+describe('optimiseDispatch: a plan made part-way through a slot', () => {
+  it('gives slot 0 only the minutes left of it, in energy and in the predicted exhaustion', () => {
+    // 10 kWh of room (80 % → 90 % of 100 kWh, η = 1); export 200 kW against a target of 0 ± 0.
+    const exporting = { residualKw: new Float64Array(3).fill(-200), toleranceKw: new Float64Array(3), bess: storage({ socPct: 80 }) };
+    // 3 minutes left: 200 kW × 0.05 h fills the 10 kWh exactly, and the target is lost at the next boundary.
+    const late = optimiseDispatch(problem(3, { ...exporting, firstSlotS: 180 }), solver);
+    expect(late.bessKw[0]).toBeCloseTo(200, 5);
+    expect(late.bessEnergyKwh[1]).toBeCloseTo(90, 5);
+    expect(late.predictedExhaustionAtMs).toBe(T0 + SLOT);
+    // A whole slot: the same 10 kWh last only 40 kW, and the target is lost now.
+    const whole = optimiseDispatch(problem(3, exporting), solver);
+    expect(whole.bessKw[0]).toBeCloseTo(40, 5);
+    expect(whole.predictedExhaustionAtMs).toBe(T0);
+    // 3 minutes left with only 5 kWh of room: lost now, i.e. 12 minutes into the grid slot.
+    const lateShort = optimiseDispatch(problem(3, { ...exporting, bess: storage({ socPct: 85 }), firstSlotS: 180 }), solver);
+    expect(lateShort.bessKw[0]).toBeCloseTo(100, 5);
+    expect(lateShort.predictedExhaustionAtMs).toBe(T0 + SLOT - 180_000);
+  });
+
+  it('runs a heat pump for the minutes left when a whole slot would overheat its house', () => {
+    // 22.2 °C (band 20–22.5): on for 5 minutes is +0.13 K, on for 15 minutes +0.4 K. More demand is wanted.
+    const hp = { id: 'hp', members: [heatPump({ indoorC: 22.2, minOnS: 300, minOffS: 300 })] };
+    const want = { residualKw: new Float64Array(2), targetKw: new Float64Array(2).fill(3), toleranceKw: new Float64Array(2), bess: null, heatPumps: [hp] };
+    const late = optimiseDispatch(problem(2, { ...want, firstSlotS: 300 }), solver);
+    expect(late.heatPumps[0]!.memberOn.get('hp-01')![0]).toBe(1);
+    expect(late.heatPumps[0]!.memberIndoorC.get('hp-01')![1]).toBeLessThan(22.4);
+    const whole = optimiseDispatch(problem(2, want), solver);
+    expect(whole.heatPumps[0]!.memberOn.get('hp-01')![0]).toBe(0);
+  });
+
+  it('does not count on a switch the device would refuse (its minimum time outlasts the slot)', () => {
+    // 5 minutes left, but 20 minutes minimum on time: held that long, the house would leave its band.
+    const hp = { id: 'hp', members: [heatPump({ indoorC: 22.2, minOnS: 1200, minOffS: 300 })] };
+    const plan = optimiseDispatch(
+      problem(2, { residualKw: new Float64Array(2), targetKw: new Float64Array(2).fill(3), toleranceKw: new Float64Array(2), bess: null, heatPumps: [hp], firstSlotS: 300 }),
+      solver,
+    );
+    expect(plan.heatPumps[0]!.memberOn.get('hp-01')![0]).toBe(0);
+  });
+
+  it('refuses a first slot longer than a slot, or empty', () => {
+    expect(() => optimiseDispatch(problem(2, { firstSlotS: 901 }), solver)).toThrow(/firstSlotS: expected 0 < firstSlotS ≤ stepS/);
+    expect(() => optimiseDispatch(problem(2, { firstSlotS: 0 }), solver)).toThrow(OptimiserInputError);
   });
 });
 
