@@ -25,6 +25,25 @@ export function linkCounts(assets: readonly AssetRow[]): { ok: number; lost: num
   return c;
 }
 
+/** The Now chart's window moves in steps of this (under 8 px on a 30-minute chart). */
+export const CHART_STEP_MS = 10_000;
+/** How long after a period boundary the chart waits for its breaker sample before it moves without one. */
+export const CHART_GRACE_MS = 5_000;
+
+/**
+ * Where the Now chart's window ends. It moves in steps of `CHART_STEP_MS`, so the chart is not redrawn every
+ * second to move by less than a pixel. It steps with the breaker sample that arrives (one redraw for the new
+ * point and the new window, not one at the period boundary and another when the sample comes a second
+ * later: measured, two redraws per period were a quarter of a live update's cost, bench/renderer.ts), and,
+ * when no sample comes, with the session time less `CHART_GRACE_MS` for the measurement delay, so a silent
+ * sensor still shows as a growing gap.
+ */
+export function chartWindowEndMs(lastSampleMs: number | null, nowMs: number): number {
+  const bySampleMs = lastSampleMs === null ? -Infinity : Math.floor(lastSampleMs / CHART_STEP_MS) * CHART_STEP_MS + CHART_STEP_MS;
+  const byClockMs = Math.ceil((nowMs - CHART_GRACE_MS) / CHART_STEP_MS) * CHART_STEP_MS;
+  return Math.max(bySampleMs, byClockMs);
+}
+
 /** No live update for this long (wall time) and the console says the link to the core is down. */
 export const LIVE_STALE_AFTER_MS = 3500;
 

@@ -11,7 +11,7 @@ import { formatDuration, formatKw, formatTime, formatValue, unitOfSeries } from 
 import { shortcutFor } from '../../../src-renderer/src/composables/shortcuts';
 import { de, en } from '../../../src-renderer/src/i18n/messages';
 import { sortAndFilterAssets } from '../../../src-renderer/src/stores/assets';
-import { deviationKw, linkCounts, timeLeftS, useLiveStore } from '../../../src-renderer/src/stores/live';
+import { chartWindowEndMs, deviationKw, linkCounts, timeLeftS, useLiveStore } from '../../../src-renderer/src/stores/live';
 import { viewFromHash } from '../../../src-renderer/src/stores/navigation';
 import { kpiComparison } from '../../../src-renderer/src/stores/replay';
 import { describeTrigger, headlineKpis } from '../../../src-renderer/src/stores/runs';
@@ -280,5 +280,21 @@ describe('the WebSocket bridge', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+describe('chartWindowEndMs', () => {
+  const T = Date.UTC(2026, 5, 21, 9, 0, 0);
+  it('steps with the breaker sample, not at the period boundary a second before it', () => {
+    // Sample of 09:00:00 received; at 09:00:10.5 the period boundary has passed but its sample is not in.
+    expect(chartWindowEndMs(T, T + 10_500)).toBe(T + 10_000);
+    // The sample of 09:00:10 arrives a second later: one step.
+    expect(chartWindowEndMs(T + 10_000, T + 11_000)).toBe(T + 20_000);
+  });
+  it('moves without samples once the grace has passed, so a silent sensor shows as a growing gap', () => {
+    expect(chartWindowEndMs(T, T + 14_000)).toBe(T + 10_000);
+    expect(chartWindowEndMs(T, T + 16_000)).toBe(T + 20_000);
+    expect(chartWindowEndMs(T, T + 60_000)).toBe(T + 60_000);
+    expect(chartWindowEndMs(null, T + 60_000)).toBe(T + 60_000);
   });
 });
