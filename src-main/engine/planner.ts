@@ -237,26 +237,7 @@ export class ForecastPlanner implements Planner {
       targetKw[k] = target ? target.targetKw : NaN;
       toleranceKw[k] = target ? target.toleranceKw : 10;
     }
-    const plan = optimiseDispatch(
-      {
-        startMs,
-        stepS: 900,
-        firstSlotS,
-        residualKw,
-        curtailablePvKw,
-        outdoorC,
-        targetKw,
-        toleranceKw,
-        bess: req.bess,
-        bessReserveKw: req.bessReserveKw,
-        households: req.households,
-        heatPumps: req.heatPumps,
-        connectionLimitKw: req.connectionLimitKw,
-        weights: { ...ENGINE_PLAN_WEIGHTS, ...this.setup.weights },
-      },
-      this.setup.solver,
-    );
-    return { plan, curtailablePvKw, residualKw };
+    return solvePlan(req, { startMs, firstSlotS, residualKw, curtailablePvKw, outdoorC, targetKw, toleranceKw }, this.setup.solver, this.setup.weights);
   }
 
   forecastError(): ForecastReport | null {
@@ -327,26 +308,7 @@ export class OraclePlanner implements Planner {
       const nowKw = this.nowcast.kwAt(req.nowMs, req.nowcastWindowMs);
       if (nowKw !== null) residualKw[0] = nowKw;
     }
-    const plan = optimiseDispatch(
-      {
-        startMs,
-        stepS: 900,
-        firstSlotS,
-        residualKw,
-        curtailablePvKw,
-        outdoorC: t.outdoorC.slice(first),
-        targetKw,
-        toleranceKw,
-        bess: req.bess,
-        bessReserveKw: req.bessReserveKw,
-        households: req.households,
-        heatPumps: req.heatPumps,
-        connectionLimitKw: req.connectionLimitKw,
-        weights: { ...ENGINE_PLAN_WEIGHTS, ...this.weights },
-      },
-      this.solver,
-    );
-    return { plan, curtailablePvKw, residualKw };
+    return solvePlan(req, { startMs, firstSlotS, residualKw, curtailablePvKw, outdoorC: t.outdoorC.slice(first), targetKw, toleranceKw }, this.solver, this.weights);
   }
 }
 
@@ -362,6 +324,35 @@ export function firstSlotSAt(slotStartMs: number, nowMs: number): number {
 function slotMidMs(slotStartMs: number, k: number, firstSlotS: number): number {
   const t = slotStartMs + k * SLOT_MS;
   return k === 0 ? t + SLOT_MS - (firstSlotS * 1000) / 2 : t + SLOT_MS / 2;
+}
+
+/** What a planner knows of the slots ahead (forecast or truth); the rest of the problem is the request's. */
+interface PlanSlots {
+  startMs: number;
+  firstSlotS: number;
+  residualKw: Float64Array;
+  curtailablePvKw: Float64Array;
+  outdoorC: Float64Array;
+  targetKw: Float64Array;
+  toleranceKw: Float64Array;
+}
+
+/** One 15-minute plan from the measured state in `req`: the same problem for either planner. */
+function solvePlan(req: PlanRequest, slots: PlanSlots, solver: LpSolver, weights: Partial<ObjectiveWeights> | undefined): PlanResult {
+  const plan = optimiseDispatch(
+    {
+      ...slots,
+      stepS: SLOT_MS / 1000,
+      bess: req.bess,
+      bessReserveKw: req.bessReserveKw,
+      households: req.households,
+      heatPumps: req.heatPumps,
+      connectionLimitKw: req.connectionLimitKw,
+      weights: { ...ENGINE_PLAN_WEIGHTS, ...weights },
+    },
+    solver,
+  );
+  return { plan, curtailablePvKw: slots.curtailablePvKw, residualKw: slots.residualKw };
 }
 
 /** Index of the plan slot containing `timeMs`, or -1 outside the plan. */

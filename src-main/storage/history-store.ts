@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 import { DEFAULT_RETENTION_DAYS, SqliteHistoryStore } from './sqlite-history-store';
 import type { FlushTimer } from './sqlite-history-store';
+import type { RunDto, StoredEventDto } from '../shared/ipc-contract';
 
 /** One sample of one series, e.g. `{ seriesId: 'breaker.measuredKw', timeMs, value: -212.4 }`. */
 export interface SeriesPoint {
@@ -47,33 +48,16 @@ export interface DecimatedSeries {
   nanCount: Uint32Array;
 }
 
-export type StoredEventLevel = 'info' | 'warning' | 'error';
+export type StoredEventLevel = StoredEventDto['level'];
 
-export interface StoredEvent {
-  timeMs: number;
-  type: string;
-  level: StoredEventLevel;
-  message: string;
-  runId?: string | null;
-  assetId?: string;
-  data?: Record<string, unknown>;
-}
+/** An engine event as stored; the same shape the console receives (`shared/ipc-contract.ts`). */
+export type StoredEvent = StoredEventDto;
 
-/** The record of one use-case run (KPI.md "Where they go"): trigger as received, end, KPIs, versions. */
-export interface StoredRun {
-  runId: string;
-  sessionId: string;
-  scenario: string | null;
-  controller: string;
-  useCase: number;
-  startMs: number;
-  endMs: number | null;
-  endReason: string | null;
-  trigger: Record<string, unknown>;
-  kpis: Record<string, unknown> | null;
-  appVersion: string;
-  configVersion: string;
-}
+/**
+ * The record of one use-case run (KPI.md "Where they go"): trigger as received, end, KPIs, versions. The
+ * same shape the console receives (`RunDto`): one definition, in the contract the renderer may import.
+ */
+export type StoredRun = RunDto;
 
 /** One value of a forecast issued at `issuedMs` for time `timeMs` (e.g. `pv.powerKw`). */
 export interface ForecastPoint {
