@@ -72,6 +72,7 @@ import type { ForecastPoint, HistoryStore, SeriesPoint, StoredRun } from '../sto
 import { checkTrigger, liveKpis, stepsDue } from './live-logic';
 import type { PaceAnchor } from './live-logic';
 import { LiveSimulation } from './live-simulation';
+import { triggerAsReceived } from '../replay/outputs';
 import { buildRecordedScenario } from './recorded-scenario';
 import type { StoredTrigger } from './recorded-scenario';
 import { ReplayComparison } from './replay-compare';
@@ -860,18 +861,7 @@ export class LfcCore {
 /** A run record as the history stores it: the trigger as received (ISO times), KPIs as computed. */
 export function storedRun(run: RunRecord, sessionId: string, scenario: string | null, appVersion: string): StoredRun {
   const t = run.trigger;
-  const iso = (ms: number): string => new Date(ms).toISOString();
-  const trigger: StoredTrigger = {
-    id: t.id,
-    source: t.source,
-    receivedAt: iso(t.receivedMs),
-    startAt: iso(t.startMs),
-    useCase: t.useCase,
-    targetKw: t.targetKw,
-    durationS: t.durationS,
-    toleranceKw: t.toleranceKw,
-    schedule: t.schedule ? t.schedule.map((p) => ({ from: iso(p.fromMs), to: iso(p.toMs), targetKw: p.targetKw })) : null,
-  };
+  const trigger = triggerAsReceived(t);
   return {
     runId: `${sessionId}/${run.runId}`,
     sessionId,

@@ -15,20 +15,11 @@
 import { parseScenario } from '../engine/scenario';
 import type { BessAsset, Scenario, ScenarioEvent } from '../engine/scenario';
 import type { RunDto } from '../shared/ipc-contract';
+import type { StoredTrigger } from '../replay/outputs';
 import { CoreError } from './requests';
 
 /** The trigger as the core stores it in a run record (`StoredRun.trigger`). */
-export interface StoredTrigger {
-  id: string;
-  source: string;
-  receivedAt: string;
-  startAt: string;
-  useCase: number;
-  targetKw: number | null;
-  durationS: number | null;
-  toleranceKw: number;
-  schedule: Array<{ from: string; to: string; targetKw: number }> | null;
-}
+export type { StoredTrigger } from '../replay/outputs';
 
 export interface RecordedScenarioInput {
   name: string;

@@ -14,12 +14,40 @@
  * give byte-identical outputs.
  */
 import type { RunRecord } from '../engine/engine.js';
+import type { Trigger } from '../engine/model.js';
 import type { EngineEvent } from '../engine/model.js';
 import type { ReplayResult } from './replay.js';
 
 export const KPI_FORMAT = 'lfc-kpi/1';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A trigger as received, with ISO times: in kpi.json's runs and in the history's run records alike. */
+export interface StoredTrigger {
+  id: string;
+  source: string;
+  receivedAt: string;
+  startAt: string;
+  useCase: number;
+  targetKw: number | null;
+  durationS: number | null;
+  toleranceKw: number;
+  schedule: Array<{ from: string; to: string; targetKw: number }> | null;
+}
+
+export function triggerAsReceived(t: Trigger): StoredTrigger {
+  return {
+    id: t.id,
+    source: t.source,
+    receivedAt: iso(t.receivedMs),
+    startAt: iso(t.startMs),
+    useCase: t.useCase,
+    targetKw: t.targetKw,
+    durationS: t.durationS,
+    toleranceKw: t.toleranceKw,
+    schedule: t.schedule ? t.schedule.map((p) => ({ from: iso(p.fromMs), to: iso(p.toMs), targetKw: p.targetKw })) : null,
+  };
+}
 
 export function runSummary(run: RunRecord) {
   const t = run.trigger;
@@ -36,16 +64,7 @@ export function runSummary(run: RunRecord) {
     controller: run.controller,
     /** Raw facts the KPIs derive from that are not in timeseries.csv, so they can be recomputed. */
     firstSetpointAckAt: run.firstSetpointAckMs === null ? null : iso(run.firstSetpointAckMs),
-    trigger: {
-      id: t.id,
-      source: t.source,
-      receivedAt: iso(t.receivedMs),
-      startAt: iso(t.startMs),
-      useCase: t.useCase,
-      targetKw: t.targetKw,
-      durationS: t.durationS,
-      toleranceKw: t.toleranceKw,
-    },
+    trigger: triggerAsReceived(t),
     /** Every flexibility-exhaustion prediction the planner made during the run. */
     exhaustionPredictions: run.exhaustionPredictions.map((p) => ({ madeAt: iso(p.madeMs), predictedAt: p.atMs === null ? null : iso(p.atMs) })),
     accuracy: k?.accuracy ?? null,
