@@ -13,7 +13,7 @@ import { defaultCountryForTimeZone } from '../engine/models/load/index.js';
 import type { LpSolver } from '../engine/optimiser/lp.js';
 import type { ForecastReport, OracleTruth, Planner } from '../engine/planner.js';
 import { ForecastPlanner, OraclePlanner } from '../engine/planner.js';
-import type { EngineEvent, Trigger } from '../engine/model.js';
+import type { AssetReport, BreakerSample, EngineEvent, Trigger } from '../engine/model.js';
 import type { LoadProfileLibrary } from '../engine/models/load/index.js';
 import type { OpenMeteoForecast, Scenario, WeatherSeries } from '../engine/scenario/index.js';
 import type { BreakerRecord } from '../sim/field.js';
@@ -195,83 +195,65 @@ export function runReplay(inputs: ReplayInputs, onProgress?: ProgressListener): 
   return session.finish();
 }
 
+/** What a simulation hands out as it happens (each optional: the replay records, the live session pushes). */
+export interface SimulationHooks {
+  /** Every breaker sample the sensor takes (delivered or not), at its sample time. */
+  onBreakerSampleTaken?(record: BreakerRecord): void;
+  /** A breaker sample as the EMS received it, after the engine has handled it. */
+  onBreakerSample?(sample: BreakerSample): void;
+  /** An asset report as the EMS received it, after the engine has handled it. */
+  onAssetReport?(report: AssetReport): void;
+  onEvent(event: EngineEvent): void;
+  onRunEnded?(run: RunRecord): void;
+}
+
 /**
- * A replay that can be advanced in slices, so a caller can pace it (`--speed N`) or show progress. The
- * order inside one plant step is fixed: every event due at the step's instant fires first (sensor
- * samples read the plant as it is at that instant), then the plant integrates over the step.
+ * The plant, the simulated field and the engine on one virtual clock, wired in one fixed order (so the same
+ * scenario gives the same physics in a replay and in the console's live session), advanced from outside in
+ * plant steps: the caller decides the pace. Inside one plant step every event due at the step's instant
+ * fires first (sensor samples read the plant as it is at that instant), then the plant integrates.
  */
-export class ReplaySession {
-  readonly inputs: ReplayInputs;
+export class ScenarioSimulation {
   readonly plant: Plant;
   readonly clock: VirtualClock;
   readonly engine: Engine;
+  readonly planner: Planner | null;
   readonly totalSteps: number;
+  readonly stepMs: number;
   private stepIndex = 0;
-  private readonly events: EngineEvent[] = [];
-  private row = 0;
-  private readonly breaker: {
-    sampleMs: Float64Array;
-    trueKw: Float64Array;
-    sentKw: Float64Array;
-    status: string[];
-    targetKw: Float64Array;
-    runId: Array<string | null>;
-  };
-  private readonly columns: Array<AssetColumn & { read: () => number }>;
-  private finished: ReplayResult | null = null;
-  private readonly planner: Planner | null;
 
-  constructor(inputs: ReplayInputs) {
-    this.inputs = inputs;
+  /** `withScenarioTriggers`: schedule the scenario's own events as triggers (the replay does; the console only when asked). */
+  constructor(inputs: ReplayInputs, hooks: SimulationHooks, withScenarioTriggers: boolean) {
     const { scenario } = inputs;
     const plant = new Plant({ scenario, weather: inputs.weatherActual, loadProfiles: inputs.loadProfiles, series: inputs.series });
     this.plant = plant;
     const clock = new VirtualClock(plant.startMs);
     this.clock = clock;
     const field = new SimulatedField(plant, clock, forecastResult(inputs.forecast, scenario));
-    const events = this.events;
     const planner = plannerFor(inputs);
     this.planner = planner ?? null;
     const engine = new Engine({ ...engineConfigFor(scenario, inputs.controller), ...(planner ? { planner } : {}) }, clock, {
       write: (cmd, onAck) => field.write(cmd, onAck),
       requestForecast: (onResult) => field.fetchForecast(onResult),
-      emit: (e) => events.push(e),
+      emit: (e) => hooks.onEvent(e),
+      ...(hooks.onRunEnded ? { onRunEnded: (run: RunRecord) => hooks.onRunEnded!(run) } : {}),
     });
     this.engine = engine;
-
-    // The per-sample record: breaker truth and what the sensor sent, and every asset's state.
-    const rows = Math.ceil((plant.endMs - plant.startMs) / (scenario.measurement.breakerPeriodS * 1000));
-    const breaker = {
-      sampleMs: new Float64Array(rows),
-      trueKw: new Float64Array(rows),
-      sentKw: new Float64Array(rows),
-      status: new Array<string>(rows),
-      targetKw: new Float64Array(rows),
-      runId: new Array<string | null>(rows),
-    };
-    this.breaker = breaker;
-    const columns = assetColumnsFor(plant, rows);
-    this.columns = columns;
-    field.onBreakerSampleTaken = (r: BreakerRecord) => {
-      const row = this.row;
-      if (row >= rows) return;
-      breaker.sampleMs[row] = r.sampleMs;
-      breaker.trueKw[row] = r.trueKw;
-      breaker.sentKw[row] = r.sentKw === null ? NaN : r.sentKw;
-      breaker.status[row] = r.status;
-      breaker.targetKw[row] = engine.targetKwAt(r.sampleMs) ?? NaN;
-      breaker.runId[row] = engine.activeRun?.runId ?? null;
-      for (const col of columns) col.values[row] = col.read();
-      this.row++;
-    };
-    field.onFaultInjected = (fault, atMs) => events.push(faultInjectedEvent(fault, atMs, engine.activeRun?.runId ?? null));
-
-    field.subscribe((s) => engine.handleBreakerSample(s));
-    field.subscribeReports((r) => engine.handleAssetReport(r));
-    for (const t of triggersOf(scenario)) clock.schedule(t.receivedMs, () => engine.handleTrigger(t));
+    if (hooks.onBreakerSampleTaken) field.onBreakerSampleTaken = (r) => hooks.onBreakerSampleTaken!(r);
+    field.onFaultInjected = (fault, atMs) => hooks.onEvent(faultInjectedEvent(fault, atMs, engine.activeRun?.runId ?? null));
+    field.subscribe((sample) => {
+      engine.handleBreakerSample(sample);
+      hooks.onBreakerSample?.(sample);
+    });
+    field.subscribeReports((report) => {
+      engine.handleAssetReport(report);
+      hooks.onAssetReport?.(report);
+    });
+    if (withScenarioTriggers) for (const t of triggersOf(scenario)) clock.schedule(t.receivedMs, () => engine.handleTrigger(t));
     field.start();
     engine.start();
-    this.totalSteps = Math.round((plant.endMs - plant.startMs) / (scenario.stepS * 1000));
+    this.stepMs = scenario.stepS * 1000;
+    this.totalSteps = Math.round((plant.endMs - plant.startMs) / this.stepMs);
   }
 
   get done(): boolean {
@@ -287,7 +269,7 @@ export class ReplaySession {
     return this.plant.nowMs;
   }
 
-  /** Advances by up to `steps` plant steps. */
+  /** Advances by up to `steps` plant steps (events due at a step's instant fire before it integrates). */
   advance(steps: number): void {
     const until = Math.min(this.totalSteps, this.stepIndex + steps);
     const clock = this.clock;
@@ -296,6 +278,88 @@ export class ReplaySession {
       clock.runUntil(plant.nowMs);
       plant.step();
     }
+  }
+}
+
+/**
+ * A replay that can be advanced in slices, so a caller can pace it (`--speed N`) or show progress: a
+ * `ScenarioSimulation` with the scenario's triggers that records the breaker and every asset at each
+ * breaker sample.
+ */
+export class ReplaySession {
+  readonly inputs: ReplayInputs;
+  readonly plant: Plant;
+  readonly clock: VirtualClock;
+  readonly engine: Engine;
+  readonly totalSteps: number;
+  private readonly sim: ScenarioSimulation;
+  private readonly events: EngineEvent[] = [];
+  private row = 0;
+  private readonly breaker: {
+    sampleMs: Float64Array;
+    trueKw: Float64Array;
+    sentKw: Float64Array;
+    status: string[];
+    targetKw: Float64Array;
+    runId: Array<string | null>;
+  };
+  private readonly columns: Array<AssetColumn & { read: () => number }>;
+  private finished: ReplayResult | null = null;
+
+  constructor(inputs: ReplayInputs) {
+    this.inputs = inputs;
+    const events = this.events;
+    // The hooks fire only once the simulation advances, when the record below exists.
+    const sim = new ScenarioSimulation(inputs, { onEvent: (e) => events.push(e), onBreakerSampleTaken: (r) => this.record(r) }, true);
+    this.sim = sim;
+    this.plant = sim.plant;
+    this.clock = sim.clock;
+    this.engine = sim.engine;
+    this.totalSteps = sim.totalSteps;
+    // The per-sample record: breaker truth and what the sensor sent, and every asset's state.
+    const rows = Math.ceil((sim.plant.endMs - sim.plant.startMs) / (inputs.scenario.measurement.breakerPeriodS * 1000));
+    this.breaker = {
+      sampleMs: new Float64Array(rows),
+      trueKw: new Float64Array(rows),
+      sentKw: new Float64Array(rows),
+      status: new Array<string>(rows),
+      targetKw: new Float64Array(rows),
+      runId: new Array<string | null>(rows),
+    };
+    this.columns = assetColumnsFor(sim.plant, rows);
+  }
+
+  private record(r: BreakerRecord): void {
+    const row = this.row;
+    const breaker = this.breaker;
+    if (row >= breaker.sampleMs.length) return;
+    const engine = this.engine;
+    breaker.sampleMs[row] = r.sampleMs;
+    breaker.trueKw[row] = r.trueKw;
+    breaker.sentKw[row] = r.sentKw === null ? NaN : r.sentKw;
+    breaker.status[row] = r.status;
+    breaker.targetKw[row] = engine.targetKwAt(r.sampleMs) ?? NaN;
+    breaker.runId[row] = engine.activeRun?.runId ?? null;
+    for (const col of this.columns) col.values[row] = col.read();
+    this.row++;
+  }
+
+  get done(): boolean {
+    return this.sim.done;
+  }
+
+  get progress(): number {
+    return this.sim.progress;
+  }
+
+  /** Simulated time now. */
+  get nowMs(): number {
+    return this.sim.nowMs;
+  }
+
+  /** Advances by up to `steps` plant steps. */
+  advance(steps: number): void {
+    this.sim.advance(steps);
   }
 
   /** Runs to the end (if not there yet), closes the engine and returns the result. */
@@ -324,7 +388,7 @@ export class ReplaySession {
       plant: this.plant,
       simulatedS: (this.plant.endMs - this.plant.startMs) / 1000,
       planSolveTimesMs: this.engine.planSolveTimesMs,
-      forecast: this.planner?.forecastError() ?? null,
+      forecast: this.sim.planner?.forecastError() ?? null,
     };
     return this.finished;
   }
