@@ -1,6 +1,9 @@
 /**
- * The oracle: the best any controller could have done on a scenario, as one optimisation with perfect
- * foresight — the physical limit the `lfc` and `deadbeat` runs are compared against.
+ * The open-loop oracle: the best any plan could have done on a scenario at a given resolution, as one
+ * optimisation with perfect foresight. A bound on plan-level figures at that resolution, used by the
+ * optimiser bench and tests. (The replays' `oracle` controller is a different thing: the same knowledge,
+ * re-solved from the measured state at every dispatch and run closed-loop with the BESS loop, see
+ * `planner.ts`'s `OraclePlanner`; it is a reference, and `lfc` can beat it inside a quarter hour.)
  *
  * What it KNOWS: the true uncontrolled power of the plant (loads + PV, as the plant produced it, not a
  * forecast) at the resolution the caller gives (1 or 15 minutes), the true outdoor temperature, every
