@@ -19,9 +19,22 @@ export const GENESIS_HASH = '0'.repeat(64);
 /**
  * `seal` closes a record: written by `RecordLog.close()` with the number of entries before it. A record
  * whose last entry is not a seal was not closed — its writer stopped, or entries were cut from its end
- * (a hash chain alone cannot tell a prefix from the whole).
+ * (a hash chain alone cannot tell a prefix from the whole). `resumed` starts each continuation of a record
+ * (`sealedBefore: false` = the previous writer stopped without closing it); `recovered` says a torn last
+ * line, cut short by a crash, was moved aside (see `record-log.ts`).
  */
-export type RecordKind = 'header' | 'trigger' | 'trigger-refused' | 'setpoint' | 'ack' | 'measurements' | 'event' | 'run-ended' | 'seal';
+export type RecordKind =
+  | 'header'
+  | 'trigger'
+  | 'trigger-refused'
+  | 'setpoint'
+  | 'ack'
+  | 'measurements'
+  | 'event'
+  | 'run-ended'
+  | 'seal'
+  | 'resumed'
+  | 'recovered';
 
 export interface RecordEntry {
   n: number;

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -38,14 +39,61 @@ describe('tamper-evident record', () => {
     expect(first).toMatchObject({ ok: true, entries: 10, installation: 'test-site', sealed: true });
     const key = loadOrCreateInstallationKey(join(dir, 'keys'));
     const log = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
-    expect(log.length).toBe(10);
+    // The continuation starts with a `resumed` entry that says the previous writer had closed it.
+    expect(log.length).toBe(11);
+    expect(JSON.parse(lines(file)[10]!)).toMatchObject({ kind: 'resumed', data: { afterEntry: 9, sealedBefore: true } });
     log.append('event', { type: 'breaker-stale' });
     // Until it is closed again, the continued record is not sealed.
-    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 11, sealed: false });
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 12, sealed: false });
     log.close();
-    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 12, sealed: true });
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 13, sealed: true });
     // NaN went in as null, and the hash was taken over exactly that.
     expect(lines(file)[8]).toContain('"powerKw":null');
+  });
+
+  it('moves a line torn by a crash aside, byte for byte, and goes on recording with a signed note of it', () => {
+    const file = writeRecord();
+    const whole = readFileSync(file);
+    // The writer died in the middle of entry 10 (after the seal: say the lab was restarted and crashed).
+    const torn = Buffer.from('{"data":{"breaker":[{"powerKw":-149.9,"sampleMs":3}]},"hash":"ab12');
+    writeFileSync(file, Buffer.concat([whole, torn]));
+    expect(verifyRecordText(readFileSync(file, 'utf8')).ok).toBe(false);
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    const log = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
+    log.close();
+    expect(readFileSync(`${file}.torn-10`).equals(torn)).toBe(true);
+    const ls = lines(file);
+    expect(JSON.parse(ls[10]!)).toMatchObject({ n: 10, kind: 'recovered', data: { savedTo: 'record.jsonl.torn-10', bytes: torn.length, sha256: createHash('sha256').update(torn).digest('hex') } });
+    expect(JSON.parse(ls[11]!)).toMatchObject({ kind: 'resumed', data: { afterEntry: 9 } });
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 13, sealed: true });
+  });
+
+  it('completes a last entry that lost only its newline, and notes that the writer had not closed it', () => {
+    const file = writeRecord();
+    const ls = lines(file).slice(0, 7);
+    writeFileSync(file, ls.join('\n'));
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    const log = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
+    expect(log.length).toBe(8);
+    expect(JSON.parse(lines(file)[7]!)).toMatchObject({ kind: 'resumed', data: { afterEntry: 6, sealedBefore: false } });
+    expect(existsSync(`${file}.torn-7`)).toBe(false);
+    log.close();
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 9, sealed: true });
+  });
+
+  it('never repairs a whole last line that does not verify', () => {
+    const file = writeRecord();
+    const ls = lines(file);
+    ls[9] = ls[9]!.replace('"entriesBefore":9', '"entriesBefore":8');
+    save(file, ls);
+    const before = readFileSync(file);
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    expect(() => new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 })).toThrow(/will not continue a broken record: entry 9/);
+    // Nor a torn line after a broken one.
+    writeFileSync(file, Buffer.concat([before, Buffer.from('{"n":10')]));
+    expect(() => new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 })).toThrow(/will not continue a broken record/);
+    expect(existsSync(`${file}.torn-10`)).toBe(false);
+    expect(readFileSync(file).length).toBe(before.length + 7);
   });
 
   it('names the entry whose value was changed', () => {
