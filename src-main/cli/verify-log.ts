@@ -45,6 +45,10 @@ export function verifyLogMain(argv: string[], out: (s: string) => void = (s) => 
   const result = verifyRecordText(text, publicKeyBase64 !== undefined ? { publicKeyBase64 } : {});
   if (result.ok) {
     out(`${file}: intact — ${result.entries} entries, signed by installation key ${result.keyFingerprint}${result.installation ? ` (${result.installation})` : ''}${keyFile ? ', the pinned key' : ''}\n`);
+    if (result.resumes > 0) {
+      out(`${file}: continued ${result.resumes} time(s)${result.resumesAfterUnsealed > 0 ? `, ${result.resumesAfterUnsealed} of them after a writer that stopped without closing it` : ''}\n`);
+    }
+    for (const r of result.recoveries) out(`${file}: entry ${r.entry}: a line torn by a crash was moved aside to ${r.savedTo}\n`);
     if (!result.sealed) {
       out(`${file}: WARNING not sealed — the record was not closed: its writer stopped (or is still writing), or entries were cut from its end\n`);
     }

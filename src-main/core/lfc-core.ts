@@ -770,7 +770,17 @@ export class LfcCore {
     const pinned = installationPublicKeyBase64(this.opts.dataDirPath);
     const r = verifyRecordText(text, pinned !== null ? { publicKeyBase64: pinned } : {});
     return r.ok
-      ? { ok: true, path: file, entries: r.entries, keyFingerprint: r.keyFingerprint, installation: r.installation }
+      ? {
+          ok: true,
+          path: file,
+          entries: r.entries,
+          keyFingerprint: r.keyFingerprint,
+          installation: r.installation,
+          sealed: r.sealed,
+          resumes: r.resumes,
+          resumesAfterUnsealed: r.resumesAfterUnsealed,
+          recoveries: r.recoveries,
+        }
       : { ok: false, path: file, entry: r.entry, line: r.line, message: r.message };
   }
 

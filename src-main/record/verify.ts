@@ -17,6 +17,11 @@ export type VerifyResult =
       installation: string;
       /** The record ends with the seal its writer adds on closing: nothing was cut from its end. */
       sealed: boolean;
+      /** Continuations of the record (`resumed` entries), and how many of them followed a writer that had not sealed it. */
+      resumes: number;
+      resumesAfterUnsealed: number;
+      /** Torn last lines moved aside on a continuation (`recovered` entries): the entry and the file named. */
+      recoveries: Array<{ entry: number; savedTo: string }>;
     }
   | { ok: false; entry: number; line: number; message: string };
 
@@ -36,6 +41,9 @@ export function verifyRecordText(text: string, opts: VerifyOptions = {}): Verify
   let installation = '';
   let prevHash = GENESIS_HASH;
   let last: RecordEntry | null = null;
+  let resumes = 0;
+  let resumesAfterUnsealed = 0;
+  const recoveries: Array<{ entry: number; savedTo: string }> = [];
   for (let i = 0; i < lines.length; i++) {
     const fail = (message: string) => ({ ok: false as const, entry: i, line: i + 1, message: `entry ${i} (line ${i + 1}): ${message}` });
     let e: RecordEntry;
@@ -85,10 +93,16 @@ export function verifyRecordText(text: string, opts: VerifyOptions = {}): Verify
     if (!sigOk) return fail(`the signature does not verify with the installation key ${fingerprint}: the entry was re-hashed or signed by someone else`);
     prevHash = e.hash;
     last = e;
+    if (e.kind === 'resumed') {
+      resumes++;
+      if ((e.data as { sealedBefore?: unknown } | null)?.sealedBefore !== true) resumesAfterUnsealed++;
+    } else if (e.kind === 'recovered') {
+      recoveries.push({ entry: e.n, savedTo: String((e.data as { savedTo?: unknown } | null)?.savedTo ?? '?') });
+    }
   }
   const seal = last!.data as { entriesBefore?: unknown } | null;
   const sealed = last!.kind === 'seal' && seal !== null && seal.entriesBefore === last!.n;
-  return { ok: true, entries: lines.length, keyFingerprint: fingerprint, lastEntry: last!, installation, sealed };
+  return { ok: true, entries: lines.length, keyFingerprint: fingerprint, lastEntry: last!, installation, sealed, resumes, resumesAfterUnsealed, recoveries };
 }
 
 function short(hash: string): string {

@@ -369,7 +369,20 @@ export interface CoreSettings {
 
 /** The outcome of verifying a tamper-evident record file (`npm run verify-log`, File → Verify record…). */
 export type RecordVerification =
-  | { ok: true; path: string; entries: number; keyFingerprint: string; installation: string }
+  | {
+      ok: true;
+      path: string;
+      entries: number;
+      keyFingerprint: string;
+      installation: string;
+      /** Ends with the seal its writer adds on closing (if not: the writer stopped, or entries were cut from its end). */
+      sealed: boolean;
+      /** Continuations, and how many followed a writer that stopped without closing the record. */
+      resumes: number;
+      resumesAfterUnsealed: number;
+      /** Lines torn by a crash that were moved aside: the entry that says so and the file. */
+      recoveries: Array<{ entry: number; savedTo: string }>;
+    }
   | { ok: false; path: string; entry: number; line: number; message: string };
 
 /** The console's views, in menu and Alt+N order. */

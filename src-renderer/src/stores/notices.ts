@@ -8,7 +8,7 @@ import type { MenuCommand, RecordVerification } from '../api';
 export interface Notice {
   title: string;
   lines: string[];
-  tone: 'info' | 'ok' | 'bad';
+  tone: 'info' | 'ok' | 'warn' | 'bad';
 }
 
 /** Translator as the store needs it (vue-i18n's `t`). */
@@ -16,9 +16,13 @@ export type Translate = (key: string, values?: Record<string, unknown>) => strin
 
 /** The lines that tell the operator what a record verification found. */
 export function describeVerification(r: RecordVerification, t: Translate): Notice {
-  return r.ok
-    ? { title: t('notice.verifyTitle'), tone: 'ok', lines: [r.path, t('notice.verifyOk', { entries: r.entries, fingerprint: r.keyFingerprint, installation: r.installation })] }
-    : { title: t('notice.verifyTitle'), tone: 'bad', lines: [r.path, t('notice.verifyBad', { entry: r.entry, line: r.line, message: r.message })] };
+  if (!r.ok) return { title: t('notice.verifyTitle'), tone: 'bad', lines: [r.path, t('notice.verifyBad', { entry: r.entry, line: r.line, message: r.message })] };
+  const lines = [r.path, t('notice.verifyOk', { entries: r.entries, fingerprint: r.keyFingerprint, installation: r.installation })];
+  if (r.resumes > 0) lines.push(t('notice.verifyResumed', { resumes: r.resumes, unsealed: r.resumesAfterUnsealed }));
+  for (const x of r.recoveries) lines.push(t('notice.verifyRecovered', { entry: x.entry, file: x.savedTo }));
+  if (!r.sealed) lines.push(t('notice.verifyUnsealed'));
+  // Intact but not closed (or cut at its end): a warning, not a pass.
+  return { title: t('notice.verifyTitle'), tone: r.sealed ? 'ok' : 'warn', lines };
 }
 
 /** What the console does for a desktop menu item, minus the parts that belong to other stores. */

@@ -65,7 +65,10 @@ describe('tamper-evident record', () => {
     const ls = lines(file);
     expect(JSON.parse(ls[10]!)).toMatchObject({ n: 10, kind: 'recovered', data: { savedTo: 'record.jsonl.torn-10', bytes: torn.length, sha256: createHash('sha256').update(torn).digest('hex') } });
     expect(JSON.parse(ls[11]!)).toMatchObject({ kind: 'resumed', data: { afterEntry: 9 } });
-    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 13, sealed: true });
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 13, sealed: true, resumes: 1, resumesAfterUnsealed: 0, recoveries: [{ entry: 10, savedTo: 'record.jsonl.torn-10' }] });
+    const out: string[] = [];
+    expect(verifyLogMain([file], (t) => out.push(t), () => undefined)).toBe(0);
+    expect(out.join('')).toMatch(/entry 10: a line torn by a crash was moved aside to record\.jsonl\.torn-10/);
   });
 
   it('completes a last entry that lost only its newline, and notes that the writer had not closed it', () => {
@@ -78,7 +81,10 @@ describe('tamper-evident record', () => {
     expect(JSON.parse(lines(file)[7]!)).toMatchObject({ kind: 'resumed', data: { afterEntry: 6, sealedBefore: false } });
     expect(existsSync(`${file}.torn-7`)).toBe(false);
     log.close();
-    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 9, sealed: true });
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 9, sealed: true, resumes: 1, resumesAfterUnsealed: 1 });
+    const out: string[] = [];
+    verifyLogMain([file], (t) => out.push(t), () => undefined);
+    expect(out.join('')).toMatch(/continued 1 time\(s\), 1 of them after a writer that stopped without closing it/);
   });
 
   it('never repairs a whole last line that does not verify', () => {

@@ -47,11 +47,20 @@ describe('desktop menu commands', () => {
   });
 
   it('says what a record verification found', () => {
-    expect(describeVerification({ ok: true, path: '/r.jsonl', entries: 12, keyFingerprint: 'ab:cd', installation: 'site-1' }, t)).toEqual({
+    const intact = { ok: true as const, path: '/r.jsonl', entries: 12, keyFingerprint: 'ab:cd', installation: 'site-1', sealed: true, resumes: 0, resumesAfterUnsealed: 0, recoveries: [] };
+    expect(describeVerification(intact, t)).toEqual({
       title: 'Record verification',
       tone: 'ok',
       lines: ['/r.jsonl', 'Intact: 12 entries, signed by key ab:cd (site-1).'],
     });
+    // Intact but not closed, continued after a crash that tore a line: a warning that says all three.
+    const crashed = describeVerification({ ...intact, sealed: false, resumes: 1, resumesAfterUnsealed: 1, recoveries: [{ entry: 7, savedTo: 'r.jsonl.torn-7' }] }, t);
+    expect(crashed.tone).toBe('warn');
+    expect(crashed.lines.slice(2)).toEqual([
+      'Continued 1 time(s), 1 of them after a writer that stopped without closing it.',
+      'Entry 7: a line torn by a crash was moved aside to r.jsonl.torn-7.',
+      'Not sealed: the record was not closed. Its writer stopped or is still writing, or entries were cut from its end.',
+    ]);
     const bad = describeVerification({ ok: false, path: '/r.jsonl', entry: 4, line: 5, message: 'hash differs' }, t);
     expect(bad.tone).toBe('bad');
     expect(bad.lines[1]).toBe('Broken at entry 4 (line 5): hash differs');
