@@ -1453,7 +1453,19 @@ export class Engine {
     const hs = this.households.get(assetId);
     if (hs) return { link: hs.link, apply: (kw) => (hs.setpointKw = kw) };
     const hp = this.heatPumps.get(assetId);
-    if (hp) return { link: hp.link, apply: (kw) => (hp.dispatchedOn = kw === null ? null : kw > 0) };
+    if (hp) {
+      return {
+        link: hp.link,
+        apply: (kw) => {
+          const on = kw === null ? null : kw > 0;
+          // An acknowledged switch starts the unit's minimum on/off time now: its report (every 15 minutes
+          // in the field) would tell too late, and a re-plan in between would count on a switch back that
+          // the device refuses. (If the device did not switch after all, this only holds it a little longer.)
+          if (on !== null && on !== (hp.dispatchedOn ?? hp.on)) hp.switchedAtMs = this.clock.nowMs();
+          hp.dispatchedOn = on;
+        },
+      };
+    }
     return undefined;
   }
 

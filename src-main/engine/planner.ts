@@ -231,7 +231,7 @@ export class ForecastPlanner implements Planner {
       residualKw[k] = r;
       if (k >= 1) this.forecastBefore.set(t, r);
       const w = this.weather;
-      const temp = w ? interpolateInstantaneous(w.timeMs, w.tempC, t + SLOT_MS / 2) : NaN;
+      const temp = w ? interpolateInstantaneous(w.timeMs, w.tempC, slotMidMs(startMs, k, firstSlotS)) : NaN;
       outdoorC[k] = Number.isFinite(temp) ? temp : FALLBACK_OUTDOOR_C;
       const target = req.target(slotMidMs(startMs, k, firstSlotS));
       targetKw[k] = target ? target.targetKw : NaN;

@@ -303,21 +303,15 @@ export class ReplaySession {
     targetKw: Float64Array;
     runId: Array<string | null>;
   };
-  private readonly columns: Array<AssetColumn & { read: () => number }>;
+  private columns: Array<AssetColumn & { read: () => number }> = [];
   private finished: ReplayResult | null = null;
 
   constructor(inputs: ReplayInputs) {
     this.inputs = inputs;
-    const events = this.events;
-    // The hooks fire only once the simulation advances, when the record below exists.
-    const sim = new ScenarioSimulation(inputs, { onEvent: (e) => events.push(e), onBreakerSampleTaken: (r) => this.record(r) }, true);
-    this.sim = sim;
-    this.plant = sim.plant;
-    this.clock = sim.clock;
-    this.engine = sim.engine;
-    this.totalSteps = sim.totalSteps;
-    // The per-sample record: breaker truth and what the sensor sent, and every asset's state.
-    const rows = Math.ceil((sim.plant.endMs - sim.plant.startMs) / (inputs.scenario.measurement.breakerPeriodS * 1000));
+    const { scenario } = inputs;
+    // The per-sample record (breaker truth and what the sensor sent, and every asset's state) exists before
+    // the simulation that fills it; the asset columns, which read the plant, are added once it is built.
+    const rows = Math.ceil((Date.parse(scenario.end) - Date.parse(scenario.start)) / (scenario.measurement.breakerPeriodS * 1000));
     this.breaker = {
       sampleMs: new Float64Array(rows),
       trueKw: new Float64Array(rows),
@@ -326,6 +320,13 @@ export class ReplaySession {
       targetKw: new Float64Array(rows),
       runId: new Array<string | null>(rows),
     };
+    const events = this.events;
+    const sim = new ScenarioSimulation(inputs, { onEvent: (e) => events.push(e), onBreakerSampleTaken: (r) => this.record(r) }, true);
+    this.sim = sim;
+    this.plant = sim.plant;
+    this.clock = sim.clock;
+    this.engine = sim.engine;
+    this.totalSteps = sim.totalSteps;
     this.columns = assetColumnsFor(sim.plant, rows);
   }
 

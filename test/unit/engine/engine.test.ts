@@ -343,3 +343,26 @@ describe('Engine review findings', () => {
     expect(h.bessWrites().at(-1)!.powerKw).toBeNull();
   });
 });
+
+describe('Engine heat-pump switching', () => {
+  it('counts a heat pump’s minimum on time from the acknowledged switch, not from its next 15-minute report', () => {
+    const h = harness({
+      controller: 'lfc',
+      dispatchPeriodS: 60,
+      heatPumps: [{ id: 'hp-01', powerKw: 3, cop: 3, capacityKwhPerK: 4, lossKwPerK: 0.15, indoorInitC: 21, indoorMinC: 20, indoorMaxC: 22.5, minOnS: 1800, minOffS: 60 }],
+    });
+    // Its last report: off for an hour.
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: T0, arrivalMs: T0, powerKw: 0, on: false, indoorC: 21, msSinceSwitch: 3_600_000 });
+    // The BESS charges hard to hold an import target: the dispatch switches the heat pump on to help.
+    h.setBess(150);
+    h.trigger({ targetKw: 50 });
+    h.run(120, () => 50);
+    const hpWrites = () => h.writes.filter((w) => w.assetId === 'hp-01');
+    expect(hpWrites().some((w) => w.powerKw === 3)).toBe(true);
+    // Then the BESS discharges: fewer consumers are wanted, but the pump switched on a minute ago is not
+    // switched off (its report, still saying "off for an hour", would have allowed it; the device would refuse).
+    h.setBess(-150);
+    h.run(600, () => 50);
+    expect(hpWrites().filter((w) => w.powerKw === 0)).toEqual([]);
+  });
+});

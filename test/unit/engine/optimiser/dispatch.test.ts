@@ -147,6 +147,10 @@ describe('optimiseDispatch: a plan made part-way through a slot', () => {
       solver,
     );
     expect(plan.heatPumps[0]!.memberOn.get('hp-01')![0]).toBe(0);
+    // …and the plan's figures say so: no heat-pump power in slot 0, the target missed from now.
+    expect(plan.heatPumps[0]!.powerKw[0]).toBeCloseTo(0, 6);
+    expect(plan.outOfBandKw[0]).toBeCloseTo(3, 6);
+    expect(plan.predictedExhaustionAtMs).toBe(T0 + SLOT - 300_000);
   });
 
   it('refuses a first slot longer than a slot, or empty', () => {
