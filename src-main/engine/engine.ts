@@ -253,7 +253,9 @@ interface StorageState {
 
 interface HeatPumpState {
   config: HeatPumpConfig;
+  /** As last reported, at `indoorSampleMs` (see `indoorEstimateC` for now). */
   indoorC: number;
+  indoorSampleMs: number;
   on: boolean;
   switchedAtMs: number;
   dispatchedOn: boolean | null;
@@ -329,6 +331,7 @@ export class Engine {
       this.heatPumps.set(h.id, {
         config: h,
         indoorC: h.indoorInitC,
+        indoorSampleMs: -Infinity,
         on: false,
         switchedAtMs: -Infinity,
         dispatchedOn: null,
@@ -719,7 +722,10 @@ export class Engine {
     }
     const hp = this.heatPumps.get(id);
     if (hp) {
-      if (report.indoorC !== undefined && Number.isFinite(report.indoorC)) hp.indoorC = report.indoorC;
+      if (report.indoorC !== undefined && Number.isFinite(report.indoorC)) {
+        hp.indoorC = report.indoorC;
+        hp.indoorSampleMs = report.sampleMs;
+      }
       if (report.on !== undefined) hp.on = report.on;
       if (report.msSinceSwitch !== undefined) hp.switchedAtMs = report.sampleMs - report.msSinceSwitch;
     }
@@ -1013,11 +1019,39 @@ export class Engine {
         upKw += p;
         continue;
       }
-      const band = heatPumpBand(h.config, h.indoorC, outdoorC, horizonS);
+      const band = heatPumpBand(h.config, this.indoorEstimateC(h, timeMs), outdoorC, horizonS);
       downKw += band.downKw;
       upKw += band.upKw;
     }
     return { downKw, upKw };
+  }
+
+  /**
+   * A house's indoor temperature now, as far as the EMS can tell between its 15-minute reports: the last
+   * report carried forward with the house's own thermal model, in the reported state until the EMS's last
+   * acknowledged switch and in the dispatched state after it (up to an hour: beyond, the report is taken
+   * as it is). Without it a re-plan minutes after a switch judges comfort, and the switches the device
+   * will accept, from a house 15 minutes old.
+   */
+  /** `indoorEstimateC` of one heat pump now (null for an unknown id): for tests and diagnostics. */
+  heatPumpIndoorEstimateC(assetId: string): number | null {
+    const h = this.heatPumps.get(assetId);
+    return h ? this.indoorEstimateC(h, this.clock.nowMs()) : null;
+  }
+
+  private indoorEstimateC(h: HeatPumpState, now: number): number {
+    const c = h.config;
+    if (!Number.isFinite(h.indoorSampleMs) || now <= h.indoorSampleMs || now - h.indoorSampleMs > 3_600_000 || !(c.lossKwPerK > 0)) return h.indoorC;
+    const outdoorC = this.outdoorTempAt(now);
+    const step = (fromC: number, on: boolean, dtMs: number): number => {
+      const eqC = outdoorC + (on ? c.cop * c.powerKw : 0) / c.lossKwPerK;
+      return eqC + (fromC - eqC) * Math.exp((-c.lossKwPerK * dtMs) / 3_600_000 / c.capacityKwhPerK);
+    };
+    const switchMs = h.switchedAtMs > h.indoorSampleMs && h.switchedAtMs < now ? h.switchedAtMs : null;
+    // No switch since the report: the report's state holds (a dispatch before it is in the report, even
+    // one the device refused).
+    if (switchMs === null) return step(h.indoorC, h.on, now - h.indoorSampleMs);
+    return step(step(h.indoorC, h.on, switchMs - h.indoorSampleMs), h.dispatchedOn ?? h.on, now - switchMs);
   }
 
   private outdoorTempAt(timeMs: number): number {
@@ -1122,7 +1156,7 @@ export class Engine {
       id: h.config.id,
       powerKw: h.config.powerKw,
       on: h.dispatchedOn ?? h.on,
-      indoorC: h.indoorC,
+      indoorC: this.indoorEstimateC(h, now),
       indoorMinC: h.config.indoorMinC,
       indoorMaxC: h.config.indoorMaxC,
       msSinceSwitch: now - h.switchedAtMs,
@@ -1213,7 +1247,7 @@ export class Engine {
         cop: c.cop,
         capacityKwhPerK: c.capacityKwhPerK,
         lossKwPerK: c.lossKwPerK,
-        indoorC: h.indoorC,
+        indoorC: this.indoorEstimateC(h, now),
         indoorMinC: c.indoorMinC,
         indoorMaxC: c.indoorMaxC,
         on: h.dispatchedOn ?? h.on,
@@ -1357,9 +1391,11 @@ export class Engine {
     const wasOn = h.dispatchedOn ?? h.on;
     const sp = h.config.setpointC;
     if (sp === undefined || h.dispatchedOn === null) return wasOn;
-    const since = this.clock.nowMs() - h.switchedAtMs;
-    if (wasOn && h.indoorC > sp + ASSUMED_THERMOSTAT_HYSTERESIS_K && since >= h.config.minOnS * 1000) return false;
-    if (!wasOn && h.indoorC < sp - ASSUMED_THERMOSTAT_HYSTERESIS_K && since >= h.config.minOffS * 1000) return true;
+    const now = this.clock.nowMs();
+    const since = now - h.switchedAtMs;
+    const indoorC = this.indoorEstimateC(h, now);
+    if (wasOn && indoorC > sp + ASSUMED_THERMOSTAT_HYSTERESIS_K && since >= h.config.minOnS * 1000) return false;
+    if (!wasOn && indoorC < sp - ASSUMED_THERMOSTAT_HYSTERESIS_K && since >= h.config.minOffS * 1000) return true;
     return wasOn;
   }
 

@@ -366,3 +366,30 @@ describe('Engine heat-pump switching', () => {
     expect(hpWrites().filter((w) => w.powerKw === 0)).toEqual([]);
   });
 });
+
+describe('Engine heat-pump indoor estimate', () => {
+  const hp = { id: 'hp-01', powerKw: 3, cop: 3, capacityKwhPerK: 4, lossKwPerK: 0.15, indoorInitC: 21, indoorMinC: 20, indoorMaxC: 22.5, minOnS: 600, minOffS: 600 };
+  // Outdoor 10 °C (the engine's fallback without a forecast); C = 4 kWh/K, UA = 0.15 kW/K, heat 9 kW when on.
+  const after = (fromC: number, on: boolean, minutes: number): number => {
+    const eqC = 10 + (on ? 9 / 0.15 : 0);
+    return eqC + (fromC - eqC) * Math.exp((-0.15 * minutes) / 60 / 4);
+  };
+
+  it('carries the last report forward with the house’s thermal model, through the EMS’s own switch', () => {
+    const h = harness({ controller: 'lfc', dispatchPeriodS: 60, heatPumps: [hp] });
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: T0, arrivalMs: T0, powerKw: 0, on: false, indoorC: 21, msSinceSwitch: 3_600_000 });
+    h.clock.runUntil(T0 + 30 * 60_000);
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(21, false, 30), 9);
+    // A dispatch switches it on (acknowledged 50 ms after it was sent): off until then, on after.
+    h.setBess(150);
+    h.trigger({ targetKw: 50 });
+    h.run(120, () => 50);
+    const on = h.writes.find((w) => w.assetId === 'hp-01' && w.powerKw === 3)!;
+    const ackMin = (on.issuedMs + 50 - T0) / 60_000;
+    const nowMin = (h.clock.nowMs() - T0) / 60_000;
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(after(21, false, ackMin), true, nowMin - ackMin), 9);
+    // A new report replaces the estimate.
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: h.clock.nowMs(), arrivalMs: h.clock.nowMs(), powerKw: 3, on: true, indoorC: 20.6, msSinceSwitch: 60_000 });
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(20.6, 9);
+  });
+});
