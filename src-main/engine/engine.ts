@@ -253,11 +253,15 @@ interface StorageState {
 
 interface HeatPumpState {
   config: HeatPumpConfig;
-  /** As last reported, at `indoorSampleMs` (see `indoorEstimateC` for now). */
+  /** As last reported, at `indoorSampleMs`, with the state it was in then (see `indoorEstimateC` for now). */
   indoorC: number;
   indoorSampleMs: number;
+  reportedOn: boolean;
+  /** What the EMS believes the device is doing: its report, or the switch the EMS made and had acknowledged since. */
   on: boolean;
   switchedAtMs: number;
+  /** When the EMS's last acknowledged switch took effect: a report sampled before it does not undo it. */
+  ackedSwitchMs: number;
   dispatchedOn: boolean | null;
   link: AssetLink;
 }
@@ -332,8 +336,10 @@ export class Engine {
         config: h,
         indoorC: h.indoorInitC,
         indoorSampleMs: -Infinity,
+        reportedOn: false,
         on: false,
         switchedAtMs: -Infinity,
+        ackedSwitchMs: -Infinity,
         dispatchedOn: null,
         link: newLink(),
       });
@@ -722,12 +728,16 @@ export class Engine {
     }
     const hp = this.heatPumps.get(id);
     if (hp) {
-      if (report.indoorC !== undefined && Number.isFinite(report.indoorC)) {
+      if (report.indoorC !== undefined && Number.isFinite(report.indoorC) && report.sampleMs >= hp.indoorSampleMs) {
         hp.indoorC = report.indoorC;
         hp.indoorSampleMs = report.sampleMs;
+        hp.reportedOn = report.on ?? hp.on;
       }
-      if (report.on !== undefined) hp.on = report.on;
-      if (report.msSinceSwitch !== undefined) hp.switchedAtMs = report.sampleMs - report.msSinceSwitch;
+      // A report taken before the EMS's last acknowledged switch is older news than the switch.
+      if (report.sampleMs >= hp.ackedSwitchMs) {
+        if (report.on !== undefined) hp.on = report.on;
+        if (report.msSinceSwitch !== undefined) hp.switchedAtMs = report.sampleMs - report.msSinceSwitch;
+      }
     }
   }
 
@@ -1029,9 +1039,9 @@ export class Engine {
   /**
    * A house's indoor temperature now, as far as the EMS can tell between its 15-minute reports: the last
    * report carried forward with the house's own thermal model, in the reported state until the EMS's last
-   * acknowledged switch and in the dispatched state after it (up to an hour: beyond, the report is taken
-   * as it is). Without it a re-plan minutes after a switch judges comfort, and the switches the device
-   * will accept, from a house 15 minutes old.
+   * acknowledged switch and in the believed state after it, kept inside the comfort band (the device's own
+   * comfort override keeps it there, whatever it was told). Without it a re-plan minutes after a switch
+   * judges comfort, and the switches the device will accept, from a house 15 minutes old.
    */
   /** `indoorEstimateC` of one heat pump now (null for an unknown id): for tests and diagnostics. */
   heatPumpIndoorEstimateC(assetId: string): number | null {
@@ -1041,17 +1051,18 @@ export class Engine {
 
   private indoorEstimateC(h: HeatPumpState, now: number): number {
     const c = h.config;
-    if (!Number.isFinite(h.indoorSampleMs) || now <= h.indoorSampleMs || now - h.indoorSampleMs > 3_600_000 || !(c.lossKwPerK > 0)) return h.indoorC;
+    if (!Number.isFinite(h.indoorSampleMs) || now <= h.indoorSampleMs || !(c.lossKwPerK > 0)) return h.indoorC;
     const outdoorC = this.outdoorTempAt(now);
     const step = (fromC: number, on: boolean, dtMs: number): number => {
       const eqC = outdoorC + (on ? c.cop * c.powerKw : 0) / c.lossKwPerK;
       return eqC + (fromC - eqC) * Math.exp((-c.lossKwPerK * dtMs) / 3_600_000 / c.capacityKwhPerK);
     };
-    const switchMs = h.switchedAtMs > h.indoorSampleMs && h.switchedAtMs < now ? h.switchedAtMs : null;
+    const inBand = (t: number): number => Math.min(c.indoorMaxC, Math.max(c.indoorMinC, t));
+    const switchMs = h.ackedSwitchMs > h.indoorSampleMs && h.ackedSwitchMs < now ? h.ackedSwitchMs : null;
     // No switch since the report: the report's state holds (a dispatch before it is in the report, even
     // one the device refused).
-    if (switchMs === null) return step(h.indoorC, h.on, now - h.indoorSampleMs);
-    return step(step(h.indoorC, h.on, switchMs - h.indoorSampleMs), h.dispatchedOn ?? h.on, now - switchMs);
+    if (switchMs === null) return inBand(step(h.indoorC, h.reportedOn, now - h.indoorSampleMs));
+    return inBand(step(inBand(step(h.indoorC, h.reportedOn, switchMs - h.indoorSampleMs)), h.on, now - switchMs));
   }
 
   private outdoorTempAt(timeMs: number): number {
@@ -1497,7 +1508,12 @@ export class Engine {
           // An acknowledged switch starts the unit's minimum on/off time now: its report (every 15 minutes
           // in the field) would tell too late, and a re-plan in between would count on a switch back that
           // the device refuses. (If the device did not switch after all, this only holds it a little longer.)
-          if (on !== null && on !== (hp.dispatchedOn ?? hp.on)) hp.switchedAtMs = this.clock.nowMs();
+          if (on !== null && on !== (hp.dispatchedOn ?? hp.on)) {
+            hp.switchedAtMs = this.clock.nowMs();
+            hp.ackedSwitchMs = hp.switchedAtMs;
+          }
+          // The device is in the commanded state until it reports otherwise, also after a later release.
+          if (on !== null) hp.on = on;
           hp.dispatchedOn = on;
         },
       };

@@ -364,6 +364,16 @@ describe('Engine heat-pump switching', () => {
     h.setBess(-150);
     h.run(600, () => 50);
     expect(hpWrites().filter((w) => w.powerKw === 0)).toEqual([]);
+    // It was released to its thermostat meanwhile; the EMS still takes it as on (its own switch, acknowledged),
+    // not as the report from before the switch said.
+    expect(hpWrites().at(-1)!.powerKw).toBeNull();
+    const onAtMin = (hpWrites().find((w) => w.powerKw === 3)!.issuedMs + 50 - T0) / 60_000;
+    const nowMin = (h.clock.nowMs() - T0) / 60_000;
+    const after = (fromC: number, on: boolean, minutes: number): number => {
+      const eqC = 10 + (on ? 9 / 0.15 : 0);
+      return eqC + (fromC - eqC) * Math.exp((-0.15 * minutes) / 60 / 4);
+    };
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(after(21, false, onAtMin), true, nowMin - onAtMin), 9);
   });
 });
 
@@ -388,6 +398,17 @@ describe('Engine heat-pump indoor estimate', () => {
     const ackMin = (on.issuedMs + 50 - T0) / 60_000;
     const nowMin = (h.clock.nowMs() - T0) / 60_000;
     expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(after(21, false, ackMin), true, nowMin - ackMin), 9);
+    // A report sampled before the switch arrives late: it does not undo the switch.
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: on.issuedMs - 1000, arrivalMs: h.clock.nowMs(), powerKw: 0, on: false, indoorC: after(21, false, ackMin - 1 / 60), msSinceSwitch: 3_600_000 });
+    const nowMin2 = (h.clock.nowMs() - on.issuedMs + 1000) / 60_000;
+    const switchedMin = (50 + 1000) / 60_000;
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(after(after(21, false, ackMin - 1 / 60), false, switchedMin), true, nowMin2 - switchedMin), 9);
+    // Released to its thermostat, it is still believed on until it reports otherwise; and the estimate never
+    // leaves the comfort band (the device's own override keeps the house inside it).
+    h.setBess(-150);
+    h.run(3 * 3600, () => 50);
+    const lastSetKw = h.writes.filter((w) => w.assetId === 'hp-01' && w.powerKw !== null).at(-1)!.powerKw!;
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(lastSetKw > 0 ? 22.5 : 20, 9);
     // A new report replaces the estimate.
     h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: h.clock.nowMs(), arrivalMs: h.clock.nowMs(), powerKw: 3, on: true, indoorC: 20.6, msSinceSwitch: 60_000 });
     expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(20.6, 9);
