@@ -12,11 +12,17 @@
  * not stop the installation from recording: when everything before it verifies, the torn bytes are moved,
  * exactly as they were, to `<record>.torn-<entry>` beside the record, the record is cut back to its last
  * whole line, and a `recovered` entry (signed and chained like any other) names the file, its size and its
- * SHA-256. A last line that is complete but does not verify is never repaired: that is a broken record.
+ * SHA-256. A last line that is complete but does not verify is never repaired: that is a broken record
+ * (a torn write never leaves a complete JSON object behind, so a tail that parses was not torn). The torn
+ * file is on disk before the record is cut; a torn file that no `recovered` entry names (the process died
+ * in between) is named on the next open.
+ *
+ * One writer at a time: the record is locked (`<record>.lock`, holding the writer's process id) while it is
+ * open; a lock whose process is gone is taken over.
  */
 import { createHash, sign } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { canonicalJson } from './canonical-json.js';
 import { GENESIS_HASH, RECORD_FORMAT, entryHash, type RecordEntry, type RecordHeaderData, type RecordKind } from './chain.js';
 import type { InstallationKey } from './installation-key.js';
@@ -33,9 +39,9 @@ export interface RecordLogOptions {
 
 export class RecordLog {
   readonly file: string;
-  private fd: number;
-  private n: number;
-  private prev: string;
+  private fd = -1;
+  private n = 0;
+  private prev = GENESIS_HASH;
   private readonly key: InstallationKey;
   private readonly nowMs: () => number;
 
@@ -43,6 +49,19 @@ export class RecordLog {
     this.file = opts.file;
     this.key = opts.key;
     this.nowMs = opts.nowMs;
+    mkdirSync(dirname(opts.file), { recursive: true });
+    acquireLock(opts.file);
+    try {
+      this.open(opts);
+    } catch (error) {
+      if (this.fd >= 0) closeSync(this.fd);
+      this.fd = -1;
+      releaseLock(opts.file);
+      throw error;
+    }
+  }
+
+  private open(opts: RecordLogOptions): void {
     const recovered = existsSync(opts.file) ? recoverTornTail(opts.file, opts.key.publicKeyBase64) : null;
     if (existsSync(opts.file) && readFileSync(opts.file, 'utf8').trim() !== '') {
       const text = readFileSync(opts.file, 'utf8');
@@ -51,10 +70,15 @@ export class RecordLog {
       this.n = check.lastEntry.n + 1;
       this.prev = check.lastEntry.hash;
       this.fd = openSync(opts.file, 'a');
+      // Torn files the record does not name yet: the one just moved aside, and any left by a process that
+      // died between moving one aside and saying so.
+      const named = new Set(check.recoveries.map((r) => r.savedTo));
+      if (recovered) named.add(recovered.savedTo);
+      for (const orphan of unnamedTornFiles(opts.file, named)) this.append('recovered', { ...orphan, foundOnOpen: true });
       if (recovered) this.append('recovered', recovered);
-      this.append('resumed', { afterEntry: check.lastEntry.n, sealedBefore: check.sealed });
+      // A writer that left a torn line stopped without closing the record, whatever came before it.
+      this.append('resumed', { afterEntry: check.lastEntry.n, sealedBefore: check.sealed && !recovered });
     } else {
-      mkdirSync(dirname(opts.file), { recursive: true });
       this.fd = openSync(opts.file, 'a');
       this.n = 0;
       this.prev = GENESIS_HASH;
@@ -65,6 +89,7 @@ export class RecordLog {
         installation: opts.installation,
       };
       this.append('header', header);
+      for (const orphan of unnamedTornFiles(opts.file, new Set())) if (orphan.savedTo !== recovered?.savedTo) this.append('recovered', { ...orphan, foundOnOpen: true });
       if (recovered) this.append('recovered', recovered);
     }
   }
@@ -93,6 +118,7 @@ export class RecordLog {
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = -1;
+    releaseLock(this.file);
   }
 }
 
@@ -117,8 +143,16 @@ function recoverTornTail(file: string, publicKeyBase64: string): TornTailRecover
   if (tail.length === 0) return null;
   const before = bytes.subarray(0, lastNewline + 1);
   const pin = { publicKeyBase64 };
-  if (verifyRecordText(bytes.toString('utf8') + '\n', pin).ok) {
-    writeFileSync(file, '\n', { flag: 'a' });
+  // A torn write never leaves a complete JSON value behind: a tail that parses was written whole, and if it
+  // does not verify (below) the record is broken, not torn.
+  let parses = true;
+  try {
+    JSON.parse(tail.toString('utf8'));
+  } catch {
+    parses = false;
+  }
+  if (parses) {
+    if (verifyRecordText(bytes.toString('utf8') + '\n', pin).ok) writeFileSync(file, '\n', { flag: 'a' });
     return null;
   }
   const prefix = before.toString('utf8');
@@ -127,7 +161,83 @@ function recoverTornTail(file: string, publicKeyBase64: string): TornTailRecover
   const entry = check ? check.lastEntry.n + 1 : 0;
   let savedTo = `${file}.torn-${entry}`;
   for (let k = 2; existsSync(savedTo); k++) savedTo = `${file}.torn-${entry}-${k}`;
-  writeFileSync(savedTo, tail, { flag: 'wx' });
+  // On disk (file and folder entry) before the record is cut, so a power cut cannot lose the torn bytes.
+  const fd = openSync(savedTo, 'wx');
+  try {
+    writeSync(fd, tail);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  syncFolder(dirname(file));
   truncateSync(file, before.length);
-  return { savedTo: basename(savedTo), bytes: tail.length, sha256: createHash('sha256').update(tail).digest('hex') };
+  return describeTorn(savedTo, tail);
+}
+
+function describeTorn(path: string, bytes: Buffer): TornTailRecovery {
+  return { savedTo: basename(path), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/** Torn files beside the record (`<record>.torn-…`) that `named` does not contain. */
+function unnamedTornFiles(file: string, named: ReadonlySet<string>): TornTailRecovery[] {
+  const prefix = `${basename(file)}.torn-`;
+  return readdirSync(dirname(file))
+    .filter((name) => name.startsWith(prefix) && !named.has(name))
+    .sort()
+    .map((name) => describeTorn(join(dirname(file), name), readFileSync(join(dirname(file), name))));
+}
+
+function syncFolder(folder: string): void {
+  // Not every platform can open a folder to sync it (Windows cannot): there the file's own sync must do.
+  try {
+    const fd = openSync(folder, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* best effort */
+  }
+}
+
+const lockPath = (file: string): string => `${file}.lock`;
+
+/** Takes the record's writer lock, or says who holds it; a lock left by a process that is gone is taken over. */
+function acquireLock(file: string): void {
+  const path = lockPath(file);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+        throw new Error(`${file}: another writer (process ${holder}) has this record open; one writer at a time (its lock: ${path})`);
+      }
+      if (holder === process.pid) throw new Error(`${file}: this process has the record open already`);
+      rmSync(path, { force: true });
+    }
+  }
+  throw new Error(`${file}: could not take the record's lock ${path}`);
+}
+
+function releaseLock(file: string): void {
+  const path = lockPath(file);
+  try {
+    if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) rmSync(path, { force: true });
+  } catch {
+    /* already gone */
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

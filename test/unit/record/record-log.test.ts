@@ -64,8 +64,9 @@ describe('tamper-evident record', () => {
     expect(readFileSync(`${file}.torn-10`).equals(torn)).toBe(true);
     const ls = lines(file);
     expect(JSON.parse(ls[10]!)).toMatchObject({ n: 10, kind: 'recovered', data: { savedTo: 'record.jsonl.torn-10', bytes: torn.length, sha256: createHash('sha256').update(torn).digest('hex') } });
-    expect(JSON.parse(ls[11]!)).toMatchObject({ kind: 'resumed', data: { afterEntry: 9 } });
-    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 13, sealed: true, resumes: 1, resumesAfterUnsealed: 0, recoveries: [{ entry: 10, savedTo: 'record.jsonl.torn-10' }] });
+    // The seal before the torn line does not make this a clean stop: the writer that tore it did not close it.
+    expect(JSON.parse(ls[11]!)).toMatchObject({ kind: 'resumed', data: { afterEntry: 9, sealedBefore: false } });
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, entries: 13, sealed: true, resumes: 1, resumesAfterUnsealed: 1, recoveries: [{ entry: 10, savedTo: 'record.jsonl.torn-10' }] });
     const out: string[] = [];
     expect(verifyLogMain([file], (t) => out.push(t), () => undefined)).toBe(0);
     expect(out.join('')).toMatch(/entry 10: a line torn by a crash was moved aside to record\.jsonl\.torn-10/);
@@ -85,6 +86,41 @@ describe('tamper-evident record', () => {
     const out: string[] = [];
     verifyLogMain([file], (t) => out.push(t), () => undefined);
     expect(out.join('')).toMatch(/continued 1 time\(s\), 1 of them after a writer that stopped without closing it/);
+  });
+
+  it('names a torn file left by a writer that died before it could say so', () => {
+    const file = writeRecord();
+    writeFileSync(`${file}.torn-10`, '{"data":{"brea');
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 }).close();
+    expect(JSON.parse(lines(file)[10]!)).toMatchObject({ kind: 'recovered', data: { savedTo: 'record.jsonl.torn-10', bytes: 14, foundOnOpen: true } });
+    // Named once: the next opening does not name it again.
+    new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 }).close();
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, resumes: 2, recoveries: [{ entry: 10, savedTo: 'record.jsonl.torn-10' }] });
+  });
+
+  it('refuses a changed last entry that has lost its newline (a torn write never leaves a whole JSON object)', () => {
+    const file = writeRecord();
+    const ls = lines(file);
+    ls[9] = ls[9]!.replace('"entriesBefore":9', '"entriesBefore":8');
+    writeFileSync(file, ls.join('\n'));
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    expect(() => new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 })).toThrow(/will not continue a broken record: entry 9/);
+    expect(existsSync(`${file}.torn-9`)).toBe(false);
+  });
+
+  it('lets one writer at a time continue a record, and takes over a lock whose process is gone', () => {
+    const file = writeRecord();
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    const first = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
+    expect(() => new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 })).toThrow(/has the record open already/);
+    first.close();
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    // A writer that died left its lock (a process id that no longer runs).
+    writeFileSync(`${file}.lock`, '2147483646');
+    const second = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
+    expect(readFileSync(`${file}.lock`, 'utf8')).toBe(String(process.pid));
+    second.close();
   });
 
   it('never repairs a whole last line that does not verify', () => {
