@@ -295,14 +295,7 @@ export class ReplaySession {
   private readonly sim: ScenarioSimulation;
   private readonly events: EngineEvent[] = [];
   private row = 0;
-  private readonly breaker: {
-    sampleMs: Float64Array;
-    trueKw: Float64Array;
-    sentKw: Float64Array;
-    status: string[];
-    targetKw: Float64Array;
-    runId: Array<string | null>;
-  };
+  private readonly breaker: ReplayResult['breaker'];
   private columns: Array<AssetColumn & { read: () => number }> = [];
   private finished: ReplayResult | null = null;
 
