@@ -259,6 +259,8 @@ export class ForecastPlanner implements Planner {
 export interface OracleTruth {
   startMs: number;
   residualKw: Float64Array;
+  /** All PV (≤ 0), curtailable included: the part of the residual a cloud moves. */
+  pvKw: Float64Array;
   curtailablePvKw: Float64Array;
   outdoorC: Float64Array;
   /** Every trigger's target at any time, as the scenario will send them. */
@@ -304,9 +306,16 @@ export class OraclePlanner implements Planner {
     const residualKw = t.residualKw.slice(first);
     // In a shortage the engine plans from the last seconds' measurements (see `nowcastWindowMs`): so does the
     // oracle, which knows the slot's mean but not the minutes left of it (a cloud gap inside one slot).
+    // What the nowcast says beyond the true load is PV, and the curtailable PV is scaled alike, as the
+    // forecast planner does: curtailment can then take what the sun gives now.
     if (req.nowcastWindowMs !== undefined) {
       const nowKw = this.nowcast.kwAt(req.nowMs, req.nowcastWindowMs);
-      if (nowKw !== null) residualKw[0] = nowKw;
+      if (nowKw !== null) {
+        const pvKw = t.pvKw[first]!;
+        const pvNowKw = nowKw - (residualKw[0]! - pvKw);
+        if (pvKw < -1 && pvNowKw < 0) curtailablePvKw[0] = curtailablePvKw[0]! * Math.min(5, Math.max(0.2, pvNowKw / pvKw));
+        residualKw[0] = nowKw;
+      }
     }
     return solvePlan(req, { startMs, firstSlotS, residualKw, curtailablePvKw, outdoorC: t.outdoorC.slice(first), targetKw, toleranceKw }, this.solver, this.weights);
   }

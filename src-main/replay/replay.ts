@@ -122,15 +122,18 @@ export function oracleTruth(inputs: ReplayInputs): OracleTruth {
   const slotMs = 900_000;
   const startMs = Math.floor(plant.startMs / slotMs) * slotMs;
   const slots = Math.ceil((plant.endMs - startMs) / slotMs);
-  const sums = { residual: new Float64Array(slots), curtailable: new Float64Array(slots), outdoor: new Float64Array(slots), n: new Float64Array(slots) };
+  const sums = { residual: new Float64Array(slots), pv: new Float64Array(slots), curtailable: new Float64Array(slots), outdoor: new Float64Array(slots), n: new Float64Array(slots) };
   const curtailable = plant.members.filter((m) => m.kind === 'pv' && scenario.assets.some((a) => a.id === m.assetId && a.kind === 'pv' && a.curtailable));
   const steps = Math.round((plant.endMs - plant.startMs) / (scenario.stepS * 1000));
   for (let k = 0; k < steps; k++) {
     const slot = Math.floor((plant.nowMs - startMs) / slotMs);
     let residual = 0;
     for (let i = 0; i < plant.loadPowerKw.length; i++) residual += plant.loadPowerKw[i]!;
-    for (let i = 0; i < plant.pvPowerKw.length; i++) residual += plant.pvPowerKw[i]!;
+    let pv = 0;
+    for (let i = 0; i < plant.pvPowerKw.length; i++) pv += plant.pvPowerKw[i]!;
+    residual += pv;
     for (let i = 0; i < plant.seriesPowerKw.length; i++) residual += plant.seriesPowerKw[i]!;
+    sums.pv[slot] = sums.pv[slot]! + pv;
     let curt = 0;
     for (const m of curtailable) curt += plant.pvPowerKw[m.index]!;
     sums.residual[slot] = sums.residual[slot]! + residual;
@@ -144,6 +147,7 @@ export function oracleTruth(inputs: ReplayInputs): OracleTruth {
   return {
     startMs,
     residualKw: mean(sums.residual),
+    pvKw: mean(sums.pv),
     curtailablePvKw: mean(sums.curtailable),
     outdoorC: mean(sums.outdoor),
     target: (t) => {
