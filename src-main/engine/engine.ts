@@ -262,6 +262,8 @@ interface HeatPumpState {
   switchedAtMs: number;
   /** When the EMS's last acknowledged switch took effect: a report sampled before it does not undo it. */
   ackedSwitchMs: number;
+  /** The EMS's acknowledged switches since the last temperature report, oldest first (for `indoorEstimateC`). */
+  switchesSinceReport: Array<{ atMs: number; on: boolean }>;
   dispatchedOn: boolean | null;
   link: AssetLink;
 }
@@ -340,6 +342,7 @@ export class Engine {
         on: false,
         switchedAtMs: -Infinity,
         ackedSwitchMs: -Infinity,
+        switchesSinceReport: [],
         dispatchedOn: null,
         link: newLink(),
       });
@@ -732,6 +735,7 @@ export class Engine {
         hp.indoorC = report.indoorC;
         hp.indoorSampleMs = report.sampleMs;
         hp.reportedOn = report.on ?? hp.on;
+        hp.switchesSinceReport = hp.switchesSinceReport.filter((sw) => sw.atMs > report.sampleMs);
       }
       // A report taken before the EMS's last acknowledged switch is older news than the switch.
       if (report.sampleMs >= hp.ackedSwitchMs) {
@@ -1038,9 +1042,9 @@ export class Engine {
 
   /**
    * A house's indoor temperature now, as far as the EMS can tell between its 15-minute reports: the last
-   * report carried forward with the house's own thermal model, in the reported state until the EMS's last
-   * acknowledged switch and in the believed state after it, kept inside the comfort band (the device's own
-   * comfort override keeps it there, whatever it was told). Without it a re-plan minutes after a switch
+   * report carried forward with the house's own thermal model, in the reported state and then through each
+   * switch the EMS made and had acknowledged since, kept inside the comfort band where the device's own
+   * comfort override can keep it there, whatever it was told. Without it a re-plan minutes after a switch
    * judges comfort, and the switches the device will accept, from a house 15 minutes old.
    */
   /** `indoorEstimateC` of one heat pump now (null for an unknown id): for tests and diagnostics. */
@@ -1057,12 +1061,23 @@ export class Engine {
       const eqC = outdoorC + (on ? c.cop * c.powerKw : 0) / c.lossKwPerK;
       return eqC + (fromC - eqC) * Math.exp((-c.lossKwPerK * dtMs) / 3_600_000 / c.capacityKwhPerK);
     };
-    const inBand = (t: number): number => Math.min(c.indoorMaxC, Math.max(c.indoorMinC, t));
-    const switchMs = h.ackedSwitchMs > h.indoorSampleMs && h.ackedSwitchMs < now ? h.ackedSwitchMs : null;
-    // No switch since the report: the report's state holds (a dispatch before it is in the report, even
-    // one the device refused).
-    if (switchMs === null) return inBand(step(h.indoorC, h.reportedOn, now - h.indoorSampleMs));
-    return inBand(step(inBand(step(h.indoorC, h.reportedOn, switchMs - h.indoorSampleMs)), h.on, now - switchMs));
+    // The device's comfort override switches it on below the band and off above it: that holds the house
+    // in the band only where the physics allow (off cannot cool a house on a hot day).
+    const floorC = outdoorC + (c.cop * c.powerKw) / c.lossKwPerK > c.indoorMinC ? c.indoorMinC : -Infinity;
+    const ceilingC = outdoorC < c.indoorMaxC ? c.indoorMaxC : Infinity;
+    const inBand = (t: number): number => Math.min(ceilingC, Math.max(floorC, t));
+    // From the report in its state (a dispatch before it is in the report, even one the device refused),
+    // then through each acknowledged switch after it.
+    let tempC = h.indoorC;
+    let on = h.reportedOn;
+    let fromMs = h.indoorSampleMs;
+    for (const sw of h.switchesSinceReport) {
+      if (sw.atMs <= fromMs || sw.atMs >= now) continue;
+      tempC = inBand(step(tempC, on, sw.atMs - fromMs));
+      on = sw.on;
+      fromMs = sw.atMs;
+    }
+    return inBand(step(tempC, on, now - fromMs));
   }
 
   private outdoorTempAt(timeMs: number): number {
@@ -1511,6 +1526,9 @@ export class Engine {
           if (on !== null && on !== (hp.dispatchedOn ?? hp.on)) {
             hp.switchedAtMs = this.clock.nowMs();
             hp.ackedSwitchMs = hp.switchedAtMs;
+            hp.switchesSinceReport.push({ atMs: hp.switchedAtMs, on });
+            // Bounded: minimum on/off times allow only a few between two reports; a silent device must not grow it.
+            if (hp.switchesSinceReport.length > 32) hp.switchesSinceReport.shift();
           }
           // The device is in the commanded state until it reports otherwise, also after a later release.
           if (on !== null) hp.on = on;

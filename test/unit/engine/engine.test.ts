@@ -407,8 +407,20 @@ describe('Engine heat-pump indoor estimate', () => {
     // leaves the comfort band (the device's own override keeps the house inside it).
     h.setBess(-150);
     h.run(3 * 3600, () => 50);
-    const lastSetKw = h.writes.filter((w) => w.assetId === 'hp-01' && w.powerKw !== null).at(-1)!.powerKw!;
-    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(lastSetKw > 0 ? 22.5 : 20, 9);
+    // Through every acknowledged switch since the (late) report, each 50 ms after its write.
+    const inBand = (t: number): number => Math.min(22.5, Math.max(20, t));
+    let tempC = after(21, false, ackMin - 1 / 60);
+    let state = false;
+    let fromMs = on.issuedMs - 1000;
+    const switches = h.writes.filter((w) => w.assetId === 'hp-01' && w.powerKw !== null);
+    expect(new Set(switches.map((w) => w.powerKw)).size).toBe(2);
+    for (const w of switches) {
+      if (w.powerKw! > 0 === state) continue;
+      tempC = inBand(after(tempC, state, (w.issuedMs + 50 - fromMs) / 60_000));
+      state = w.powerKw! > 0;
+      fromMs = w.issuedMs + 50;
+    }
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(inBand(after(tempC, state, (h.clock.nowMs() - fromMs) / 60_000)), 9);
     // A new report replaces the estimate.
     h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: h.clock.nowMs(), arrivalMs: h.clock.nowMs(), powerKw: 3, on: true, indoorC: 20.6, msSinceSwitch: 60_000 });
     expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(20.6, 9);
