@@ -1040,6 +1040,12 @@ export class Engine {
     return { downKw, upKw };
   }
 
+  /** `indoorEstimateC` of one heat pump now (null for an unknown id): for tests and diagnostics. */
+  heatPumpIndoorEstimateC(assetId: string): number | null {
+    const h = this.heatPumps.get(assetId);
+    return h ? this.indoorEstimateC(h, this.clock.nowMs()) : null;
+  }
+
   /**
    * A house's indoor temperature now, as far as the EMS can tell between its 15-minute reports: the last
    * report carried forward with the house's own thermal model, in the reported state and then through each
@@ -1047,12 +1053,6 @@ export class Engine {
    * comfort override can keep it there, whatever it was told. Without it a re-plan minutes after a switch
    * judges comfort, and the switches the device will accept, from a house 15 minutes old.
    */
-  /** `indoorEstimateC` of one heat pump now (null for an unknown id): for tests and diagnostics. */
-  heatPumpIndoorEstimateC(assetId: string): number | null {
-    const h = this.heatPumps.get(assetId);
-    return h ? this.indoorEstimateC(h, this.clock.nowMs()) : null;
-  }
-
   private indoorEstimateC(h: HeatPumpState, now: number): number {
     const c = h.config;
     if (!Number.isFinite(h.indoorSampleMs) || now <= h.indoorSampleMs || !(c.lossKwPerK > 0)) return h.indoorC;
