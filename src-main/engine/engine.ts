@@ -734,11 +734,13 @@ export class Engine {
       if (report.indoorC !== undefined && Number.isFinite(report.indoorC) && report.sampleMs >= hp.indoorSampleMs) {
         hp.indoorC = report.indoorC;
         hp.indoorSampleMs = report.sampleMs;
-        hp.reportedOn = report.on ?? hp.on;
-        hp.switchesSinceReport = hp.switchesSinceReport.filter((sw) => sw.atMs > report.sampleMs);
+        // The state at the sample: reported, or else the EMS's last switch before it, or else as before.
+        hp.reportedOn = report.on ?? hp.switchesSinceReport.filter((sw) => sw.atMs < report.sampleMs).at(-1)?.on ?? hp.reportedOn;
+        // A report sampled at the very moment of a switch shows the state before it: the switch is kept.
+        hp.switchesSinceReport = hp.switchesSinceReport.filter((sw) => sw.atMs >= report.sampleMs);
       }
-      // A report taken before the EMS's last acknowledged switch is older news than the switch.
-      if (report.sampleMs >= hp.ackedSwitchMs) {
+      // A report taken before (or at) the EMS's last acknowledged switch is older news than the switch.
+      if (report.sampleMs > hp.ackedSwitchMs) {
         if (report.on !== undefined) hp.on = report.on;
         if (report.msSinceSwitch !== undefined) hp.switchedAtMs = report.sampleMs - report.msSinceSwitch;
       }
@@ -1063,8 +1065,10 @@ export class Engine {
     };
     // The device's comfort override switches it on below the band and off above it: that holds the house
     // in the band only where the physics allow (off cannot cool a house on a hot day).
-    const floorC = outdoorC + (c.cop * c.powerKw) / c.lossKwPerK > c.indoorMinC ? c.indoorMinC : -Infinity;
-    const ceilingC = outdoorC < c.indoorMaxC ? c.indoorMaxC : Infinity;
+    // Without a forecast the outdoor temperature is a guess: then no bound is taken for granted.
+    const known = this.forecast !== null && this.forecast.timeMs.length > 0;
+    const floorC = known && outdoorC + (c.cop * c.powerKw) / c.lossKwPerK > c.indoorMinC ? c.indoorMinC : -Infinity;
+    const ceilingC = known && outdoorC < c.indoorMaxC ? c.indoorMaxC : Infinity;
     const inBand = (t: number): number => Math.min(ceilingC, Math.max(floorC, t));
     // From the report in its state (a dispatch before it is in the report, even one the device refused),
     // then through each acknowledged switch after it.
@@ -1072,7 +1076,7 @@ export class Engine {
     let on = h.reportedOn;
     let fromMs = h.indoorSampleMs;
     for (const sw of h.switchesSinceReport) {
-      if (sw.atMs <= fromMs || sw.atMs >= now) continue;
+      if (sw.atMs < fromMs || sw.atMs >= now) continue;
       tempC = inBand(step(tempC, on, sw.atMs - fromMs));
       on = sw.on;
       fromMs = sw.atMs;

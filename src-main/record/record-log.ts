@@ -21,7 +21,7 @@
  * open; a lock whose process is gone is taken over.
  */
 import { createHash, sign } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { canonicalJson } from './canonical-json.js';
 import { GENESIS_HASH, RECORD_FORMAT, entryHash, type RecordEntry, type RecordHeaderData, type RecordKind } from './chain.js';
@@ -72,12 +72,14 @@ export class RecordLog {
       this.fd = openSync(opts.file, 'a');
       // Torn files the record does not name yet: the one just moved aside, and any left by a process that
       // died between moving one aside and saying so.
+      // (Only the next entry's: an earlier one would have been named then, or belongs to another record.)
       const named = new Set(check.recoveries.map((r) => r.savedTo));
       if (recovered) named.add(recovered.savedTo);
-      for (const orphan of unnamedTornFiles(opts.file, named)) this.append('recovered', { ...orphan, foundOnOpen: true });
+      const orphans = unnamedTornFiles(opts.file, check.lastEntry.n + 1, named);
+      for (const orphan of orphans) this.append('recovered', { ...orphan, foundOnOpen: true });
       if (recovered) this.append('recovered', recovered);
       // A writer that left a torn line stopped without closing the record, whatever came before it.
-      this.append('resumed', { afterEntry: check.lastEntry.n, sealedBefore: check.sealed && !recovered });
+      this.append('resumed', { afterEntry: check.lastEntry.n, sealedBefore: check.sealed && !recovered && orphans.length === 0 });
     } else {
       this.fd = openSync(opts.file, 'a');
       this.n = 0;
@@ -89,7 +91,8 @@ export class RecordLog {
         installation: opts.installation,
       };
       this.append('header', header);
-      for (const orphan of unnamedTornFiles(opts.file, new Set())) if (orphan.savedTo !== recovered?.savedTo) this.append('recovered', { ...orphan, foundOnOpen: true });
+      // A torn header left by a writer that died before saying so (a torn file of entry 0).
+      for (const orphan of unnamedTornFiles(opts.file, 0, new Set(recovered ? [recovered.savedTo] : []))) this.append('recovered', { ...orphan, foundOnOpen: true });
       if (recovered) this.append('recovered', recovered);
     }
   }
@@ -160,7 +163,13 @@ function recoverTornTail(file: string, publicKeyBase64: string): TornTailRecover
   if (check && !check.ok) return null;
   const entry = check ? check.lastEntry.n + 1 : 0;
   let savedTo = `${file}.torn-${entry}`;
-  for (let k = 2; existsSync(savedTo); k++) savedTo = `${file}.torn-${entry}-${k}`;
+  // The same bytes already moved aside (the writer died before cutting the record): that copy serves.
+  const sameBytes = (path: string): boolean => readFileSync(path).equals(tail);
+  for (let k = 2; existsSync(savedTo) && !sameBytes(savedTo); k++) savedTo = `${file}.torn-${entry}-${k}`;
+  if (existsSync(savedTo)) {
+    truncateSync(file, before.length);
+    return describeTorn(savedTo, tail);
+  }
   // On disk (file and folder entry) before the record is cut, so a power cut cannot lose the torn bytes.
   const fd = openSync(savedTo, 'wx');
   try {
@@ -178,11 +187,11 @@ function describeTorn(path: string, bytes: Buffer): TornTailRecovery {
   return { savedTo: basename(path), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** Torn files beside the record (`<record>.torn-…`) that `named` does not contain. */
-function unnamedTornFiles(file: string, named: ReadonlySet<string>): TornTailRecovery[] {
-  const prefix = `${basename(file)}.torn-`;
+/** Torn files of entry `entry` beside the record (`<record>.torn-<entry>[-k]`) that `named` does not contain. */
+function unnamedTornFiles(file: string, entry: number, named: ReadonlySet<string>): TornTailRecovery[] {
+  const base = basename(file);
   return readdirSync(dirname(file))
-    .filter((name) => name.startsWith(prefix) && !named.has(name))
+    .filter((name) => name.startsWith(`${base}.torn-`) && /^(\d+)(-\d+)?$/.test(name.slice(base.length + 6)) && Number.parseInt(name.slice(base.length + 6), 10) === entry && !named.has(name))
     .sort()
     .map((name) => describeTorn(join(dirname(file), name), readFileSync(join(dirname(file), name))));
 }
@@ -202,21 +211,27 @@ function syncFolder(folder: string): void {
 }
 
 const lockPath = (file: string): string => `${file}.lock`;
+/** Records this process has open (a lock with this process's id that is not here was left by an earlier life of it, e.g. before a container restart). */
+const openHere = new Set<string>();
 
 /** Takes the record's writer lock, or says who holds it; a lock left by a process that is gone is taken over. */
 function acquireLock(file: string): void {
   const path = lockPath(file);
+  if (openHere.has(path)) throw new Error(`${file}: this process has the record open already`);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       writeFileSync(path, String(process.pid), { flag: 'wx' });
+      openHere.add(path);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
+      const text = readFileSync(path, 'utf8');
+      // An empty lock is another writer between creating it and writing its id: not stale unless it is old.
+      if (text.trim() === '' && Date.now() - statSync(path).mtimeMs < 5000) throw new Error(`${file}: another writer is opening this record (its lock: ${path})`);
+      const holder = Number.parseInt(text, 10);
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
         throw new Error(`${file}: another writer (process ${holder}) has this record open; one writer at a time (its lock: ${path})`);
       }
-      if (holder === process.pid) throw new Error(`${file}: this process has the record open already`);
       rmSync(path, { force: true });
     }
   }
@@ -225,6 +240,7 @@ function acquireLock(file: string): void {
 
 function releaseLock(file: string): void {
   const path = lockPath(file);
+  openHere.delete(path);
   try {
     if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) rmSync(path, { force: true });
   } catch {

@@ -27,7 +27,8 @@ function config(over: Partial<EngineConfig> = {}): EngineConfig {
 
 type AckMode = 'ok' | 'reject' | 'silent';
 
-function harness(over: Partial<EngineConfig> = {}) {
+/** `outdoorC`: a weather forecast of that constant temperature (default: none, the engine's fallback). */
+function harness(over: Partial<EngineConfig> = {}, outdoorC?: number) {
   const clock = new VirtualClock(T0);
   const writes: SetpointCommand[] = [];
   const events: EngineEvent[] = [];
@@ -40,7 +41,8 @@ function harness(over: Partial<EngineConfig> = {}) {
       clock.schedule(clock.nowMs() + 50, () => onAck({ commandId: cmd.commandId, assetId: cmd.assetId, ackMs: clock.nowMs(), ok, ...(ok ? {} : { error: 'rejected' }) }));
     },
     requestForecast(onResult: (r: ForecastResult) => void) {
-      onResult({ ok: true, timeMs: [], tempC: [] });
+      const hours = outdoorC === undefined ? [] : Array.from({ length: 48 }, (_, i) => T0 + (i - 1) * 3_600_000);
+      onResult({ ok: true, timeMs: hours, tempC: hours.map(() => outdoorC!) });
     },
     emit: (e) => events.push(e),
   });
@@ -386,7 +388,7 @@ describe('Engine heat-pump indoor estimate', () => {
   };
 
   it('carries the last report forward with the house’s thermal model, through the EMS’s own switch', () => {
-    const h = harness({ controller: 'lfc', dispatchPeriodS: 60, heatPumps: [hp] });
+    const h = harness({ controller: 'lfc', dispatchPeriodS: 60, heatPumps: [hp] }, 10);
     h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: T0, arrivalMs: T0, powerKw: 0, on: false, indoorC: 21, msSinceSwitch: 3_600_000 });
     h.clock.runUntil(T0 + 30 * 60_000);
     expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(21, false, 30), 9);
@@ -424,5 +426,29 @@ describe('Engine heat-pump indoor estimate', () => {
     // A new report replaces the estimate.
     h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: h.clock.nowMs(), arrivalMs: h.clock.nowMs(), powerKw: 3, on: true, indoorC: 20.6, msSinceSwitch: 60_000 });
     expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(20.6, 9);
+  });
+  it('keeps a switch made at the very moment a report was sampled (the report shows the state before it)', () => {
+    const h = harness({ controller: 'lfc', dispatchPeriodS: 60, heatPumps: [hp] }, 10);
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: T0, arrivalMs: T0, powerKw: 0, on: false, indoorC: 21, msSinceSwitch: 3_600_000 });
+    h.setBess(150);
+    h.trigger({ targetKw: 50 });
+    h.run(120, () => 50);
+    const on = h.writes.find((w) => w.assetId === 'hp-01' && w.powerKw === 3)!;
+    const switchMs = on.issuedMs + 50;
+    const tempAtSwitch = after(21, false, (switchMs - T0) / 60_000);
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: switchMs, arrivalMs: h.clock.nowMs(), powerKw: 0, on: false, indoorC: tempAtSwitch, msSinceSwitch: 3_600_000 });
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(tempAtSwitch, true, (h.clock.nowMs() - switchMs) / 60_000), 9);
+    // …and the switch's minimum on time: the discharging BESS does not get it switched off.
+    h.setBess(-150);
+    h.run(300, () => 50);
+    expect(h.writes.filter((w) => w.assetId === 'hp-01' && w.powerKw === 0)).toEqual([]);
+  });
+
+  it('without a weather forecast, takes no comfort bound for granted (a hot day may hold the house above it)', () => {
+    const h = harness({ controller: 'lfc', heatPumps: [hp] });
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: T0, arrivalMs: T0, powerKw: 0, on: false, indoorC: 23, msSinceSwitch: 3_600_000 });
+    h.clock.runUntil(T0 + 10 * 60_000);
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeCloseTo(after(23, false, 10), 9);
+    expect(h.engine.heatPumpIndoorEstimateC('hp-01')).toBeGreaterThan(22.5);
   });
 });

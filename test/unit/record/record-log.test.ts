@@ -91,12 +91,26 @@ describe('tamper-evident record', () => {
   it('names a torn file left by a writer that died before it could say so', () => {
     const file = writeRecord();
     writeFileSync(`${file}.torn-10`, '{"data":{"brea');
+    // Not the record's: another entry's number, or not a torn file's name at all.
+    writeFileSync(`${file}.torn-3`, 'x');
+    writeFileSync(`${file}.torn-10.bak`, 'x');
     const key = loadOrCreateInstallationKey(join(dir, 'keys'));
     new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 }).close();
     expect(JSON.parse(lines(file)[10]!)).toMatchObject({ kind: 'recovered', data: { savedTo: 'record.jsonl.torn-10', bytes: 14, foundOnOpen: true } });
     // Named once: the next opening does not name it again.
     new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 }).close();
     expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, resumes: 2, recoveries: [{ entry: 10, savedTo: 'record.jsonl.torn-10' }] });
+  });
+
+  it('does not save the same torn bytes twice when the writer died after moving them aside but before cutting the record', () => {
+    const file = writeRecord();
+    const torn = Buffer.from('{"data":{"breaker":[{"pow');
+    writeFileSync(file, Buffer.concat([readFileSync(file), torn]));
+    writeFileSync(`${file}.torn-10`, torn);
+    const key = loadOrCreateInstallationKey(join(dir, 'keys'));
+    new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 }).close();
+    expect(existsSync(`${file}.torn-10-2`)).toBe(false);
+    expect(verifyRecordText(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, recoveries: [{ entry: 10, savedTo: 'record.jsonl.torn-10' }] });
   });
 
   it('refuses a changed last entry that has lost its newline (a torn write never leaves a whole JSON object)', () => {
@@ -121,6 +135,12 @@ describe('tamper-evident record', () => {
     const second = new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 });
     expect(readFileSync(`${file}.lock`, 'utf8')).toBe(String(process.pid));
     second.close();
+    // …or this very process id, from before a restart (a container often gets the same one): not open here, so stale.
+    writeFileSync(`${file}.lock`, String(process.pid));
+    new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 }).close();
+    // A lock still being written by another opener (empty, just created) is respected.
+    writeFileSync(`${file}.lock`, '');
+    expect(() => new RecordLog({ file, key, installation: 'test-site', nowMs: () => 2e12 })).toThrow(/another writer is opening this record/);
   });
 
   it('never repairs a whole last line that does not verify', () => {
