@@ -1182,7 +1182,12 @@ export class Engine {
   }
 
   private heatPumpMembers(now: number): HeatPumpMemberState[] {
-    return [...this.heatPumps.values()].map((h) => ({
+    return [...this.heatPumps.values()].map((h) => this.heatPumpMember(h, now));
+  }
+
+  /** A heat pump as the EMS believes it now: what the fair-share rule and the planner start from. */
+  private heatPumpMember(h: HeatPumpState, now: number): HeatPumpMemberState {
+    return {
       id: h.config.id,
       powerKw: h.config.powerKw,
       on: h.dispatchedOn ?? h.on,
@@ -1194,7 +1199,7 @@ export class Engine {
       minOffS: h.config.minOffS,
       available: !h.link.lost,
       dispatchedOn: h.dispatchedOn,
-    }));
+    };
   }
 
   /** Writes a dispatch decision; returns the change at the breaker it is expected to make. */
@@ -1271,20 +1276,15 @@ export class Engine {
       const fleet = fleetOf(id, (h.config as HeatPumpConfig & { fleetId?: string }).fleetId);
       if (!heatPumps.has(fleet)) heatPumps.set(fleet, { id: fleet, members: [] });
       const c = h.config;
+      const { dispatchedOn: _inForce, ...member } = this.heatPumpMember(h, now);
       heatPumps.get(fleet)!.members.push({
-        id,
-        powerKw: c.powerKw,
+        ...member,
         cop: c.cop,
         capacityKwhPerK: c.capacityKwhPerK,
         lossKwPerK: c.lossKwPerK,
-        indoorC: this.indoorEstimateC(h, now),
-        indoorMinC: c.indoorMinC,
-        indoorMaxC: c.indoorMaxC,
-        on: h.dispatchedOn ?? h.on,
-        msSinceSwitch: Math.min(1e12, now - h.switchedAtMs),
-        minOnS: c.minOnS,
-        minOffS: c.minOffS,
-        available: !h.link.lost && !h.link.rejecting,
+        // Finite for the LP's arithmetic; a unit that cannot take a write is not planned.
+        msSinceSwitch: Math.min(1e12, member.msSinceSwitch),
+        available: member.available && !h.link.rejecting,
       });
     }
     let result: PlanResult;

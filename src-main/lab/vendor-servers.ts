@@ -5,7 +5,7 @@
  * a key reused with a different body is refused with 422).
  */
 import { createHash } from 'node:crypto';
-import { HttpProblem, type JsonRequest, type JsonServerOptions } from '../connectors/rest/json-server.js';
+import { HttpProblem, type JsonRequest, type JsonServerOptions, type Route } from '../connectors/rest/json-server.js';
 import type { HeatPumpModeRequest, HeatPumpReportWire, SetpointAppliedWire, StorageReportWire, StorageSetpointRequest, TelemetryPage } from '../connectors/rest/wire.js';
 import { LabService } from './lab-service.js';
 
@@ -122,8 +122,12 @@ export interface VendorServer<R> {
   idempotency: IdempotencyStore;
 }
 
-export function storageBackendServer(role: string, opts: JsonServerOptions, devices: LabDevices): VendorServer<StorageReportWire> {
-  const telemetry = new TelemetryBuffer<StorageReportWire>();
+/**
+ * A vendor backend: health and long-polled telemetry (the same on every vendor here), plus the one write
+ * route that differs, built with the backend's idempotency store.
+ */
+function vendorBackendServer<R>(role: string, opts: JsonServerOptions, writeRoute: (idempotency: IdempotencyStore) => Route): VendorServer<R> {
+  const telemetry = new TelemetryBuffer<R>();
   const idempotency = new IdempotencyStore();
   const service: LabService = new LabService(role, opts, [
     { method: 'GET', pattern: '/v1/health', open: true, handler: () => ({ status: 200, body: { status: 'ok', bootId: service.bootId } }) },
@@ -135,52 +139,42 @@ export function storageBackendServer(role: string, opts: JsonServerOptions, devi
         return { status: 200, body: await telemetry.page(service.bootId, after, waitMs, req.closed) };
       },
     },
-    {
-      method: 'PUT',
-      pattern: '/v1/devices/:deviceId/setpoint',
-      handler: async (req) => {
-        const id = req.params.deviceId!;
-        if (!devices.has(id)) throw new HttpProblem(404, `no device ${id}`, { deviceId: id });
-        const b = req.body as Partial<StorageSetpointRequest> | undefined;
-        if (!b || typeof b !== 'object' || !('powerKw' in b) || (b.powerKw !== null && (typeof b.powerKw !== 'number' || !Number.isFinite(b.powerKw)))) {
-          throw new HttpProblem(400, 'body must be { powerKw: number | null, validUntil: date-time }', { deviceId: id });
-        }
-        const expiresMs = validUntilMs(b.validUntil);
-        const key = req.headers['idempotency-key'] as string | undefined;
-        return idempotency.run(key, { id, b }, () => applyWrite(devices, idempotency, key!, id, b.powerKw ?? null, expiresMs));
-      },
-    },
+    writeRoute(idempotency),
   ]);
   return { service, telemetry, idempotency };
 }
 
+export function storageBackendServer(role: string, opts: JsonServerOptions, devices: LabDevices): VendorServer<StorageReportWire> {
+  return vendorBackendServer<StorageReportWire>(role, opts, (idempotency) => ({
+    method: 'PUT',
+    pattern: '/v1/devices/:deviceId/setpoint',
+    handler: async (req) => {
+      const id = req.params.deviceId!;
+      if (!devices.has(id)) throw new HttpProblem(404, `no device ${id}`, { deviceId: id });
+      const b = req.body as Partial<StorageSetpointRequest> | undefined;
+      if (!b || typeof b !== 'object' || !('powerKw' in b) || (b.powerKw !== null && (typeof b.powerKw !== 'number' || !Number.isFinite(b.powerKw)))) {
+        throw new HttpProblem(400, 'body must be { powerKw: number | null, validUntil: date-time }', { deviceId: id });
+      }
+      const expiresMs = validUntilMs(b.validUntil);
+      const key = req.headers['idempotency-key'] as string | undefined;
+      return idempotency.run(key, { id, b }, () => applyWrite(devices, idempotency, key!, id, b.powerKw ?? null, expiresMs));
+    },
+  }));
+}
+
 export function heatPumpBackendServer(role: string, opts: JsonServerOptions, devices: LabDevices & { ratedKw(id: string): number }): VendorServer<HeatPumpReportWire> {
-  const telemetry = new TelemetryBuffer<HeatPumpReportWire>();
-  const idempotency = new IdempotencyStore();
-  const service: LabService = new LabService(role, opts, [
-    { method: 'GET', pattern: '/v1/health', open: true, handler: () => ({ status: 200, body: { status: 'ok', bootId: service.bootId } }) },
-    {
-      method: 'GET',
-      pattern: '/v1/telemetry',
-      handler: async (req) => {
-        const { after, waitMs } = readCursor(req);
-        return { status: 200, body: await telemetry.page(service.bootId, after, waitMs, req.closed) };
-      },
+  return vendorBackendServer<HeatPumpReportWire>(role, opts, (idempotency) => ({
+    method: 'PUT',
+    pattern: '/v1/heatpumps/:deviceId/mode',
+    handler: async (req) => {
+      const id = req.params.deviceId!;
+      if (!devices.has(id)) throw new HttpProblem(404, `no heat pump ${id}`, { deviceId: id });
+      const b = req.body as Partial<HeatPumpModeRequest> | undefined;
+      if (!b || (b.mode !== 'on' && b.mode !== 'off' && b.mode !== 'auto')) throw new HttpProblem(400, 'body must be { mode: "on" | "off" | "auto", validUntil: date-time }', { deviceId: id });
+      const expiresMs = validUntilMs(b.validUntil);
+      const powerKw = b.mode === 'auto' ? null : b.mode === 'on' ? devices.ratedKw(id) : 0;
+      const key = req.headers['idempotency-key'] as string | undefined;
+      return idempotency.run(key, { id, b }, () => applyWrite(devices, idempotency, key!, id, powerKw, expiresMs));
     },
-    {
-      method: 'PUT',
-      pattern: '/v1/heatpumps/:deviceId/mode',
-      handler: async (req) => {
-        const id = req.params.deviceId!;
-        if (!devices.has(id)) throw new HttpProblem(404, `no heat pump ${id}`, { deviceId: id });
-        const b = req.body as Partial<HeatPumpModeRequest> | undefined;
-        if (!b || (b.mode !== 'on' && b.mode !== 'off' && b.mode !== 'auto')) throw new HttpProblem(400, 'body must be { mode: "on" | "off" | "auto", validUntil: date-time }', { deviceId: id });
-        const expiresMs = validUntilMs(b.validUntil);
-        const powerKw = b.mode === 'auto' ? null : b.mode === 'on' ? devices.ratedKw(id) : 0;
-        const key = req.headers['idempotency-key'] as string | undefined;
-        return idempotency.run(key, { id, b }, () => applyWrite(devices, idempotency, key!, id, powerKw, expiresMs));
-      },
-    },
-  ]);
-  return { service, telemetry, idempotency };
+  }));
 }
