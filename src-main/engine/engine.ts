@@ -34,8 +34,8 @@ import type { HourlyWeatherForecast } from './forecast/weather.js';
 import type { HeatPumpFleetInput, StorageFleetInput, StorageUnitState } from './optimiser/types.js';
 import type { Planner, PlanResult, SlotTarget } from './planner.js';
 import { planSlotAt } from './planner.js';
-import type { RunKpis } from './kpi/index.js';
-import { computeRunKpis } from './kpi/index.js';
+import type { EnergyCheck, RequestedSpan, RunKpis } from './kpi/index.js';
+import { computeRunKpis, requestedSpan } from './kpi/index.js';
 import type {
   AssetReport,
   BreakerSample,
@@ -57,6 +57,8 @@ export interface StorageConfig {
   roundTripEfficiency: number;
   /** How long the device takes to act on a new setpoint (asset key data), to time feed-forward. */
   responseDelayS?: number;
+  /** Ramp limit, kW/s (asset key data), for the instantaneous band. */
+  rampKwPerS?: number;
 }
 
 export interface HeatPumpConfig {
@@ -167,9 +169,17 @@ export interface RunRecord {
   endMs: number | null;
   endReason: EndReason | null;
   firstSetpointAckMs: number | null;
+  /** The exhaustion forecast in force now (the latest one made; null: none before the requested end). */
   predictedExhaustionAtMs: number | null;
-  /** Every exhaustion prediction made during the run (null: none expected before the run's end). */
+  /** Every exhaustion forecast made during the run, in order (null: none expected before the requested end). */
   exhaustionPredictions: Array<{ madeMs: number; atMs: number | null }>;
+  /**
+   * What was requested (KPI.md): the denominator of every share. An open-ended request whose run ended by
+   * exhaustion or fault has no end until the next trigger or the recording's end (then `endMs` is null).
+   */
+  requested: RequestedSpan;
+  /** Energy sufficiency at every dispatch slot of the run. */
+  energyChecks: EnergyCheck[];
   samples: {
     sampleTimeMs: number[];
     arrivalTimeMs: number[];
@@ -383,6 +393,8 @@ export class Engine {
     // Whatever was dispatched — a run's, or a preparation's — is released before the engine falls silent.
     if (this.run) this.endRun('scenario-end');
     else this.releaseAll('stop');
+    // The recording ends here: a request with no end yet is counted up to now.
+    this.finaliseRequests(null, this.clock.nowMs());
     this.stopped = true;
   }
 
@@ -425,7 +437,7 @@ export class Engine {
             targetKw: this.targetKwAt(now),
             toleranceKw: run.trigger.toleranceKw,
             predictedExhaustionAtMs: run.predictedExhaustionAtMs,
-            band: this.communityBand(run, now),
+            band: this.instantaneousBand(now),
             inExhaustion: this.exhaustionSinceMs !== null,
           }
         : null,
@@ -499,6 +511,8 @@ export class Engine {
       startAt: new Date(trigger.startMs).toISOString(),
       schedule: trigger.schedule?.map((p) => ({ from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString(), targetKw: p.targetKw })) ?? null,
     });
+    // The next request ends an open-ended one whose run already ended (exhaustion, fault).
+    this.finaliseRequests(trigger.startMs, null);
     if (this.pending) {
       this.pending.cancel();
       this.emit('trigger-received', 'info', `announced trigger ${this.pending.trigger.id} superseded before its start`, {
@@ -575,6 +589,8 @@ export class Engine {
       firstSetpointAckMs: null,
       predictedExhaustionAtMs: null,
       exhaustionPredictions: [],
+      requested: requestedSpan({ trigger, endReason: null, runEndMs: null, nextTriggerStartMs: null, recordingEndMs: null }),
+      energyChecks: [],
       samples: {
         sampleTimeMs: [],
         arrivalTimeMs: [],
@@ -611,11 +627,24 @@ export class Engine {
     this.cancelRunEnd?.();
     this.cancelRunEnd = null;
     this.run = null;
+    run.requested = requestedSpan({ trigger: run.trigger, endReason: reason, runEndMs: now, nextTriggerStartMs: null, recordingEndMs: reason === 'scenario-end' ? now : null });
     run.kpis = runKpis(run, this.config.breakerPeriodS, this.safety.settleAllowanceS);
     const level = reason === 'fault' || reason === 'flex-exhausted' ? 'warning' : 'info';
     this.emit('run-ended', level, `${run.runId} ended: ${reason}`, { endReason: reason });
     if (!superseded) this.releaseAll(reason);
     this.ports.onRunEnded?.(run);
+  }
+
+  /**
+   * Gives every ended run whose open-ended request had no end yet its end: the next trigger's start, or the
+   * recording's end; and recomputes its KPIs with it.
+   */
+  private finaliseRequests(nextTriggerStartMs: number | null, recordingEndMs: number | null): void {
+    for (const run of this.runs) {
+      if (run.endMs === null || run.requested.endMs !== null) continue;
+      run.requested = requestedSpan({ trigger: run.trigger, endReason: run.endReason, runEndMs: run.endMs, nextTriggerStartMs, recordingEndMs });
+      run.kpis = runKpis(run, this.config.breakerPeriodS, this.safety.settleAllowanceS);
+    }
   }
 
   /** After a stop the EMS dispatches nothing: BESS to 0 kW, storages and heat pumps to their own control. */
@@ -956,7 +985,7 @@ export class Engine {
 
   private recordSample(run: RunRecord, sample: BreakerSample, valid: boolean): void {
     const target = this.targetKwAt(sample.sampleMs);
-    const band = this.communityBand(run, sample.sampleMs);
+    const band = this.instantaneousBand(sample.sampleMs);
     const controllableKw = this.controllablePowerKw(sample.sampleMs);
     const s = run.samples;
     s.sampleTimeMs.push(sample.sampleMs);
@@ -1006,7 +1035,99 @@ export class Engine {
     return sum;
   }
 
-  /** The community's flexibility band `[F⁻, F⁺]` for the rest of the run, from what the EMS knows. */
+  /**
+   * The band `[F⁻, F⁺]` the controllable assets can deliver at `timeMs` (KPI.md, K01 power sufficiency):
+   * power limits, the state-of-charge and comfort limits that bind within the next breaker period, a heat
+   * pump's minimum on/off time, and availability (an asset the EMS cannot reach counts at its last power).
+   * Not an average over the rest of the run: that is `communityBand`. Curtailable PV is left out (the EMS
+   * does not see its generation between reports), so the band errs low on the up side when PV may be curtailed.
+   */
+  instantaneousBand(timeMs: number): { downKw: number; upKw: number } {
+    const horizonS = this.config.breakerPeriodS;
+    let downKw = 0;
+    let upKw = 0;
+    const addStorage = (s: StorageState, nowKw: number): void => {
+      if (s.link.lost || s.link.rejecting) {
+        downKw += nowKw;
+        upKw += nowKw;
+        return;
+      }
+      const c = s.config;
+      const band = storageBand(c.powerKw, c.energyKwh, s.socPct, c.socMinPct, c.socMaxPct, c.roundTripEfficiency, horizonS);
+      const rampKw = c.rampKwPerS !== undefined && c.rampKwPerS > 0 ? c.rampKwPerS * horizonS : Infinity;
+      downKw += Math.max(band.downKw, nowKw - rampKw);
+      upKw += Math.min(band.upKw, nowKw + rampKw);
+    };
+    addStorage(this.bess, this.bessPowerAt(timeMs));
+    for (const h of this.households.values()) addStorage(h, this.householdPowerEstimateKw(h, timeMs));
+    for (const h of this.heatPumps.values()) {
+      const on = h.dispatchedOn ?? h.on;
+      const nowKw = on ? h.config.powerKw : 0;
+      const since = timeMs - h.switchedAtMs;
+      const locked = h.link.lost || h.link.rejecting || since < (on ? h.config.minOnS : h.config.minOffS) * 1000;
+      if (locked) {
+        downKw += nowKw;
+        upKw += nowKw;
+        continue;
+      }
+      const indoorC = this.indoorEstimateC(h, timeMs);
+      // On is possible below the comfort maximum, off above the minimum.
+      upKw += indoorC < h.config.indoorMaxC ? h.config.powerKw : nowKw;
+      downKw += indoorC > h.config.indoorMinC ? 0 : nowKw;
+    }
+    return { downKw, upKw };
+  }
+
+  /**
+   * Energy sufficiency at a dispatch slot (KPI.md): the forecast ∫ r dt over the rest of the request against
+   * the range of energy the assets can take or give from their state now. r = P* − P_unc, with P_unc from the
+   * plan's forecast where it reaches and the last minute's measured mean otherwise (persistence).
+   */
+  private checkEnergy(run: RunRecord, now: number, planned: PlanResult | null): void {
+    const endMs = run.requested.endMs ?? now + this.safety.openRunHorizonS * 1000;
+    if (!(endMs > now)) return;
+    const s = run.samples;
+    let sum = 0;
+    let k = 0;
+    for (let i = s.sampleTimeMs.length - 1; i >= 0 && s.sampleTimeMs[i]! > now - 60_000; i--) {
+      const u = s.uncontrolledKw[i]!;
+      if (Number.isFinite(u)) { sum += u; k++; }
+    }
+    const persistedKw = k > 0 ? sum / k : NaN;
+    const plan = planned?.plan;
+    const stepMs = 60_000;
+    let neededKwh = 0;
+    for (let t = now; t < endMs; t += stepMs) {
+      const dtH = (Math.min(stepMs, endMs - t)) / 3_600_000;
+      const mid = t + (Math.min(stepMs, endMs - t)) / 2;
+      const target = targetOfTrigger(run.trigger, mid);
+      if (target === null) continue;
+      const slot = plan ? planSlotAt(plan, mid) : -1;
+      const unc = slot >= 0 ? planned!.residualKw[slot]! : persistedKw;
+      if (!Number.isFinite(unc)) return;
+      neededKwh += (target.targetKw - unc) * dtH;
+    }
+    const horizonS = (endMs - now) / 1000;
+    let downKwh = 0;
+    let upKwh = 0;
+    for (const st of [this.bess, ...this.households.values()]) {
+      if (st.link.lost || st.link.rejecting) continue;
+      const c = st.config;
+      const eta = Math.sqrt(c.roundTripEfficiency);
+      upKwh += (Math.max(0, c.socMaxPct - st.socPct) / 100) * c.energyKwh / eta;
+      downKwh -= (Math.max(0, st.socPct - c.socMinPct) / 100) * c.energyKwh * eta;
+    }
+    const outdoorC = this.outdoorTempAt(now);
+    for (const h of this.heatPumps.values()) {
+      if (h.link.lost || h.link.rejecting) continue;
+      const band = heatPumpBand(h.config, this.indoorEstimateC(h, now), outdoorC, horizonS);
+      downKwh += (band.downKw * horizonS) / 3600;
+      upKwh += (band.upKw * horizonS) / 3600;
+    }
+    run.energyChecks.push({ atMs: now, neededKwh, availableDownKwh: downKwh, availableUpKwh: upKwh });
+  }
+
+  /** The community's flexibility band `[F⁻, F⁺]` held on average for the rest of the run, from what the EMS knows. */
   communityBand(run: RunRecord, timeMs: number): { downKw: number; upKw: number } {
     const t = run.trigger;
     const runEndMs = t.durationS !== null ? run.startMs + t.durationS * 1000 : timeMs + this.safety.openRunHorizonS * 1000;
@@ -1165,6 +1286,7 @@ export class Engine {
     if (run) {
       if (planned) this.recordPrediction(run, now, planned.result.plan.predictedExhaustionAtMs);
       else this.predictExhaustion(run, now, bessMeanKw);
+      this.checkEnergy(run, now, planned?.result ?? null);
     }
   }
 
@@ -1407,9 +1529,10 @@ export class Engine {
   }
 
   private recordPrediction(run: RunRecord, now: number, atMs: number | null): void {
-    const runEndMs = run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : Infinity;
-    const within = atMs !== null && atMs < runEndMs ? atMs : null;
-    if (run.exhaustionPredictions.length === 0) run.predictedExhaustionAtMs = within;
+    const runEndMs = run.requested.endMs ?? Infinity;
+    // Whole milliseconds: the record stores ISO times, and the KPIs recomputed from it must be the same.
+    const within = atMs !== null && atMs < runEndMs ? Math.round(Math.max(now, atMs)) : null;
+    run.predictedExhaustionAtMs = within;
     run.exhaustionPredictions.push({ madeMs: now, atMs: within });
     if (within !== null && within - now <= 30 * 60_000) {
       this.emit('flex-exhaustion-warning', 'warning', `flexibility predicted to run out at ${iso(within)}`, { predictedExhaustionAt: iso(within) });
@@ -1456,7 +1579,10 @@ export class Engine {
   private predictExhaustion(run: RunRecord, now: number, bessMeanKw: number): void {
     const storages = [this.bess, ...this.households.values()].filter((s) => !s.link.lost);
     const netKw = bessMeanKw + [...this.households.values()].reduce((sum, h) => sum + (h.setpointKw ?? h.powerKw), 0);
-    if (Math.abs(netKw) < 1) return;
+    if (Math.abs(netKw) < 1) {
+      this.recordPrediction(run, now, null);
+      return;
+    }
     const charging = netKw > 0;
     let energyKwh = 0;
     for (const s of storages) {
@@ -1465,12 +1591,7 @@ export class Engine {
         ? Math.max(0, ((s.config.socMaxPct - s.socPct) / 100) * s.config.energyKwh) / eta
         : Math.max(0, ((s.socPct - s.config.socMinPct) / 100) * s.config.energyKwh) * eta;
     }
-    const atMs = now + (energyKwh / Math.abs(netKw)) * 3_600_000;
-    const runEndMs = run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : Infinity;
-    if (atMs < runEndMs && run.predictedExhaustionAtMs === null) {
-      run.predictedExhaustionAtMs = atMs;
-      this.emit('flex-exhaustion-warning', 'warning', `flexibility predicted to run out at ${iso(atMs)}`, { predictedExhaustionAt: iso(atMs) });
-    }
+    this.recordPrediction(run, now, now + (energyKwh / Math.abs(netKw)) * 3_600_000);
   }
 
   // ---------------------------------------------------------------- safety
@@ -1679,18 +1800,20 @@ export function runKpis(run: RunRecord, breakerPeriodS: number, settleAllowanceS
       flexDownKw: Float64Array.from(s.flexDownKw),
       flexUpKw: Float64Array.from(s.flexUpKw),
       uncontrolledKw: Float64Array.from(s.uncontrolledKw),
-      inExhaustion: Uint8Array.from(s.inExhaustion),
     },
     {
       triggerReceivedMs: run.trigger.receivedMs,
       startMs: run.startMs,
       endMs,
-      requestedDurationS: run.trigger.durationS,
+      endReason: run.endReason,
+      // A request with no end yet (a live run, or an ended open-ended one) is counted up to `endMs` for now.
+      requested: { startMs: run.requested.startMs, endMs: run.requested.endMs ?? Math.max(endMs, run.requested.startMs), basis: run.requested.basis },
       toleranceKw: run.trigger.toleranceKw,
       breakerPeriodS,
       settleAllowanceS,
       firstSetpointAckMs: run.firstSetpointAckMs,
-      predictedExhaustionAtMs: run.predictedExhaustionAtMs,
+      exhaustionForecast: run.exhaustionPredictions,
+      energyChecks: run.energyChecks,
       loopLatency: run.latencyMs,
     },
   );

@@ -61,12 +61,16 @@ export function runSummary(run: RunRecord) {
     end: run.endMs === null ? null : iso(run.endMs),
     requestedDurationS: t.durationS,
     endReason: run.endReason,
+    /** The span every share is of, and why it ends there (KPI.md, "The requested span"). */
+    requested: { startAt: iso(run.requested.startMs), endAt: run.requested.endMs === null ? null : iso(run.requested.endMs), basis: run.requested.basis },
     controller: run.controller,
     /** Raw facts the KPIs derive from that are not in timeseries.csv, so they can be recomputed. */
     firstSetpointAckAt: run.firstSetpointAckMs === null ? null : iso(run.firstSetpointAckMs),
     trigger: triggerAsReceived(t),
-    /** Every flexibility-exhaustion prediction the planner made during the run. */
+    /** The exhaustion forecast as the engine made it, slot by slot (null: none before the requested end). */
     exhaustionPredictions: run.exhaustionPredictions.map((p) => ({ madeAt: iso(p.madeMs), predictedAt: p.atMs === null ? null : iso(p.atMs) })),
+    /** Every energy-sufficiency check (KPI.md): the correction's energy to the requested end against the assets' range. */
+    energyChecks: run.energyChecks.map((c) => ({ at: iso(c.atMs), neededKwh: c.neededKwh, availableDownKwh: c.availableDownKwh, availableUpKwh: c.availableUpKwh })),
     accuracy: k?.accuracy ?? null,
     responsiveness: k?.responsiveness ?? null,
     availability: k?.availability ?? null,

@@ -1,21 +1,24 @@
 /**
  * Recomputes every run's KPIs from the stored files alone — `timeseries.csv` and the run headers of
- * `kpi.json` (trigger times, duration, tolerance, the first acknowledgement and the first exhaustion
- * prediction) — with the same `computeRunKpis` the engine used. A trial report can therefore be checked
+ * `kpi.json` (trigger times, the requested span and its basis, how the run ended, tolerance, the first
+ * acknowledgement, the exhaustion forecast series and the energy checks) — with the same `computeRunKpis` the engine used. A trial report can therefore be checked
  * against the raw record; `test/integration/replay` does it for every bundled scenario.
  */
-import type { RunKpis } from '../engine/kpi/index.js';
+import type { RequestedBasis, RunKpis } from '../engine/kpi/index.js';
+import type { EndReason } from '../engine/model.js';
 import { computeRunKpis } from '../engine/kpi/index.js';
 
 interface KpiRunHeader {
   runId: string;
   start: string;
   end: string | null;
-  requestedDurationS: number | null;
+  endReason: EndReason | null;
+  requested: { startAt: string; endAt: string | null; basis: RequestedBasis | null };
   toleranceKw: number;
   firstSetpointAckAt: string | null;
   trigger: { receivedAt: string };
-  availability: { predictedExhaustionAt: string | null } | null;
+  exhaustionPredictions: Array<{ madeAt: string; predictedAt: string | null }>;
+  energyChecks: Array<{ at: string; neededKwh: number; availableDownKwh: number; availableUpKwh: number }>;
 }
 
 export interface KpiDocumentLike {
@@ -43,7 +46,6 @@ export function recomputeKpis(timeseriesCsv: string, kpi: KpiDocumentLike): Map<
     down: col('flexDownKw'),
     up: col('flexUpKw'),
     unc: col('uncontrolledKw'),
-    exh: col('inExhaustion'),
     sensorToEms: col('loopSensorToEmsMs'),
     decision: col('loopDecisionMs'),
     emsToAck: col('loopEmsToAckMs'),
@@ -63,6 +65,7 @@ export function recomputeKpis(timeseriesCsv: string, kpi: KpiDocumentLike): Map<
     const rows = byRun.get(run.runId) ?? [];
     const f64 = (i: number): Float64Array => Float64Array.from(rows, (r) => cell(r[i]));
     const sampleTimeMs = Float64Array.from(rows, (r) => Date.parse(r[c.time]!));
+    const endMs = run.end === null ? Date.parse(run.start) : Date.parse(run.end);
     const latency = (i: number): number[] => rows.map((r) => cell(r[i])).filter((x) => Number.isFinite(x));
     out.set(
       run.runId,
@@ -76,17 +79,23 @@ export function recomputeKpis(timeseriesCsv: string, kpi: KpiDocumentLike): Map<
           flexDownKw: f64(c.down),
           flexUpKw: f64(c.up),
           uncontrolledKw: f64(c.unc),
-          inExhaustion: Uint8Array.from(rows, (r) => (r[c.exh] === '1' ? 1 : 0)),
         },
         {
           triggerReceivedMs: Date.parse(run.trigger.receivedAt),
           startMs: Date.parse(run.start),
-          endMs: run.end === null ? Date.parse(run.start) : Date.parse(run.end),
-          requestedDurationS: run.requestedDurationS,
+          endMs,
+          endReason: run.endReason,
+          // As the engine does: a request with no known end counts up to the run's end.
+          requested: {
+            startMs: Date.parse(run.requested.startAt),
+            endMs: run.requested.endAt === null ? Math.max(endMs, Date.parse(run.requested.startAt)) : Date.parse(run.requested.endAt),
+            basis: run.requested.basis,
+          },
           toleranceKw: run.toleranceKw,
           breakerPeriodS: kpi.breakerPeriodS,
           firstSetpointAckMs: run.firstSetpointAckAt === null ? null : Date.parse(run.firstSetpointAckAt),
-          predictedExhaustionAtMs: run.availability?.predictedExhaustionAt ? Date.parse(run.availability.predictedExhaustionAt) : null,
+          exhaustionForecast: run.exhaustionPredictions.map((p) => ({ madeMs: Date.parse(p.madeAt), atMs: p.predictedAt === null ? null : Date.parse(p.predictedAt) })),
+          energyChecks: run.energyChecks.map((e) => ({ atMs: Date.parse(e.at), neededKwh: e.neededKwh, availableDownKwh: e.availableDownKwh, availableUpKwh: e.availableUpKwh })),
           loopLatency: { sensorToEms: latency(c.sensorToEms), decision: latency(c.decision), emsToAck: latency(c.emsToAck), total: latency(c.total) },
         },
       ),

@@ -1,5 +1,7 @@
 /** Run KPIs (KPI.md): pure computation from a run's time series. */
-export { computeRunKpis, latencyStats } from './run-kpis.js';
+export { computeRunKpis, energyCoverPct, latencyStats } from './run-kpis.js';
+export { naturalRequestedEnd, requestedSpan } from './requested-span.js';
+export type { RequestedBasis, RequestedSpan, RequestedSpanInputs } from './requested-span.js';
 export type {
   RunSamples,
   RunContext,
@@ -9,4 +11,7 @@ export type {
   ResponsivenessKpis,
   AvailabilityKpis,
   LatencyStatsMs,
+  EnergyCheck,
+  ExhaustionForecastPoint,
+  ExhaustionQuality,
 } from './run-kpis.js';

@@ -33,18 +33,37 @@
  *   latency samples are dropped.
  * - **Stale samples.** Any sample (valid or not) whose arrival − sample time > 2 breaker periods; samples
  *   with a non-finite time are not counted.
- * - **Availability.** Evaluated over the whole run (settling included) on valid samples whose P_unc, F⁻ and
- *   F⁺ are finite (`availability.samples`). Headroom may be negative (a shortfall).
- *   `actualExhaustionAt` is the first sample of the trailing stretch of evaluated samples where r is outside
- *   [F⁻, F⁺]; null if r is inside at the last evaluated sample (or nothing was evaluated).
- * - **heldS.** Summed with the hold rule over ALL samples at or after the first settled sample with
- *   `inExhaustion` = 0: the exhaustion flag is the engine's own state and stays known during a sensor dropout.
- *   0 if the run never settled. `heldPctOfRequested` is a percentage (0–100 for a run that did not overrun);
- *   for an open-ended run (`requestedDurationS` null) the denominator is endMs − startMs and
- *   `heldBasis` = 'run-span'.
+ * - **The requested span** is the caller's (`requested-span.ts`): every share is of it, never of the run's
+ *   own span. Held time is counted only inside it and while the run is in force.
+ * - **Held.** Sample i is held when it lies in [requested start, requested end), at or after the first settled
+ *   sample, and the mean of the valid errors with sample time in (tᵢ − 60 s, tᵢ] is within the band. An invalid
+ *   sample whose window holds valid ones is judged by them (a NaN says nothing about the error); a window
+ *   without a valid sample is not held. Each held sample stands for its hold-rule span, cut at the requested
+ *   end. The engine's own exhaustion flag plays no part: the error alone decides.
+ * - **actualExhaustionAt.** For a run ended by `flex-exhausted`, its end. Otherwise, when the run's last
+ *   in-force samples are not held (and the request went on past them): the first sample after the last held
+ *   one (the run's start if none was held). null when the run was held to its last sample.
+ * - **Coverage (K01 power).** Over valid samples in the request with finite P_unc, F⁻ and F⁺; [F⁻, F⁺] is the
+ *   band the assets can deliver at that instant (the engine's `instantaneousBand`). The requested time after
+ *   a run ended by exhaustion or a fault counts as not covered, as it counts as not held: one breaker period a
+ *   sample (`availability.uncoveredAfterEndSamples`).
+ * - **Energy sufficiency (K01 energy).** Net over the rest of the request, because one storage serves both
+ *   directions: at each check τ the forecast ∫ r dt over [τ, requested end] (`neededKwh`, + = the assets must
+ *   absorb) against the range of energy the assets can take or give from their state at τ
+ *   (`availableDownKwh` ≤ 0 ≤ `availableUpKwh`, heat pumps by their comfort band). Cover = 100 inside the
+ *   range, else the share of the need the range reaches. `minEnergyCoverPct` = the least cover; null without
+ *   a check.
+ * - **Exhaustion forecast quality.** The forecasts are the engine's, in the order made: (made, predicted time
+ *   or null). Forecast in force at t = the last one made at or before t. `exhaustionLeadS`: x − the making time
+ *   of the first forecast of the trailing unbroken stretch of non-null forecasts made before x (0 when the last
+ *   forecast before x was null or none was made). `exhaustionErrorS.atN`: |x̂ − x| of the forecast in force N
+ *   minutes before x (null when none was in force or it predicted none: a miss). `falseAlarmS` (runs without x):
+ *   the in-force time inside the request during which a forecast in force predicted an exhaustion.
  *
  * Output is JSON-serialisable: plain numbers (never NaN or Infinity), null where a figure has no data.
  */
+import type { EndReason } from '../model.js';
+import type { RequestedBasis } from './requested-span.js';
 
 /** One entry per breaker sample of the run, in time order. All arrays have the same length. */
 export interface RunSamples {
@@ -56,23 +75,41 @@ export interface RunSamples {
   measuredKw: Float64Array;
   /** P* in force at the sample, kW. */
   targetKw: Float64Array;
-  /** F⁻: the lowest total power the controllable assets can hold for the rest of the run, kW. */
+  /** F⁻: the lowest total power the controllable assets can deliver at the sample's instant, kW. */
   flexDownKw: Float64Array;
-  /** F⁺: the highest total power the controllable assets can hold for the rest of the run, kW. */
+  /** F⁺: the highest total power the controllable assets can deliver at the sample's instant, kW. */
   flexUpKw: Float64Array;
   /** P_unc = measured breaker power minus the controllable assets' measured power, kW (NaN if unknown). */
   uncontrolledKw: Float64Array;
-  /** 1 while the engine had declared flexibility exhaustion. */
-  inExhaustion: Uint8Array;
+}
+
+/** One exhaustion forecast of the engine: made at `madeMs`, predicting `atMs` (null: none before the requested end). */
+export interface ExhaustionForecastPoint {
+  madeMs: number;
+  atMs: number | null;
+}
+
+/** One energy-sufficiency check at a dispatch slot (see the file header). */
+export interface EnergyCheck {
+  atMs: number;
+  /** Forecast ∫ r dt over [atMs, requested end], kWh; + = the assets must absorb (draw) energy. */
+  neededKwh: number;
+  /** The least net energy the assets can deliver over that span, kWh (≤ 0: they give energy back). */
+  availableDownKwh: number;
+  /** The most net energy the assets can absorb over that span, kWh. */
+  availableUpKwh: number;
 }
 
 /** What the series alone does not say about the run. */
 export interface RunContext {
   triggerReceivedMs: number;
   startMs: number;
+  /** When the run stopped being in force (or "now" for a run in progress). */
   endMs: number;
-  /** Requested duration in s; null for open-ended runs (then heldPctOfRequested uses endMs − startMs). */
-  requestedDurationS: number | null;
+  /** How the run ended; null while in force. */
+  endReason: EndReason | null;
+  /** The requested span (`requested-span.ts`); a live run passes a provisional end. */
+  requested: { startMs: number; endMs: number; basis: RequestedBasis | null };
   /** Tolerance band b in kW (the caller applies the default of 10). */
   toleranceKw: number;
   breakerPeriodS: number;
@@ -80,8 +117,10 @@ export interface RunContext {
   settleAllowanceS?: number;
   /** First setpoint for this run acknowledged by an asset, UTC ms. */
   firstSetpointAckMs: number | null;
-  /** First exhaustion prediction made in the run, UTC ms. */
-  predictedExhaustionAtMs: number | null;
+  /** Every exhaustion forecast the engine made in the run, in order. */
+  exhaustionForecast: ArrayLike<ExhaustionForecastPoint>;
+  /** Every energy-sufficiency check of the run, in order. */
+  energyChecks: ArrayLike<EnergyCheck>;
   /** Hop name → latency samples in ms (e.g. sensorToEms, decision, emsToAck, total). */
   loopLatency: Record<string, ArrayLike<number>>;
 }
@@ -142,24 +181,48 @@ export interface ResponsivenessKpis {
   staleSamples: number;
 }
 
+/** How well the exhaustion forecast foretold the loss (KPI.md, "Prediction quality"). */
+export interface ExhaustionQuality {
+  /** x − the start of the unbroken stretch of forecasts that predicted it, s; null without an actual exhaustion. */
+  exhaustionLeadS: number | null;
+  /** |x̂ − x| of the forecast in force 60, 30 and 15 minutes before x, s (null: a miss, or no x). */
+  exhaustionErrorS: { at60: number | null; at30: number | null; at15: number | null };
+  /** Runs without x: time in force during which an exhaustion was predicted, s; null when there was one. */
+  falseAlarmS: number | null;
+  /** Forecasts made during the run. */
+  forecasts: number;
+}
+
 /** UC2-K01 flexibility availability. */
 export interface AvailabilityKpis {
-  /** Share of evaluated samples with F⁻ ≤ r ≤ F⁺, percent. */
+  /** The requested span every share is of (KPI.md), ISO UTC. */
+  requestedStartAt: string | null;
+  requestedEndAt: string | null;
+  requestedS: number;
+  requestedBasis: RequestedBasis | null;
+  /** Time the run was in force inside the request, held or not, s. */
+  inForceS: number;
+  /** Held time (one-minute mean error in band, in force, after settling), s. */
+  heldS: number;
+  /** heldS / requestedS × 100; null for an empty request. */
+  heldPctOfRequested: number | null;
+  /** Share of evaluated samples with F⁻ ≤ r ≤ F⁺ (the instantaneous band), percent. */
   coveredPct: number | null;
   /** min(F⁺ − r), kW; negative means a shortfall. */
   minHeadroomUpKw: number | null;
   /** min(r − F⁻), kW; negative means a shortfall. */
   minHeadroomDownKw: number | null;
+  /** The least energy cover over the checks, percent; null without a check. */
+  minEnergyCoverPct: number | null;
+  energyChecks: number;
+  /** The first exhaustion the engine predicted in the run, ISO UTC. */
   predictedExhaustionAt: string | null;
   actualExhaustionAt: string | null;
-  /** Time from settling to the run's end not in exhaustion, s. */
-  heldS: number;
-  /** heldS / requested duration × 100, percent. */
-  heldPctOfRequested: number | null;
-  /** 'requested': divided by requestedDurationS; 'run-span': open-ended run, divided by endMs − startMs. */
-  heldBasis: 'requested' | 'run-span';
-  /** Samples availability was evaluated on (valid, with finite P_unc, F⁻, F⁺). */
+  exhaustion: ExhaustionQuality;
+  /** Samples availability was evaluated on (valid, in the request, with finite P_unc, F⁻, F⁺). */
   samples: number;
+  /** Breaker periods of the request after an exhaustion or fault end, counted as not covered. */
+  uncoveredAfterEndSamples: number;
 }
 
 export interface RunKpis {
@@ -176,6 +239,8 @@ const BAND_EPS_KW = 1e-9;
 const DEFAULT_SETTLE_ALLOWANCE_S = 60;
 const DEFAULT_TOLERANCE_KW = 10;
 const CONSECUTIVE_TO_SETTLE = 3;
+/** The held rule's window, ms (KPI.md: the mean error over the last minute). */
+const HOLD_WINDOW_MS = 60_000;
 
 function isoOrNull(ms: number | null | undefined): string | null {
   return ms !== null && ms !== undefined && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
@@ -349,12 +414,12 @@ export function computeRunKpis(samples: RunSamples, ctx: RunContext): RunKpis {
   };
 
   // --- UC2-K01 availability
+  const reqStartMs = ctx.requested.startMs;
+  const reqEndMs = ctx.requested.endMs;
+  const inRequest = (ti: number): boolean => ti >= reqStartMs && ti < reqEndMs;
   let avN = 0, covered = 0, minUp = Infinity, minDown = Infinity;
-  // Start of the current stretch of evaluated samples outside the band (-1 while inside): whatever it is after
-  // the last evaluated sample is the stretch r never came back from.
-  let outsideSinceIdx = -1;
   for (let i = 0; i < n; i++) {
-    if (Number.isNaN(errKw[i] ?? NaN)) continue;
+    if (Number.isNaN(errKw[i] ?? NaN) || !inRequest(t[i] ?? NaN)) continue;
     const r = (samples.targetKw[i] ?? NaN) - (samples.uncontrolledKw[i] ?? NaN);
     const lo = samples.flexDownKw[i] ?? NaN;
     const hi = samples.flexUpKw[i] ?? NaN;
@@ -364,33 +429,128 @@ export function computeRunKpis(samples: RunSamples, ctx: RunContext): RunKpis {
     const down = r - lo;
     minUp = Math.min(minUp, up);
     minDown = Math.min(minDown, down);
-    if (up >= -BAND_EPS_KW && down >= -BAND_EPS_KW) {
-      covered++;
-      outsideSinceIdx = -1;
-    } else if (outsideSinceIdx < 0) {
-      outsideSinceIdx = i;
+    if (up >= -BAND_EPS_KW && down >= -BAND_EPS_KW) covered++;
+  }
+  const lostEnd = ctx.endReason === 'flex-exhausted' || ctx.endReason === 'fault';
+  const afterEndMs = lostEnd ? Math.max(0, reqEndMs - Math.max(ctx.endMs, reqStartMs)) : 0;
+  const uncoveredAfter = periodMs > 0 && Number.isFinite(afterEndMs) ? Math.round(afterEndMs / periodMs) : 0;
+
+  // Held: a sliding one-minute window over the valid errors (two pointers: samples are in time order).
+  let heldMs = 0;
+  let lastHeldIdx = -1;
+  let lastInForceIdx = -1;
+  {
+    let lo = 0, winSum = 0, winN = 0;
+    for (let i = 0; i < n; i++) {
+      const ti = t[i] ?? NaN;
+      const ei = errKw[i] ?? NaN;
+      if (!Number.isNaN(ei)) { winSum += ei; winN++; }
+      while (lo <= i && !((t[lo] ?? NaN) > ti - HOLD_WINDOW_MS)) {
+        const el = errKw[lo] ?? NaN;
+        if (!Number.isNaN(el)) { winSum -= el; winN--; }
+        lo++;
+      }
+      if (!inRequest(ti)) continue;
+      lastInForceIdx = i;
+      if (settledIdx < 0 || i < settledIdx || winN === 0) continue;
+      if (!inBand(winSum / winN)) continue;
+      heldMs += Math.min(holdMs[i] ?? 0, Math.max(0, reqEndMs - ti));
+      lastHeldIdx = i;
     }
   }
-  const actualExhaustionMs = outsideSinceIdx >= 0 ? (t[outsideSinceIdx] ?? null) : null;
-
-  let heldMs = 0;
-  if (settledIdx >= 0) {
-    for (let i = settledIdx; i < n; i++) if ((samples.inExhaustion[i] ?? 0) === 0) heldMs += holdMs[i] ?? 0;
-  }
   const heldS = heldMs / 1000;
-  const openEnded = ctx.requestedDurationS === null;
-  const denomS = openEnded ? (ctx.endMs - ctx.startMs) / 1000 : (ctx.requestedDurationS as number);
+  let actualExhaustionMs: number | null = null;
+  if (ctx.endReason === 'flex-exhausted') actualExhaustionMs = ctx.endMs;
+  else if (lastInForceIdx >= 0 && lastHeldIdx < lastInForceIdx && ctx.endMs < reqEndMs + periodMs) {
+    // The run's tail is not held and the request did not end before it: it was lost for good.
+    actualExhaustionMs = lastHeldIdx >= 0 ? (t[lastHeldIdx + 1] ?? null) : Math.max(ctx.startMs, reqStartMs);
+  }
+  const requestedMs = Math.max(0, reqEndMs - reqStartMs);
+  const inForceMs = Math.max(0, Math.min(ctx.endMs, reqEndMs) - Math.max(ctx.startMs, reqStartMs));
+  const exhaustion = exhaustionQuality(ctx, actualExhaustionMs, reqStartMs, Math.min(ctx.endMs, reqEndMs));
+  let firstPredictedMs: number | null = null;
+  for (let k = 0; k < ctx.exhaustionForecast.length; k++) {
+    const p = ctx.exhaustionForecast[k];
+    if (p && p.atMs !== null) { firstPredictedMs = p.atMs; break; }
+  }
+  let minCover = Infinity;
+  for (let k = 0; k < ctx.energyChecks.length; k++) {
+    const c = ctx.energyChecks[k];
+    if (c) minCover = Math.min(minCover, energyCoverPct(c));
+  }
   const availability: AvailabilityKpis = {
-    coveredPct: meanOrNull(covered * 100, avN),
+    requestedStartAt: isoOrNull(reqStartMs),
+    requestedEndAt: isoOrNull(reqEndMs),
+    requestedS: Number.isFinite(requestedMs) ? requestedMs / 1000 : 0,
+    requestedBasis: ctx.requested.basis,
+    inForceS: Number.isFinite(inForceMs) ? inForceMs / 1000 : 0,
+    heldS: finiteOrNull(heldS) ?? 0,
+    heldPctOfRequested: requestedMs > 0 ? finiteOrNull((heldMs / requestedMs) * 100) : null,
+    coveredPct: meanOrNull(covered * 100, avN + uncoveredAfter),
     minHeadroomUpKw: avN > 0 ? finiteOrNull(minUp) : null,
     minHeadroomDownKw: avN > 0 ? finiteOrNull(minDown) : null,
-    predictedExhaustionAt: isoOrNull(ctx.predictedExhaustionAtMs),
+    minEnergyCoverPct: Number.isFinite(minCover) ? minCover : null,
+    energyChecks: ctx.energyChecks.length,
+    predictedExhaustionAt: isoOrNull(firstPredictedMs),
     actualExhaustionAt: isoOrNull(actualExhaustionMs),
-    heldS: finiteOrNull(heldS) ?? 0,
-    heldPctOfRequested: Number.isFinite(denomS) && denomS > 0 ? finiteOrNull((heldS / denomS) * 100) : null,
-    heldBasis: openEnded ? 'run-span' : 'requested',
+    exhaustion,
     samples: avN,
+    uncoveredAfterEndSamples: uncoveredAfter,
   };
 
   return { accuracy, responsiveness, availability, samples: { total: n, valid, invalid: n - valid } };
+}
+
+/** Energy cover of one check, percent (see the file header). */
+export function energyCoverPct(c: EnergyCheck): number {
+  const need = c.neededKwh;
+  const lo = c.availableDownKwh;
+  const hi = c.availableUpKwh;
+  if (![need, lo, hi].every(Number.isFinite)) return 0;
+  if (need >= lo - 1e-9 && need <= hi + 1e-9) return 100;
+  const share = need > hi ? Math.max(0, hi) / need : need < 0 ? Math.max(0, -lo) / -need : need / lo;
+  return Math.max(0, Math.min(100, share * 100));
+}
+
+/** The forecast in force at `atMs`: the last one made at or before it (undefined when none). */
+function forecastInForce(f: ArrayLike<ExhaustionForecastPoint>, atMs: number): ExhaustionForecastPoint | undefined {
+  let found: ExhaustionForecastPoint | undefined;
+  for (let k = 0; k < f.length; k++) {
+    const p = f[k];
+    if (!p || p.madeMs > atMs) break;
+    found = p;
+  }
+  return found;
+}
+
+function exhaustionQuality(ctx: RunContext, xMs: number | null, fromMs: number, untilMs: number): ExhaustionQuality {
+  const f = ctx.exhaustionForecast;
+  if (xMs === null) {
+    // False alarms: in-force time covered by a forecast that predicted an exhaustion.
+    let alarmMs = 0;
+    for (let k = 0; k < f.length; k++) {
+      const p = f[k]!;
+      if (p.atMs === null) continue;
+      const next = k + 1 < f.length ? f[k + 1]!.madeMs : untilMs;
+      alarmMs += Math.max(0, Math.min(next, untilMs) - Math.max(p.madeMs, fromMs));
+    }
+    return { exhaustionLeadS: null, exhaustionErrorS: { at60: null, at30: null, at15: null }, falseAlarmS: alarmMs / 1000, forecasts: f.length };
+  }
+  let stretchStartMs: number | null = null;
+  for (let k = 0; k < f.length; k++) {
+    const p = f[k]!;
+    if (p.madeMs > xMs) break;
+    if (p.atMs === null) stretchStartMs = null;
+    else if (stretchStartMs === null) stretchStartMs = p.madeMs;
+  }
+  const errorAt = (minutes: number): number | null => {
+    const p = forecastInForce(f, xMs - minutes * 60_000);
+    return p && p.atMs !== null ? Math.abs(p.atMs - xMs) / 1000 : null;
+  };
+  return {
+    exhaustionLeadS: stretchStartMs === null ? 0 : Math.max(0, xMs - stretchStartMs) / 1000,
+    exhaustionErrorS: { at60: errorAt(60), at30: errorAt(30), at15: errorAt(15) },
+    falseAlarmS: null,
+    forecasts: f.length,
+  };
 }

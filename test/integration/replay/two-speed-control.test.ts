@@ -51,7 +51,12 @@ describe('two-speed control (lfc with the 15-minute plan)', () => {
     const lfc = await replay('winter-island-then-import-packages', 'lfc');
     const deadbeat = await replay('winter-island-then-import-packages', 'deadbeat');
     expect(lfc.runs.map((r) => r.endReason)).toEqual(['operator-stop', 'operator-stop']);
-    for (const run of lfc.runs) expect(run.kpis!.availability.heldPctOfRequested!).toBeGreaterThan(99);
+    // Held by the one-minute mean error (KPI.md): the minutes around heat-pump switching cost ~2 %, and the
+    // request is never lost.
+    for (const run of lfc.runs) {
+      expect(run.kpis!.availability.heldPctOfRequested!).toBeGreaterThan(97);
+      expect(run.kpis!.availability.actualExhaustionAt).toBeNull();
+    }
     // Run 2's first import package meets a five-minute cloud gap (the roofs' PV triples): the shortage
     // re-plans run the heat pumps for the minutes left of the slot, which a whole-slot plan would not.
     expect(lfc.events.some((e) => e.type === 'flex-exhaustion-warning' && e.runId === lfc.runs[1]!.runId)).toBe(true);

@@ -149,6 +149,12 @@ describe('Engine use-case state machine', () => {
     expect(h.engine.runs[1]!.endReason).toBe('operator-stop');
     expect(h.engine.activeRun).toBeNull();
     expect(h.bessWrites().at(-1)!.powerKw).toBeNull();
+    // Both requests were withdrawn where the next trigger came: the shares are of what was asked, so far.
+    const [a, b] = h.engine.runs;
+    expect(a!.requested).toEqual({ startMs: a!.startMs, endMs: a!.endMs, basis: 'superseded' });
+    expect(b!.requested).toEqual({ startMs: b!.startMs, endMs: b!.endMs, basis: 'operator-stop' });
+    expect(a!.kpis!.availability.requestedBasis).toBe('superseded');
+    expect(a!.kpis!.availability.requestedS).toBeCloseTo(30, 0);
   });
 
   it.each([

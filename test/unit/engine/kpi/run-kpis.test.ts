@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeRunKpis, latencyStats } from '../../../../src-main/engine/kpi/index.js';
+import { computeRunKpis, energyCoverPct, latencyStats } from '../../../../src-main/engine/kpi/index.js';
 import type { RunContext, RunKpis, RunSamples } from '../../../../src-main/engine/kpi/index.js';
 
 /** 2026-06-21T08:00:00Z, a whole quarter hour (multiple of 900 000 ms). */
@@ -17,7 +17,6 @@ interface SeriesSpec {
   flexDownKw?: number | number[];
   flexUpKw?: number | number[];
   arrivalDelayMs?: number | number[];
-  inExhaustion?: number[];
 }
 
 const at = (v: number | number[] | undefined, i: number, dflt: number): number =>
@@ -35,7 +34,6 @@ function series(spec: SeriesSpec): RunSamples {
     flexDownKw: Float64Array.from({ length: n }, (_, i) => at(spec.flexDownKw, i, -1000)),
     flexUpKw: Float64Array.from({ length: n }, (_, i) => at(spec.flexUpKw, i, 1000)),
     uncontrolledKw: Float64Array.from({ length: n }, (_, i) => at(spec.uncontrolledKw, i, -100)),
-    inExhaustion: Uint8Array.from({ length: n }, (_, i) => spec.inExhaustion?.[i] ?? 0),
   };
 }
 
@@ -44,11 +42,13 @@ function ctx(n: number, over: Partial<RunContext> = {}): RunContext {
     triggerReceivedMs: T0,
     startMs: T0,
     endMs: T0 + n * PERIOD_S * S,
-    requestedDurationS: n * PERIOD_S,
+    endReason: 'duration-elapsed',
+    requested: { startMs: T0, endMs: T0 + n * PERIOD_S * S, basis: 'duration' },
     toleranceKw: 10,
     breakerPeriodS: PERIOD_S,
     firstSetpointAckMs: null,
-    predictedExhaustionAtMs: null,
+    exhaustionForecast: [],
+    energyChecks: [],
     loopLatency: {},
     ...over,
   };
@@ -202,7 +202,7 @@ describe('computeRunKpis – accuracy', () => {
     // t = 0, 10, 20, 60, 75 s, end 78 s → holds 10, 10, 10 (gap 40 capped), 10 (gap 15 capped), 3 = 43 s.
     // e = 36 kW → 36 × 43 / 3600 = 0.43 kWh.
     const timesMs = [0, 10, 20, 60, 75].map((x) => T0 + x * S);
-    const k = computeRunKpis(series({ timesMs, errKw: fill(5, 36) }), ctx(5, { endMs: T0 + 78 * S, toleranceKw: 40 }));
+    const k = computeRunKpis(series({ timesMs, errKw: fill(5, 36) }), ctx(5, { endMs: T0 + 78 * S, requested: { startMs: T0, endMs: T0 + 78 * S, basis: 'duration' }, toleranceKw: 40 }));
     expect(k.accuracy.energyErrorKwh).toBeCloseTo(0.43, 12);
     expect(k.availability.heldS).toBeCloseTo(43, 12);
   });
@@ -251,8 +251,11 @@ describe('computeRunKpis – responsiveness', () => {
   });
 });
 
+/** A request of `s` seconds from T0. */
+const requested = (s: number, basis: RunContext['requested']['basis'] = 'duration'): RunContext['requested'] => ({ startMs: T0, endMs: T0 + s * S, basis });
+
 describe('computeRunKpis – availability', () => {
-  it('coverage and headroom', () => {
+  it('coverage and headroom against the instantaneous band', () => {
     // P* = −150, P_unc = −100, −50, −200, −300 → r = −50, −100, 50, 150; band [−200, 100].
     // Inside: 3 of 4 → 75 %. F⁺ − r = 150, 200, 50, −50 → −50. r − F⁻ = 150, 100, 250, 350 → 100.
     const k = run({ errKw: fill(4, 0), uncontrolledKw: [-100, -50, -200, -300], flexDownKw: -200, flexUpKw: 100 });
@@ -260,59 +263,133 @@ describe('computeRunKpis – availability', () => {
     expect(k.availability.minHeadroomUpKw).toBe(-50);
     expect(k.availability.minHeadroomDownKw).toBe(100);
     expect(k.availability.samples).toBe(4);
-    expect(k.availability.actualExhaustionAt).toBe(new Date(T0 + 30 * S).toISOString());
+    // Held throughout: coverage alone never makes an exhaustion.
+    expect(k.availability.actualExhaustionAt).toBeNull();
   });
 
-  it('actual exhaustion: r leaves for good vs leaves and comes back', () => {
-    // Band [−200, 100], P* = −150. r = −150 − P_unc.
-    const rToUnc = (r: number): number => -150 - r;
-    const inside = 0, outside = 300;
-    // in, out, out, in, out, out → leaves for good at sample 4 (40 s).
-    const forGood = run({ errKw: fill(6, 0), flexDownKw: -200, flexUpKw: 100,
-      uncontrolledKw: [inside, outside, outside, inside, outside, outside].map(rToUnc) });
-    expect(forGood.availability.actualExhaustionAt).toBe(new Date(T0 + 40 * S).toISOString());
-    // in, out, out, in → back inside at the end → null.
-    const back = run({ errKw: fill(4, 0), flexDownKw: -200, flexUpKw: 100,
-      uncontrolledKw: [inside, outside, outside, inside].map(rToUnc) });
-    expect(back.availability.actualExhaustionAt).toBeNull();
-    // in, out, (invalid), out: the invalid sample is skipped, the stretch starts at sample 1.
-    const s = series({ errKw: fill(4, 0), flexDownKw: -200, flexUpKw: 100,
-      uncontrolledKw: [inside, outside, inside, outside].map(rToUnc) });
-    s.measuredKw[2] = NaN;
-    expect(computeRunKpis(s, ctx(4)).availability.actualExhaustionAt).toBe(new Date(T0 + 10 * S).toISOString());
-    // Outside from the first sample on → the first sample.
-    const never = run({ errKw: fill(3, 0), flexDownKw: -200, flexUpKw: 100, uncontrolledKw: fill(3, rToUnc(outside)) });
-    expect(never.availability.actualExhaustionAt).toBe(new Date(T0).toISOString());
-    expect(never.availability.coveredPct).toBe(0);
+  it('held by the one-minute mean error: a short spike inside a good minute stays held', () => {
+    // 18 samples; e = 0 except one sample of +40 kW at sample 9: the minute's mean is 40/6 ≈ 6.7 ≤ 10.
+    const err = fill(18, 0);
+    err[9] = 40;
+    const k = run({ errKw: err });
+    expect(k.availability.heldS).toBe(180);
+    expect(k.availability.heldPctOfRequested).toBe(100);
+    // A sustained +20 kW from sample 9 on: the mean leaves the band once it exceeds 10 kW, i.e. from the
+    // fourth bad sample in the window (3·20/6 = 10 is still in; 4·20/6 > 10).
+    const bad = [...fill(9, 0), ...fill(9, 20)];
+    const b = run({ errKw: bad });
+    expect(b.availability.heldS).toBe(120);
+    expect(b.availability.actualExhaustionAt).toBe(new Date(T0 + 120 * S).toISOString());
   });
 
-  it('predicted exhaustion is passed through as ISO', () => {
-    const k = run({ errKw: fill(3, 0) }, { predictedExhaustionAtMs: T0 + 3600 * S });
-    expect(k.availability.predictedExhaustionAt).toBe('2026-06-21T09:00:00.000Z');
-    expect(run({ errKw: fill(3, 0) }).availability.predictedExhaustionAt).toBeNull();
-  });
-
-  it('heldS counts settled time outside exhaustion, in percent of the requested duration', () => {
-    // 12 samples, e = 0 → settled at 0; exhaustion on samples 8..11 → held = 8 × 10 s = 80 s.
-    const inExhaustion = [...fill(8, 0), ...fill(4, 1)];
-    const k = run({ errKw: fill(12, 0), inExhaustion }, { requestedDurationS: 200 });
-    expect(k.availability.heldS).toBe(80);
-    expect(k.availability.heldPctOfRequested).toBe(40);
-    expect(k.availability.heldBasis).toBe('requested');
-    // Open-ended: divided by the run span (120 s) → 66.67 %.
-    const open = run({ errKw: fill(12, 0), inExhaustion }, { requestedDurationS: null });
-    expect(open.availability.heldPctOfRequested).toBeCloseTo((80 / 120) * 100, 12);
-    expect(open.availability.heldBasis).toBe('run-span');
-    // Settling at sample 2 → held over samples 2..7 = 60 s.
-    const late = run({ errKw: [50, 50, ...fill(10, 0)], inExhaustion }, { requestedDurationS: 120 });
+  it('held time is a share of the request, with its basis; open-ended is not divided by the run', () => {
+    // The run holds 12 samples (120 s) and ends for exhaustion, but the request was 200 s long.
+    const k = run({ errKw: fill(12, 0) }, { endReason: 'flex-exhausted', requested: requested(200) });
+    expect(k.availability.heldS).toBe(120);
+    expect(k.availability.heldPctOfRequested).toBe(60);
+    expect(k.availability.requestedS).toBe(200);
+    expect(k.availability.requestedBasis).toBe('duration');
+    expect(k.availability.inForceS).toBe(120);
+    expect(k.availability.actualExhaustionAt).toBe(new Date(T0 + 120 * S).toISOString());
+    // The 80 s after the end count as 8 uncovered breaker periods: 12 covered of 20 = 60 %.
+    expect(k.availability.uncoveredAfterEndSamples).toBe(8);
+    expect(k.availability.coveredPct).toBe(60);
+    // An open-ended request that the next trigger ended at 600 s: 120 of 600 s.
+    const open = run({ errKw: fill(12, 0) }, { endReason: 'fault', requested: requested(600, 'next-trigger') });
+    expect(open.availability.heldPctOfRequested).toBe(20);
+    expect(open.availability.requestedBasis).toBe('next-trigger');
+    // Settled at sample 2, but the minute's mean carries the two bad samples until sample 6 (50/6 ≤ 10):
+    // held 6..11 = 60 s.
+    const late = run({ errKw: [50, 50, ...fill(10, 0)] });
+    expect(late.responsiveness.settlingS).toBe(20);
     expect(late.availability.heldS).toBe(60);
-    expect(late.availability.heldPctOfRequested).toBe(50);
+  });
+
+  it('a withdrawn request is cut where it was withdrawn: superseded and stopped runs are not penalised', () => {
+    const k = run({ errKw: fill(12, 0) }, { endReason: 'superseded', requested: requested(120, 'superseded') });
+    expect(k.availability.heldPctOfRequested).toBe(100);
+    expect(k.availability.actualExhaustionAt).toBeNull();
+  });
+
+  it('samples outside the request are not held (an announced run that started early)', () => {
+    const k = run({ errKw: fill(12, 0) }, { requested: { startMs: T0 + 30 * S, endMs: T0 + 120 * S, basis: 'duration' } });
+    expect(k.availability.heldS).toBe(90);
+    expect(k.availability.heldPctOfRequested).toBe(100);
+  });
+
+  it('actualExhaustionAt agrees with held time: the first sample after the last held one', () => {
+    // Held 0..50 s, lost 60..110 s, back 120..150 s, lost for good from 160 s on (mean of +30 kW errors).
+    const err = [...fill(6, 0), ...fill(6, 30), ...fill(6, 0), ...fill(6, 30)];
+    const k = run({ errKw: err });
+    const held = k.availability.heldS;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(240);
+    const x = Date.parse(k.availability.actualExhaustionAt!);
+    expect(x).toBeGreaterThan(T0 + 150 * S);
+    expect(x).toBeLessThanOrEqual(T0 + 200 * S);
+    // Nothing held: the request's start.
+    expect(run({ errKw: fill(12, 50) }).availability.actualExhaustionAt).toBe(new Date(T0).toISOString());
+  });
+
+  it('exhaustion forecast quality: lead from the trailing stretch of warnings, errors at 60/30/15 min', () => {
+    // A 3-hour request, exhausted at T0 + 2 h. Forecasts every 5 minutes from T0: none until 40 min,
+    // a false one at 20 min, then from 50 min on predicting 2 h 06 min (6 minutes late).
+    const n = 3 * 360;
+    const x = T0 + 7200 * S;
+    const exhaustionForecast: Array<{ madeMs: number; atMs: number | null }> = [];
+    for (let m = 0; m < 120; m += 5) {
+      const madeMs = T0 + m * 60 * S;
+      exhaustionForecast.push({ madeMs, atMs: m === 20 ? T0 + 9000 * S : m >= 50 ? x + 360 * S : null });
+    }
+    const k = run({ errKw: fill(720, 0) }, { endMs: x, endReason: 'flex-exhausted', requested: requested(n * PERIOD_S), exhaustionForecast });
+    expect(k.availability.actualExhaustionAt).toBe(new Date(x).toISOString());
+    expect(k.availability.exhaustion.exhaustionLeadS).toBe(70 * 60);
+    expect(k.availability.exhaustion.exhaustionErrorS).toEqual({ at60: 360, at30: 360, at15: 360 });
+    expect(k.availability.exhaustion.falseAlarmS).toBeNull();
+    expect(k.availability.predictedExhaustionAt).toBe(new Date(T0 + 9000 * S).toISOString());
+    // A warning that came 10 minutes before: no forecast 60 and 30 minutes before (misses), lead 600 s.
+    const late = run({ errKw: fill(720, 0) }, {
+      endMs: x, endReason: 'flex-exhausted', requested: requested(n * PERIOD_S),
+      exhaustionForecast: [{ madeMs: T0, atMs: null }, { madeMs: x - 600 * S, atMs: x }],
+    });
+    expect(late.availability.exhaustion.exhaustionLeadS).toBe(600);
+    expect(late.availability.exhaustion.exhaustionErrorS).toEqual({ at60: null, at30: null, at15: null });
+    // No forecast ever: the exhaustion came as a surprise.
+    const surprise = run({ errKw: fill(720, 0) }, { endMs: x, endReason: 'flex-exhausted', requested: requested(n * PERIOD_S) });
+    expect(surprise.availability.exhaustion.exhaustionLeadS).toBe(0);
+  });
+
+  it('false alarms: the time a forecast predicted an exhaustion that did not come', () => {
+    // Held throughout 20 minutes; a warning in force from 5 to 8 minutes.
+    const k = run({ errKw: fill(120, 0) }, {
+      exhaustionForecast: [{ madeMs: T0, atMs: null }, { madeMs: T0 + 300 * S, atMs: T0 + 1000 * S }, { madeMs: T0 + 480 * S, atMs: null }],
+    });
+    expect(k.availability.actualExhaustionAt).toBeNull();
+    expect(k.availability.exhaustion.falseAlarmS).toBe(180);
+    expect(k.availability.exhaustion.exhaustionLeadS).toBeNull();
+  });
+
+  it('energy cover: 100 inside the assets\' range, else the share of the need they reach', () => {
+    expect(energyCoverPct({ atMs: T0, neededKwh: 50, availableDownKwh: -100, availableUpKwh: 200 })).toBe(100);
+    expect(energyCoverPct({ atMs: T0, neededKwh: 400, availableDownKwh: -100, availableUpKwh: 200 })).toBe(50);
+    expect(energyCoverPct({ atMs: T0, neededKwh: -400, availableDownKwh: -100, availableUpKwh: 200 })).toBe(25);
+    expect(energyCoverPct({ atMs: T0, neededKwh: 0, availableDownKwh: 0, availableUpKwh: 0 })).toBe(100);
+    expect(energyCoverPct({ atMs: T0, neededKwh: NaN, availableDownKwh: 0, availableUpKwh: 0 })).toBe(0);
+    const k = run({ errKw: fill(3, 0) }, {
+      energyChecks: [
+        { atMs: T0, neededKwh: 50, availableDownKwh: -100, availableUpKwh: 200 },
+        { atMs: T0 + 10 * S, neededKwh: 400, availableDownKwh: -100, availableUpKwh: 200 },
+      ],
+    });
+    expect(k.availability.minEnergyCoverPct).toBe(50);
+    expect(k.availability.energyChecks).toBe(2);
+    expect(run({ errKw: fill(3, 0) }).availability.minEnergyCoverPct).toBeNull();
   });
 });
 
 describe('computeRunKpis – degenerate runs', () => {
   it('empty run: nulls for means, zero counts, JSON-safe', () => {
-    const k = run({ errKw: [] }, { endMs: T0 + 600 * S, requestedDurationS: 600 });
+    const k = run({ errKw: [] }, { endMs: T0 + 600 * S, requested: requested(600) });
     expect(k.samples).toEqual({ total: 0, valid: 0, invalid: 0 });
     expect(k.accuracy.maeKw).toBeNull();
     expect(k.accuracy.rmseKw).toBeNull();
@@ -377,10 +454,15 @@ describe('computeRunKpis – invariants on random series', () => {
           timesMs,
           errKw,
           uncontrolledKw: timesMs.map(() => (rnd() < 0.05 ? NaN : (rnd() - 0.5) * 600)),
-          inExhaustion: timesMs.map(() => (rnd() < 0.2 ? 1 : 0)),
           arrivalDelayMs: timesMs.map(() => rnd() * 40_000),
         }),
-        ctx(n, { startMs: timesMs[0] ?? T0, endMs: t, toleranceKw: rnd() * 20, requestedDurationS: rnd() < 0.3 ? null : 3600 }),
+        ctx(n, {
+          startMs: timesMs[0] ?? T0,
+          endMs: t,
+          endReason: rnd() < 0.3 ? 'flex-exhausted' : 'duration-elapsed',
+          requested: { startMs: timesMs[0] ?? T0, endMs: (timesMs[0] ?? T0) + 3600 * S, basis: 'duration' },
+          toleranceKw: rnd() * 20,
+        }),
       );
       const a = k.accuracy;
       expect(k.samples.valid + k.samples.invalid).toBe(n);
@@ -401,7 +483,12 @@ describe('computeRunKpis – invariants on random series', () => {
       } else {
         expect(a.maeKw).toBeNull();
       }
-      expect(k.availability.heldS).toBeGreaterThanOrEqual(0);
+      const av = k.availability;
+      expect(av.heldS).toBeGreaterThanOrEqual(0);
+      expect(av.heldS).toBeLessThanOrEqual(av.inForceS + 1e-9);
+      expect(av.inForceS).toBeLessThanOrEqual(av.requestedS + 1e-9);
+      // Held to the last sample means no exhaustion; an exhaustion time means the end was not held.
+      if (av.heldPctOfRequested === 100) expect(av.actualExhaustionAt).toBeNull();
       expectJsonSafe(k);
     }
   });
