@@ -27,6 +27,7 @@ import { join, resolve, sep } from 'node:path';
 
 import type { PlanView, RunRecord } from '../engine/engine';
 import { heatPumpBand, storageBand } from '../engine/flexibility';
+import { exhaustionCountdown } from '../engine/kpi';
 import type { EngineEvent, Trigger } from '../engine/model';
 import type { LoadProfileLibrary } from '../engine/models/load';
 import type { LpSolver } from '../engine/optimiser/lp';
@@ -441,6 +442,7 @@ export class LfcCore {
               targetKw: snap.run.targetKw,
               toleranceKw: snap.run.toleranceKw,
               predictedExhaustionAtMs: snap.run.predictedExhaustionAtMs,
+              exhaustion: exhaustionCountdown(activeRun.exhaustionPredictions, now),
               band: snap.run.band,
               inExhaustion: snap.run.inExhaustion,
               kpis: liveKpis(activeRun, now, engine.config.breakerPeriodS, engine.safety.settleAllowanceS),

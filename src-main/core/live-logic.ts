@@ -126,10 +126,17 @@ export function checkTrigger(req: TriggerRequest, inputs: FeasibilityInputs): Tr
  * so far, as if the run ended now. The full record comes with `run-ended`.
  */
 export function liveKpis(run: RunRecord, nowMs: number, breakerPeriodS: number, settleAllowanceS: number): LiveKpis {
-  const k = runKpis(run, breakerPeriodS, settleAllowanceS, Math.max(run.startMs, nowMs));
+  const endMs = Math.max(run.startMs, nowMs);
+  // Shares of the request elapsed so far: the rest has not happened, so it is neither held nor lost yet.
+  const soFarMs = Math.max(run.requested.startMs, Math.min(run.requested.endMs ?? endMs, endMs));
+  const k = runKpis({ ...run, requested: { ...run.requested, endMs: soFarMs } }, breakerPeriodS, settleAllowanceS, endMs);
   return {
     coveredPct: k.availability.coveredPct,
     heldPctOfRequested: k.availability.heldPctOfRequested,
+    heldS: k.availability.heldS,
+    requestedS: k.availability.requestedS,
+    requestedBasis: run.requested.basis,
+    minEnergyCoverPct: k.availability.minEnergyCoverPct,
     firstSetpointS: k.responsiveness.firstSetpointS,
     settlingS: k.responsiveness.settlingS,
     maeKw: k.accuracy.maeKw,

@@ -141,7 +141,14 @@ export interface AssetRow {
 /** Live K01–K03 headline figures of the active run (full KPIs come with the run record at its end). */
 export interface LiveKpis {
   coveredPct: number | null;
+  /** Held share of the request elapsed so far (a live run has not been asked for its future yet). */
   heldPctOfRequested: number | null;
+  heldS: number;
+  /** The request's span so far, and what ends it (KPI.md): null basis while the end is not known. */
+  requestedS: number;
+  requestedBasis: 'duration' | 'schedule' | 'next-trigger' | 'recording-end' | 'superseded' | 'operator-stop' | null;
+  /** The least energy cover of the request's rest so far, percent (null before the first check). */
+  minEnergyCoverPct: number | null;
   firstSetpointS: number | null;
   settlingS: number | null;
   maeKw: number | null;
@@ -157,6 +164,15 @@ export interface LiveRun {
   targetKw: number | null;
   toleranceKw: number;
   predictedExhaustionAtMs: number | null;
+  /** The exhaustion warning as a countdown with its confidence (`engine/kpi/exhaustion-countdown.ts`). */
+  exhaustion: {
+    atMs: number;
+    remainingS: number;
+    sinceMs: number;
+    forecasts: number;
+    spreadS: number;
+    confidence: 'high' | 'medium' | 'low';
+  } | null;
   band: { downKw: number; upKw: number };
   inExhaustion: boolean;
   kpis: LiveKpis | null;

@@ -170,10 +170,12 @@ describe('the operator’s console in Chromium against serve mode', () => {
       .poll(async () => Math.abs(parseKw(await tileValue('tile-breaker')) - parseKw(await tileValue('tile-target'))), { timeout: 20_000, interval: 500 })
       .toBeLessThanOrEqual(10);
     await expect.poll(async () => tileValue('kpi-k03'), { timeout: 5_000 }).toMatch(/\d.*kW/);
-    // The engine's predicted exhaustion of the run: a time of day, or an honest "none predicted".
+    // The engine's exhaustion warning: a countdown with its confidence, or an honest "none predicted".
     const exhaustion = await tileValue('tile-exhaustion');
-    const predicted = core.getState().run?.predictedExhaustionAtMs ?? null;
-    expect(exhaustion).toMatch(predicted === null ? /^none predicted$/ : /^\d\d:\d\d:\d\d$/);
+    const warning = core.getState().run?.exhaustion ?? null;
+    expect(exhaustion).toMatch(warning === null ? /^none predicted$/ : /^runs out in \d/);
+    // K01's held share says what it is of: the request so far, and what ends it.
+    expect(await page.locator('[data-testid="kpi-k01"]').innerText()).toMatch(/held: [\d.]+\s*% · requested so far .*\(its duration\)/);
 
     // The planner's forecast of the breaker power, overlaid (dashed) on the measured one.
     await expect.poll(() => core.listSeries().find((s) => s.seriesId === 'breaker.measuredKw')?.forecastSeriesId, { timeout: 20_000 }).toBe('forecast.breakerKw');
@@ -201,6 +203,8 @@ describe('the operator’s console in Chromium against serve mode', () => {
     const row = page.locator('[data-testid="runs-table"] tbody tr').first();
     await row.waitFor();
     expect(await row.innerText()).toContain('operator stop');
+    // The held share with its denominator: the request was withdrawn by the stop.
+    expect(await row.locator('[data-held]').innerText()).toMatch(/of .*· stopped by the operator/);
 
     const [xlsxDownload] = await Promise.all([page.waitForEvent('download'), row.locator('button[data-export$=":xlsx"]').click()]);
     const xlsxPath = join(resultsDir, 'run-export.xlsx');

@@ -15,3 +15,5 @@ export type {
   ExhaustionForecastPoint,
   ExhaustionQuality,
 } from './run-kpis.js';
+export type { ExhaustionConfidence, ExhaustionCountdown } from './exhaustion-countdown.js';
+export { exhaustionCountdown } from './exhaustion-countdown.js';

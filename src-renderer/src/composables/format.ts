@@ -73,3 +73,8 @@ export function unitOfSeries(seriesId: string): string {
   if (/S$/.test(seriesId)) return 's';
   return '';
 }
+
+/** The i18n key of a requested span's basis (KPI.md): the record's names are kebab-case, message keys camelCase. */
+export function basisKey(basis: string): string {
+  return `basis.${basis.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())}`;
+}

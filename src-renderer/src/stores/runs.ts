@@ -6,7 +6,7 @@ import { unitOfSeries } from '../composables/format';
 import type { ExportFormat, ExportedFile, IpcError, RunDto } from '../api';
 
 /** The headline KPIs of a run record for the table (null where the run has none yet). */
-export function headlineKpis(run: RunDto): Record<'maeKw' | 'withinBandPct' | 'coveredPct' | 'heldPctOfRequested' | 'settlingS', number | null> {
+export function headlineKpis(run: RunDto): Record<'maeKw' | 'withinBandPct' | 'coveredPct' | 'heldPctOfRequested' | 'settlingS' | 'requestedS', number | null> & { requestedBasis: string | null } {
   const k = run.kpis as { accuracy?: Record<string, unknown>; availability?: Record<string, unknown>; responsiveness?: Record<string, unknown> } | null;
   const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   return {
@@ -15,6 +15,9 @@ export function headlineKpis(run: RunDto): Record<'maeKw' | 'withinBandPct' | 'c
     coveredPct: num(k?.availability?.['coveredPct']),
     heldPctOfRequested: num(k?.availability?.['heldPctOfRequested']),
     settlingS: num(k?.responsiveness?.['settlingS']),
+    // What the held share is of (KPI.md): a share without its denominator cannot be quoted.
+    requestedS: num(k?.availability?.['requestedS']),
+    requestedBasis: typeof k?.availability?.['requestedBasis'] === 'string' ? k.availability['requestedBasis'] : null,
   };
 }
 

@@ -118,7 +118,7 @@ describe('live store', () => {
   const state = (over: Partial<LiveState> = {}): LiveState => ({
     status: 'running', source: null, sessionId: 's', speed: 1, nowMs: 600_000, startMs: 0, endMs: 1e7, timezone: 'UTC', connectionLimitKw: 630,
     breaker: { measuredKw: -145, sampleMs: 590_000, stale: false, safeState: false, targetKw: -150 },
-    run: { runId: 'run-001', useCase: 2, startMs: 0, plannedEndMs: 900_000, targetKw: -150, toleranceKw: 10, predictedExhaustionAtMs: null, band: { downKw: -300, upKw: 300 }, inExhaustion: false, kpis: null },
+    run: { runId: 'run-001', useCase: 2, startMs: 0, plannedEndMs: 900_000, targetKw: -150, toleranceKw: 10, predictedExhaustionAtMs: null, exhaustion: null, band: { downKw: -300, upKw: 300 }, inExhaustion: false, kpis: null },
     pendingTrigger: null, forecastMissing: false, assets: [], recent: [], recentWindowMs: 1_800_000, recentEvents: [], ...over,
   });
   it('derives deviation, time left and link counts', () => {
@@ -174,7 +174,9 @@ describe('assets, navigation, shortcuts, preferences, runs, replay, trends', () 
   });
   it('reads run records and compares replay KPIs', () => {
     const run = { kpis: { accuracy: { maeKw: 1.5, withinBandPct: 99 }, availability: { coveredPct: 100, heldPctOfRequested: 98 }, responsiveness: { settlingS: null } }, trigger: { useCase: 2, targetKw: -150, durationS: 3600, toleranceKw: 10, schedule: null } };
-    expect(headlineKpis(run as never)).toEqual({ maeKw: 1.5, withinBandPct: 99, coveredPct: 100, heldPctOfRequested: 98, settlingS: null });
+    expect(headlineKpis(run as never)).toEqual({ maeKw: 1.5, withinBandPct: 99, coveredPct: 100, heldPctOfRequested: 98, settlingS: null, requestedS: null, requestedBasis: null });
+    const withBasis = { kpis: { availability: { heldPctOfRequested: 50, requestedS: 3600, requestedBasis: 'next-trigger' } } };
+    expect(headlineKpis(withBasis as never)).toMatchObject({ requestedS: 3600, requestedBasis: 'next-trigger' });
     expect(describeTrigger(run.trigger)).toEqual({ useCase: 2, targetKw: -150, durationS: 3600, toleranceKw: 10, packages: 0 });
     const side = (mae: number) => ({ controller: 'lfc' as const, timeMs: [], measuredKw: [], targetKw: [], bessKw: [], runs: [{ runId: 'run-001', useCase: 2, startMs: 0, endMs: 1, endReason: 'duration-elapsed', kpis: { accuracy: { maeKw: mae } } }] });
     const rowsOut = kpiComparison([side(1.2), side(3.4)]);
