@@ -17,8 +17,8 @@ const outRoot = mkdtempSync(join(tmpdir(), 'lfc-replay-'));
 
 const ACCURACY = ['maeKw', 'rmseKw', 'maxAbsErrorKw', 'biasKw', 'withinBandPct', 'energyErrorKwh', 'netEnergyErrorKwh', 'mae15MinKw'];
 const RESPONSIVENESS = ['firstSetpointS', 'settlingS', 'loopLatencyMs', 'staleSamples'];
-const AVAILABILITY = ['coveredPct', 'minHeadroomUpKw', 'minHeadroomDownKw', 'predictedExhaustionAt', 'actualExhaustionAt', 'heldS', 'heldPctOfRequested'];
-const RUN_FIELDS = ['useCase', 'start', 'end', 'requestedDurationS', 'endReason'];
+const AVAILABILITY = ['requestedStartAt', 'requestedEndAt', 'requestedS', 'requestedBasis', 'inForceS', 'coveredPct', 'minHeadroomUpKw', 'minHeadroomDownKw', 'minEnergyCoverPct', 'predictedExhaustionAt', 'actualExhaustionAt', 'exhaustion', 'heldS', 'heldPctOfRequested'];
+const RUN_FIELDS = ['useCase', 'start', 'end', 'requestedDurationS', 'requested', 'endReason', 'exhaustionPredictions', 'energyChecks'];
 
 interface KpiRun {
   [k: string]: unknown;
