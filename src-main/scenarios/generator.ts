@@ -27,6 +27,7 @@ import { defaultCountryForTimeZone, quarterHourSeriesKw, utcOffsetMs } from '../
 import { airMassRelative, extraterrestrialDniWm2, haurwitzClearSkyGhiWm2, poaIrradiance, pvArrayAcPowerKw, solarPositionFast } from '../engine/models/solar/index.js';
 import { Rng, streamSeed } from '../engine/random.js';
 import { memberId, SCENARIO_FORMAT } from '../engine/scenario/schema.js';
+import type { StorageParams } from '../sim/storage.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The real weather: a PVGIS TMY CSV
@@ -192,6 +193,10 @@ export type Season = 'winter' | 'spring' | 'summer' | 'autumn';
 export type Difficulty = 'easy' | 'exhausting' | 'out-of-reach';
 
 /** The scenario as written (field order as in the bundled scenarios). */
+/**
+ * The scenario as written, stricter than the schema's input (every field present, so the files say what
+ * they are). The tests hold it to the schema by loading every written file with the real loader.
+ */
 export interface ScenarioJson {
   format: typeof SCENARIO_FORMAT;
   name: string;
@@ -209,17 +214,8 @@ export interface ScenarioJson {
   faults: FaultJson[];
 }
 
-interface StorageJson {
-  id: string;
-  powerKw: number;
-  energyKwh: number;
-  socInitPct: number;
-  socMinPct: number;
-  socMaxPct: number;
-  roundTripEfficiency: number;
-  rampKwPerS: number;
-  responseDelayS: number;
-}
+/** A storage asset as written: the simulator's own parameters (`sim/storage.ts`) and an id. */
+type StorageJson = { id: string } & StorageParams;
 export type AssetJson =
   | ({ kind: 'bess' } & StorageJson)
   | ({ kind: 'householdStorage' } & StorageJson & { count: number; mode: 'selfConsumption'; pairedWith: { load: string; pv: string } })
