@@ -1,9 +1,11 @@
 /**
- * `npm run bench -- --only distribution [--count K] [--seed N]`: lfc and deadbeat over K generated
- * scenarios (default 100 of seed 1), with the honest KPIs of KPI.md. Prints held % p10/p50/p90 per
- * controller, the lfc/deadbeat ratio, within-band p10/p50, the exhaustion forecast's lead and error, false
- * alarms, and the scenarios where lfc held less than deadbeat. The physical-limit `bound` is not in it
- * yet (issue 11, part 2, open).
+ * `npm run bench -- --only distribution [--count K] [--seed N] [--bound-time-limit S]`: lfc and deadbeat
+ * over K generated scenarios (default 100 of seed 1), with the honest KPIs of KPI.md, and the physical
+ * limit `bound` of every run (each run's solve limited to S seconds, default 5; a run that reaches it
+ * counts with its proven upper bound, so the lfc/bound ratio is, if anything, too low). Prints held %
+ * p10/p50/p90 per controller, the lfc/bound and lfc/deadbeat ratios run by run, within-band p10/p50, the
+ * exhaustion forecast's lead and error, false alarms, the runs where lfc held less than deadbeat, the
+ * bound's solve statuses, and the runs where a controller held more than the bound (must be none).
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +16,8 @@ import { loadProfileLibraryFromResources } from '../src-main/node/load-profiles.
 import { resourcesDir } from '../src-main/node/paths.js';
 import { loadScenarioFile } from '../src-main/node/scenario-file.js';
 import { loadLpSolver } from '../src-main/node/solver.js';
+import { loadMipSolver } from '../src-main/node/mip-solver.js';
+import { boundOfScenario } from '../src-main/replay/bound-truth.js';
 import { ReplaySession } from '../src-main/replay/replay.js';
 import { generateScenarioFiles } from '../src-main/scenarios/generate-files.js';
 
@@ -51,10 +55,22 @@ export async function benchDistribution(): Promise<Row[]> {
   const written = await generateScenarioFiles({ seed, count, outDir: dir });
   const library = loadProfileLibraryFromResources(resourcesDir());
   const solver = await loadLpSolver();
+  const mip = await loadMipSolver();
+  const boundTimeLimitS = flag('--bound-time-limit', 5);
   const figures: Record<string, RunFigures[]> = { lfc: [], deadbeat: [] };
-  const elapsedMs: Record<string, number> = { lfc: 0, deadbeat: 0 };
+  const elapsedMs: Record<string, number> = { lfc: 0, deadbeat: 0, bound: 0 };
+  /** The bound's held % per `scenario/runId`, and its solve status counts. */
+  const boundHeld = new Map<string, number | null>();
+  const boundStatus: Record<string, number> = {};
   for (const w of written) {
     const loaded = await loadScenarioFile(w.scenarioPath);
+    const tb = performance.now();
+    const bound = boundOfScenario({ ...loaded, loadProfiles: library }, mip, { timeLimitS: boundTimeLimitS || 5 });
+    elapsedMs.bound! += performance.now() - tb;
+    bound.forEach((b, i) => {
+      boundHeld.set(`${w.name}/run-${String(i + 1).padStart(3, '0')}`, b.heldPct);
+      boundStatus[b.status] = (boundStatus[b.status] ?? 0) + 1;
+    });
     for (const controller of ['lfc', 'deadbeat'] as ControllerName[]) {
       const t0 = performance.now();
       const result = new ReplaySession({ ...loaded, loadProfiles: library, controller, ...(controller === 'deadbeat' ? {} : { solver }) }).finish();
@@ -115,5 +131,33 @@ export async function benchDistribution(): Promise<Row[]> {
     if (r.heldPct < d.heldPct - 0.5) worse.push(`${r.scenario}/${r.runId} ${r.heldPct.toFixed(1)} < ${d.heldPct.toFixed(1)}`);
   }
   rows.push({ controller: 'lfc/deadbeat', scenarios: written.length, runs: ratios.length, heldP10: pctl(ratios, 0.1), heldP50: pctl(ratios, 0.5), heldP90: pctl(ratios, 0.9), lfcWorseRuns: worse.length, lfcWorse: worse.slice(0, 5).join('; ') || '—' });
+  // The bound, and every controller against it, run by run.
+  const boundPcts = [...boundHeld.values()].flatMap((x) => (x === null ? [] : [x]));
+  const beaten: string[] = [];
+  for (const controller of ['lfc', 'deadbeat']) {
+    for (const r of figures[controller]!) {
+      const b = boundHeld.get(`${r.scenario}/${r.runId}`);
+      if (b !== undefined && b !== null && r.heldPct !== null && r.heldPct > b + 1e-6) beaten.push(`${controller} ${r.scenario}/${r.runId} ${r.heldPct.toFixed(2)} > ${b.toFixed(2)}`);
+    }
+  }
+  rows.push({
+    controller: 'bound',
+    scenarios: written.length,
+    runs: boundPcts.length,
+    heldP10: pctl(boundPcts, 0.1),
+    heldP50: pctl(boundPcts, 0.5),
+    heldP90: pctl(boundPcts, 0.9),
+    statuses: Object.entries(boundStatus).map(([k, v]) => `${k} ${v}`).join(', '),
+    timeLimitS: boundTimeLimitS || 5,
+    boundBeatenRuns: beaten.length,
+    boundBeaten: beaten.slice(0, 5).join('; ') || '—',
+    replayS: elapsedMs.bound! / 1000,
+  });
+  const toBound: number[] = [];
+  for (const r of figures['lfc']!) {
+    const b = boundHeld.get(`${r.scenario}/${r.runId}`);
+    if (b !== undefined && b !== null && b > 0 && r.heldPct !== null) toBound.push(r.heldPct / b);
+  }
+  rows.push({ controller: 'lfc/bound', scenarios: written.length, runs: toBound.length, heldP10: pctl(toBound, 0.1), heldP50: pctl(toBound, 0.5), heldP90: pctl(toBound, 0.9) });
   return rows;
 }

@@ -1,7 +1,10 @@
 /**
- * `npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle] [--speed max|N]`
+ * `npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle|bound] [--speed max|N] [--time-limit S]`
  *
  * Replays a scenario headless and writes `kpi.json`, `timeseries.csv` and `events.jsonl` into `<dir>`.
+ * `--controller bound` replays nothing: it computes the physical limit of every run the scenario makes
+ * (KPI.md, `replay/bound-truth.ts`) and writes `kpi.json` (`lfc-bound/1`) and `bound.csv`; `--time-limit`
+ * is the time limit of each run's solve (default 30 s; a run that reaches it reports its proven bound).
  * Exit codes: 0 the replay ran (whatever the KPIs say), 2 a bad scenario or bad arguments (with messages
  * that name the place and the reason), 1 anything unexpected.
  */
@@ -17,15 +20,21 @@ import { ReplaySession } from '../replay/replay.js';
 import { loadLpSolver } from '../node/solver.js';
 import { APP_VERSION } from '../node/version.js';
 
+/** A controller to replay, or `bound`: the physical limit, which is computed, not replayed. */
+export type ReplayControllerName = ControllerName | 'bound';
+
 export interface ReplayArgs {
   scenarioPath: string;
   outDir: string;
-  controller: ControllerName;
+  controller: ReplayControllerName;
+  /** Per-run time limit of the bound's solve, s. */
+  timeLimitS: number;
   speed: number | 'max';
   quiet: boolean;
 }
 
-const USAGE = 'usage: npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle] [--speed max|N] [--quiet]';
+const USAGE = 'usage: npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle|bound] [--speed max|N] [--time-limit S] [--quiet]';
+const CONTROLLERS: readonly ReplayControllerName[] = ['lfc', 'deadbeat', 'oracle', 'bound'];
 
 export class UsageError extends Error {}
 
@@ -35,6 +44,7 @@ export function parseReplayArgs(argv: string[]): ReplayArgs {
   let controller: string = 'lfc';
   let speed: number | 'max' = 'max';
   let quiet = false;
+  let timeLimitS = 30;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -52,6 +62,11 @@ export function parseReplayArgs(argv: string[]): ReplayArgs {
         if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--speed: expected "max" or a positive number, got ${JSON.stringify(v)}`);
         speed = n;
       }
+    } else if (a === '--time-limit') {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--time-limit: expected a positive number of seconds, got ${JSON.stringify(v)}`);
+      timeLimitS = n;
     } else if (a === '--quiet') quiet = true;
     else if (a === '--help' || a === '-h') throw new UsageError(USAGE);
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
@@ -60,8 +75,8 @@ export function parseReplayArgs(argv: string[]): ReplayArgs {
   }
   if (!scenarioPath) throw new UsageError(`no scenario file given\n${USAGE}`);
   if (!outDir) throw new UsageError(`--out <dir> is required\n${USAGE}`);
-  if (controller !== 'lfc' && controller !== 'deadbeat' && controller !== 'oracle') throw new UsageError(`--controller: expected lfc, deadbeat or oracle, got ${JSON.stringify(controller)}`);
-  return { scenarioPath, outDir, controller, speed, quiet };
+  if (!(CONTROLLERS as readonly string[]).includes(controller)) throw new UsageError(`--controller: expected lfc, deadbeat, oracle or bound, got ${JSON.stringify(controller)}`);
+  return { scenarioPath, outDir, controller: controller as ReplayControllerName, speed, quiet, timeLimitS };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -70,8 +85,13 @@ export async function replayCommand(args: ReplayArgs): Promise<void> {
   const wallStart = performance.now();
   const loaded = await loadScenarioFile(resolve(args.scenarioPath));
   const library = loadProfileLibraryFromResources(resourcesDir());
-  const solver = args.controller === 'deadbeat' ? undefined : await loadLpSolver();
-  const session = new ReplaySession({ ...loaded, loadProfiles: library, controller: args.controller, ...(solver ? { solver } : {}) });
+  if (args.controller === 'bound') {
+    await boundCommand(args, loaded, library, wallStart);
+    return;
+  }
+  const controller = args.controller;
+  const solver = controller === 'deadbeat' ? undefined : await loadLpSolver();
+  const session = new ReplaySession({ ...loaded, loadProfiles: library, controller, ...(solver ? { solver } : {}) });
 
   const showProgress = !args.quiet && process.stderr.isTTY === true;
   let lastReport = performance.now();
@@ -119,6 +139,22 @@ export async function replayCommand(args: ReplayArgs): Promise<void> {
       const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!.toFixed(1);
       process.stderr.write(`  ${solves.length} plans solved: median ${q(0.5)} ms, p95 ${q(0.95)} ms, max ${q(1)} ms (wall clock; not in the files)\n`);
     }
+  }
+}
+
+async function boundCommand(args: ReplayArgs, loaded: Awaited<ReturnType<typeof loadScenarioFile>>, library: ReturnType<typeof loadProfileLibraryFromResources>, wallStart: number): Promise<void> {
+  const { loadMipSolver } = await import('../node/mip-solver.js');
+  const { boundOfScenario } = await import('../replay/bound-truth.js');
+  const { boundCsv, boundDocument, boundSummaryText } = await import('../replay/bound-outputs.js');
+  const mip = await loadMipSolver();
+  if (!args.quiet) process.stderr.write(`  computing the bound of ${loaded.scenario.name} (each run's solve limited to ${args.timeLimitS} s)\n`);
+  const runs = boundOfScenario({ ...loaded, loadProfiles: library }, mip, { timeLimitS: args.timeLimitS });
+  await mkdir(args.outDir, { recursive: true });
+  await writeFile(resolve(args.outDir, 'kpi.json'), JSON.stringify(boundDocument(loaded.scenario.name, runs, APP_VERSION, args.timeLimitS), null, 2) + '\n');
+  await writeFile(resolve(args.outDir, 'bound.csv'), boundCsv(runs));
+  if (!args.quiet) {
+    process.stdout.write(boundSummaryText(loaded.scenario.name, runs) + '\n');
+    process.stderr.write(`  wrote ${args.outDir}/{kpi.json,bound.csv} in ${((performance.now() - wallStart) / 1000).toFixed(2)} s\n`);
   }
 }
 

@@ -512,7 +512,7 @@ export class Engine {
       schedule: trigger.schedule?.map((p) => ({ from: new Date(p.fromMs).toISOString(), to: new Date(p.toMs).toISOString(), targetKw: p.targetKw })) ?? null,
     });
     // The next request ends an open-ended one whose run already ended (exhaustion, fault).
-    this.finaliseRequests(trigger.startMs, null);
+    this.finaliseRequests({ startMs: trigger.startMs, isStop: trigger.useCase === 0 }, null);
     if (this.pending) {
       this.pending.cancel();
       this.emit('trigger-received', 'info', `announced trigger ${this.pending.trigger.id} superseded before its start`, {
@@ -636,13 +636,19 @@ export class Engine {
   }
 
   /**
-   * Gives every ended run whose open-ended request had no end yet its end: the next trigger's start, or the
-   * recording's end; and recomputes its KPIs with it.
+   * Gives every ended run whose open-ended request had no end yet its end (the next trigger's start, or the
+   * recording's end), cuts a request that ended early and is now withdrawn by the next trigger before its
+   * own end (`requested-span.ts`), and recomputes the KPIs of every run it changed.
    */
-  private finaliseRequests(nextTriggerStartMs: number | null, recordingEndMs: number | null): void {
+  private finaliseRequests(next: { startMs: number; isStop: boolean } | null, recordingEndMs: number | null): void {
     for (const run of this.runs) {
-      if (run.endMs === null || run.requested.endMs !== null) continue;
-      run.requested = requestedSpan({ trigger: run.trigger, endReason: run.endReason, runEndMs: run.endMs, nextTriggerStartMs, recordingEndMs });
+      if (run.endMs === null || run.endReason === null) continue;
+      const open = run.requested.endMs === null;
+      const withdrawable = next !== null && (run.requested.basis === 'duration' || run.requested.basis === 'schedule') && next.startMs < run.requested.endMs!;
+      if (!open && !withdrawable) continue;
+      const span = requestedSpan({ trigger: run.trigger, endReason: run.endReason, runEndMs: run.endMs, nextTriggerStartMs: next?.startMs ?? null, nextTriggerIsStop: next?.isStop ?? false, recordingEndMs });
+      if (span.endMs === run.requested.endMs && span.basis === run.requested.basis) continue;
+      run.requested = span;
       run.kpis = runKpis(run, this.config.breakerPeriodS, this.safety.settleAllowanceS);
     }
   }

@@ -101,6 +101,8 @@ export interface BoundRunResult {
   requestedEndAt: string;
   requestedS: number;
   requestedBasis: RequestedBasis | null;
+  /** The time of the problem's first breaker sample (`result`'s per-sample arrays start there). */
+  firstSampleAt: string;
   heldS: number;
   heldPct: number | null;
   energyErrorKwh: number;
@@ -254,6 +256,7 @@ export function boundRunsOf(scenario: BoundTruthInputs['scenario']): BoundRun[] 
       endReason,
       runEndMs: endMs,
       nextTriggerStartMs: nextReceived ? nextReceived.startMs : null,
+      nextTriggerIsStop: nextReceived?.useCase === 0,
       recordingEndMs: endReason === 'scenario-end' ? endMs : finishMs,
     });
     runs.push({ triggerIndex: i, trigger: t, startMs: atMs, endMs, endReason, requested: { startMs: span.startMs, endMs: span.endMs ?? endMs, basis: span.basis } });
@@ -386,6 +389,7 @@ export function boundOfScenario(inputs: BoundTruthInputs, solver: MipSolver, opt
       requestedEndAt: iso(run.requested.endMs),
       requestedS: result.requestedS,
       requestedBasis: run.requested.basis,
+      firstSampleAt: iso(problem.firstSampleMs),
       heldS: result.heldS,
       heldPct: result.heldPctOfRequested,
       energyErrorKwh: result.energyErrorKwh,

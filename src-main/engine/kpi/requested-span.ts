@@ -7,7 +7,12 @@
  *
  * Decisions where KPI.md leaves room:
  * - **The next trigger** is the first trigger the EMS accepted after this one (by receipt); its start
- *   (`startAt` when announced) ends an open-ended request. A stop (use case 0) counts like any other.
+ *   (`startAt` when announced) ends an open-ended request (basis `next-trigger`, or `operator-stop` when
+ *   it is a stop, use case 0).
+ * - **A withdrawal does not depend on the controller.** A run that ended early (exhaustion, fault) and
+ *   whose request is then withdrawn by the next trigger before its own end is cut there exactly as if the
+ *   run had still been in force (`superseded` / `operator-stop`): the same request has the same span for
+ *   every controller, so their held shares can be compared (and set against the bound's).
  * - **The recording's end cuts every request.** Nothing is known of the time after it, so a request that
  *   reaches past the end of the scenario, recording or replay window is counted up to there, with the
  *   basis `recording-end`.
@@ -32,6 +37,8 @@ export interface RequestedSpanInputs {
   runEndMs: number | null;
   /** The start of the next accepted trigger, when there is one. */
   nextTriggerStartMs: number | null;
+  /** That next trigger is a stop (use case 0). */
+  nextTriggerIsStop?: boolean;
   /** The end of the scenario, recording or replay window, when known. */
   recordingEndMs: number | null;
 }
@@ -50,14 +57,18 @@ export function requestedSpan(inputs: RequestedSpanInputs): RequestedSpan {
   const startMs = trigger.startMs;
   let end: { endMs: number; basis: RequestedBasis } | null = naturalRequestedEnd(trigger);
   const withdrawn = (endReason === 'superseded' || endReason === 'operator-stop') && runEndMs !== null;
+  // A run that ended on its own, then withdrawn by the next trigger (see the header).
+  const laterWithdrawal = !withdrawn && endReason !== null && nextTriggerStartMs !== null && nextTriggerStartMs > startMs;
   if (end === null) {
     // Open-ended: the next request replaces it. A supersession is that very case; a stop withdraws it.
     if (withdrawn && endReason === 'superseded') end = { endMs: runEndMs, basis: 'next-trigger' };
     else if (withdrawn) end = { endMs: runEndMs, basis: 'operator-stop' };
-    else if (nextTriggerStartMs !== null && nextTriggerStartMs > startMs) end = { endMs: nextTriggerStartMs, basis: 'next-trigger' };
+    else if (nextTriggerStartMs !== null && nextTriggerStartMs > startMs) end = { endMs: nextTriggerStartMs, basis: inputs.nextTriggerIsStop ? 'operator-stop' : 'next-trigger' };
     else if (recordingEndMs !== null) end = { endMs: recordingEndMs, basis: 'recording-end' };
   } else if (withdrawn && runEndMs < end.endMs) {
     end = { endMs: runEndMs, basis: endReason === 'superseded' ? 'superseded' : 'operator-stop' };
+  } else if (laterWithdrawal && nextTriggerStartMs < end.endMs) {
+    end = { endMs: nextTriggerStartMs, basis: inputs.nextTriggerIsStop ? 'operator-stop' : 'superseded' };
   }
   if (end === null) return { startMs, endMs: null, basis: null };
   if (recordingEndMs !== null && recordingEndMs < end.endMs) end = { endMs: Math.max(startMs, recordingEndMs), basis: 'recording-end' };

@@ -169,8 +169,37 @@ describe('npm run replay', () => {
       expect(await main([])).toBe(2);
       expect(await main([join(scenariosDir, 'summer-export-hold', 'scenario.json'), '--out', outRoot, '--controller', 'pid'])).toBe(2);
       expect(await main([join(scenariosDir, 'summer-export-hold', 'scenario.json'), '--out', outRoot, '--speed', '-3'])).toBe(2);
+      expect(await main([join(scenariosDir, 'summer-export-hold', 'scenario.json'), '--out', outRoot, '--controller', 'bound', '--time-limit', '0'])).toBe(2);
     } finally {
       process.stderr.write = write;
     }
   });
+
+  it('--controller bound writes the limit of every run, for the same requested spans, never below lfc or deadbeat', async () => {
+    for (const name of ['summer-export-hold', 'winter-island-then-import-packages']) {
+      const dir = outDir(name, 'bound');
+      expect(await main([join(scenariosDir, name, 'scenario.json'), '--out', dir, '--controller', 'bound', '--time-limit', '5', '--quiet'])).toBe(0);
+      const bound = JSON.parse(readFileSync(join(dir, 'kpi.json'), 'utf8')) as { format: string; runs: Array<{ availability: Record<string, number | string | null>; bound: { status: string } }> };
+      expect(bound.format).toBe('lfc-bound/1');
+      for (const c of ['lfc', 'deadbeat']) {
+        const runs = readKpi(name, c).runs;
+        expect(bound.runs.length, `${name} ${c}`).toBe(runs.length);
+        runs.forEach((run, i) => {
+          const b = bound.runs[i]!.availability;
+          for (const k of ['requestedStartAt', 'requestedEndAt', 'requestedS', 'requestedBasis']) expect(b[k], `${name} ${c} ${k}`).toEqual(run.availability[k]);
+          expect(run.availability.heldS as number).toBeLessThanOrEqual((b.heldS as number) + 1e-6);
+          expect(b.heldAchievedS as number).toBeLessThanOrEqual((b.heldS as number) + 1e-9);
+        });
+      }
+      // bound.csv: one row per breaker sample of every run; its held flags add up to the achieved held
+      // time (each sample one 10-s step, the last one cut at the requested end).
+      const rows = readFileSync(join(dir, 'bound.csv'), 'utf8').trim().split('\n');
+      expect(rows[0]).toBe('run,time,errorKw,held');
+      bound.runs.forEach((r, i) => {
+        const held = rows.filter((l) => l.startsWith(`run-${String(i + 1).padStart(3, '0')},`) && l.endsWith(',1')).length;
+        expect(held * 10).toBeGreaterThanOrEqual(r.availability.heldAchievedS as number);
+        expect(held * 10).toBeLessThan((r.availability.heldAchievedS as number) + 10);
+      });
+    }
+  }, 120_000);
 });

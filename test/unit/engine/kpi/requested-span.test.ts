@@ -43,6 +43,17 @@ describe('requestedSpan (KPI.md, "The requested span")', () => {
     expect(requestedSpan(inputs({ endReason: 'operator-stop', runEndMs: T0 + H }))).toEqual({ startMs: T0, endMs: T0 + H, basis: 'operator-stop' });
   });
 
+  it('a run that ended early and is withdrawn later gets the span it would have had in force (same for every controller)', () => {
+    const exhausted = { endReason: 'flex-exhausted' as const, runEndMs: T0 + H };
+    // Open-ended, then a stop: the operator withdrew it, exactly as for a run still in force.
+    expect(requestedSpan(inputs({ ...exhausted, nextTriggerStartMs: T0 + 3 * H, nextTriggerIsStop: true }))).toEqual({ startMs: T0, endMs: T0 + 3 * H, basis: 'operator-stop' });
+    expect(requestedSpan(inputs({ endReason: 'operator-stop', runEndMs: T0 + 3 * H }))).toEqual({ startMs: T0, endMs: T0 + 3 * H, basis: 'operator-stop' });
+    // With a duration: a new request (or a stop) before its end cuts it; one after its end does not.
+    expect(requestedSpan(inputs({ trigger: { durationS: 4 * 3600 }, ...exhausted, nextTriggerStartMs: T0 + 2 * H }))).toEqual({ startMs: T0, endMs: T0 + 2 * H, basis: 'superseded' });
+    expect(requestedSpan(inputs({ trigger: { durationS: 4 * 3600 }, ...exhausted, nextTriggerStartMs: T0 + 2 * H, nextTriggerIsStop: true }))).toEqual({ startMs: T0, endMs: T0 + 2 * H, basis: 'operator-stop' });
+    expect(requestedSpan(inputs({ trigger: { durationS: 4 * 3600 }, ...exhausted, nextTriggerStartMs: T0 + 5 * H }))).toEqual({ startMs: T0, endMs: T0 + 4 * H, basis: 'duration' });
+  });
+
   it('the recording end cuts every request, and a span is never negative', () => {
     expect(requestedSpan(inputs({ trigger: { durationS: 7200 }, recordingEndMs: T0 + H }))).toEqual({ startMs: T0, endMs: T0 + H, basis: 'recording-end' });
     expect(requestedSpan(inputs({ trigger: { durationS: 7200 }, recordingEndMs: T0 - H }))).toEqual({ startMs: T0, endMs: T0, basis: 'recording-end' });

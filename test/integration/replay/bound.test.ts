@@ -1,0 +1,92 @@
+/**
+ * The physical limit against the controllers, over whole scenarios: on every bundled scenario and on
+ * generated ones, no controller's honest held time exceeds the bound's for the same run and the same
+ * requested span, and more BESS energy never lowers the bound. The bound's solves are time-limited here;
+ * its `heldS` is then the solver's proven dual bound, still an upper bound (see `bound.ts`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { ControllerName } from '../../../src-main/engine/controllers.js';
+import type { LpSolver } from '../../../src-main/engine/optimiser/lp.js';
+import type { MipSolver } from '../../../src-main/engine/optimiser/mip.js';
+import { loadProfileLibraryFromResources } from '../../../src-main/node/load-profiles.js';
+import { loadMipSolver } from '../../../src-main/node/mip-solver.js';
+import { resourcesDir } from '../../../src-main/node/paths.js';
+import { loadScenarioFile } from '../../../src-main/node/scenario-file.js';
+import { loadLpSolver } from '../../../src-main/node/solver.js';
+import { boundOfScenario } from '../../../src-main/replay/bound-truth.js';
+import type { ReplayInputs } from '../../../src-main/replay/replay.js';
+import { ReplaySession } from '../../../src-main/replay/replay.js';
+import { generateScenarioFiles } from '../../../src-main/scenarios/generate-files.js';
+
+const library = loadProfileLibraryFromResources(resourcesDir());
+let lp: LpSolver;
+let mip: MipSolver;
+let genDir: string;
+let generated: string[] = [];
+beforeAll(async () => {
+  lp = await loadLpSolver();
+  mip = await loadMipSolver();
+  genDir = mkdtempSync(join(tmpdir(), 'lfc-bound-gen-'));
+  generated = (await generateScenarioFiles({ seed: 11, count: 3, outDir: genDir })).map((w) => w.scenarioPath);
+});
+afterAll(() => rmSync(genDir, { recursive: true, force: true }));
+
+type Loaded = Awaited<ReturnType<typeof loadScenarioFile>>;
+
+function replay(loaded: Loaded, controller: ControllerName): ReturnType<ReplaySession['finish']> {
+  const inputs: ReplayInputs = { ...loaded, loadProfiles: library, controller, ...(controller === 'deadbeat' ? {} : { solver: lp }) };
+  return new ReplaySession(inputs).finish();
+}
+
+async function checkNoControllerBeatsTheBound(path: string): Promise<void> {
+  const loaded = await loadScenarioFile(path);
+  const bound = boundOfScenario({ ...loaded, loadProfiles: library }, mip, { timeLimitS: 3 });
+  for (const controller of ['lfc', 'deadbeat'] as const) {
+    const runs = replay(loaded, controller).runs;
+    expect(runs.length, `${controller} runs`).toBe(bound.length);
+    runs.forEach((run, i) => {
+      const a = run.kpis!.availability;
+      const b = bound[i]!;
+      const where = `${path} ${controller} ${run.runId} (${b.status})`;
+      // The same run, measured against the same requested span.
+      expect(a.requestedStartAt, where).toBe(b.requestedStartAt);
+      expect(a.requestedEndAt, where).toBe(b.requestedEndAt);
+      expect(a.requestedBasis, where).toBe(b.requestedBasis);
+      expect(a.heldS, where).toBeLessThanOrEqual(b.heldS + 1e-6);
+    });
+  }
+}
+
+describe('bound of a scenario', () => {
+  it.each(['faults-and-bad-data', 'summer-export-hold', 'summer-flex-exhaustion', 'winter-evening-import', 'winter-island-then-import-packages'])(
+    'bundled %s: no controller holds more than the bound',
+    (name) => checkNoControllerBeatsTheBound(resolve(resourcesDir(), 'scenarios', name, 'scenario.json')),
+    120_000,
+  );
+
+  it('generated scenarios: no controller holds more than the bound', async () => {
+    expect(generated.length).toBe(3);
+    for (const path of generated) await checkNoControllerBeatsTheBound(path);
+  }, 240_000);
+
+  it('more BESS energy never lowers it (winter-evening-import, BESS energy ×0.2, ×0.5, ×1)', async () => {
+    // ×0.2 is energy-bound (and time-limited: its heldS is the proven upper bound); ×0.5 and ×1 hold all.
+    const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios', 'winter-evening-import', 'scenario.json'));
+    const heldOf = (scale: number): number[] => {
+      const scenario = structuredClone(loaded.scenario);
+      for (const a of scenario.assets) if (a.kind === 'bess') a.energyKwh *= scale;
+      return boundOfScenario({ ...loaded, scenario, loadProfiles: library }, mip, { timeLimitS: 5 }).map((r) => r.heldS);
+    };
+    const [small, half, one] = [heldOf(0.2), heldOf(0.5), heldOf(1)];
+    expect(one!.length).toBeGreaterThan(0);
+    for (let i = 0; i < one!.length; i++) {
+      expect(half![i]!).toBeGreaterThanOrEqual(small![i]! - 1e-6);
+      expect(one![i]!).toBeGreaterThanOrEqual(half![i]! - 1e-6);
+    }
+    expect(one!.reduce((s, x) => s + x, 0)).toBeGreaterThan(small!.reduce((s, x) => s + x, 0));
+  }, 120_000);
+});
