@@ -42,6 +42,8 @@ export function dsoPlatformServer(
   opts: JsonServerOptions,
   meterId: string,
   controllers: LabDevices & { ratedKw(id: string): number | null; schedule(atMs: number, fn: () => void): void },
+  /** The rig's simulated clock, served at `GET /v1/clock` for an EMS that follows it (site `clock: lab-rig`). */
+  rigClock?: () => { nowMs: number; speed: number },
 ): DsoPlatformServer {
   let latest: { sample: BreakerSampleOnWire; seq: number } | null = null;
   let seq = 0;
@@ -49,6 +51,17 @@ export function dsoPlatformServer(
   const idempotency = new IdempotencyStore();
   const service: LabService = new LabService(role, opts, [
     { method: 'GET', pattern: '/v1/health', open: true, handler: () => ({ status: 200, body: { status: 'ok', bootId: service.bootId } }) },
+    {
+      // A lab extension, not part of the platform's API: a rig replays a recorded day at N×, so an EMS
+      // reaching it over the wire needs the rig's time, as a field EMS has NTP's.
+      method: 'GET',
+      pattern: '/v1/clock',
+      handler: () => {
+        if (!rigClock) throw new HttpProblem(404, 'this platform has no lab clock');
+        const c = rigClock();
+        return { status: 200, body: { nowMs: c.nowMs, now: new Date(c.nowMs).toISOString(), speed: c.speed } };
+      },
+    },
     {
       method: 'GET',
       pattern: '/v1/meters/:meterId/measurement',

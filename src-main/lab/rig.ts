@@ -190,7 +190,7 @@ export class LabRig {
       ...devicesOf(allControllable),
       ratedKw,
       schedule: (atMs, fn) => void this.clock.schedule(atMs, fn),
-    });
+    }, () => ({ nowMs: this.pacedNowMs(), speed: this.speed }));
     this.weather = weatherServer('weather', { name: 'weather service', host: '127.0.0.1' }, inputs.forecastJson, () => this.forecastMissingNow());
 
     this.bessVia = opts.bessVia ?? 'opcua';

@@ -66,7 +66,7 @@ export interface ReplayResult {
 export type ProgressListener = (fraction: number) => void;
 
 /** Builds the engine's configuration from the scenario: the asset key data the EMS is given. */
-export function engineConfigFor(scenario: Scenario, controller: ControllerName): EngineConfig {
+export function engineConfigFor(scenario: Pick<Scenario, 'control' | 'assets' | 'site' | 'measurement'>, controller: ControllerName): EngineConfig {
   const c = scenario.control;
   const bessAsset = scenario.assets.find((a) => a.kind === 'bess');
   if (!bessAsset || bessAsset.kind !== 'bess') throw new Error('the scenario has no community BESS (kind "bess")');

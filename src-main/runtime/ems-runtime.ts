@@ -40,6 +40,8 @@ export interface EmsRuntimeOptions {
   measurementBatchS?: number;
   onEvent?: (event: RuntimeEvent) => void;
   onRunEnded?: (run: RunRecord) => void;
+  /** Every breaker sample as the engine got it (after the engine has handled it). */
+  onBreakerSample?: (sample: BreakerSample) => void;
   /** Injected for tests; real timers and sleeps otherwise. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -135,6 +137,7 @@ export class EmsRuntime implements TriggerTarget {
         if (this.stopped) return;
         this.batch.breaker.push([s.sampleMs, s.arrivalMs, s.powerKw]);
         this.engine.handleBreakerSample(s);
+        this.opts.onBreakerSample?.(s);
         this.maybeFlush();
       }),
       c.telemetry.subscribe((r: AssetReport) => {
