@@ -1,6 +1,6 @@
 /**
  * `npm run lab -- <scenario.json> [--speed N] [--rig-only] [--from <ISO>] [--minutes M] [--out <dir>]
- *  [--bess-via opcua|rest] [--pki <dir>]`
+ *  [--bess-via opcua|rest] [--pki <dir>] [--site-out <site.json>]`
  *
  * Runs the plant simulator in real time (or N× faster) and serves it over the field's protocols — the
  * community BESS over OPC UA (SignAndEncrypt, Basic256Sha256, user login), the breaker on the grid
@@ -12,6 +12,8 @@
  * request re-sends what is left of it at the window's start. Ctrl-C stops cleanly: the EMS releases its
  * assets, the record is closed, the servers stop. With `--out`, writes `kpi.json`, `events.jsonl` and the
  * tamper-evident `record.jsonl` (verify it with `npm run verify-log -- <dir>/record.jsonl`).
+ * `--rig-only --site-out FILE` writes the site file that reaches this rig (and its 0600 secrets file
+ * beside it) for `npm run ems -- --site FILE` or `npm run serve -- --site FILE`.
  * Exit codes: 0 done or stopped, 2 bad arguments or scenario, 1 anything unexpected.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -23,6 +25,8 @@ import { resourcesDir } from '../node/paths.js';
 import { ScenarioError, loadScenarioFile } from '../node/scenario-file.js';
 import { APP_VERSION } from '../node/version.js';
 import { runSummary } from '../replay/outputs.js';
+import { siteFileForRig } from '../site/rig-site.js';
+import { writeSiteFile } from '../site/site-file.js';
 
 export const USAGE = `usage: npm run lab -- <scenario.json> [options]
   --speed N             simulated time runs N× faster than real time (default 1); OPC UA sampling,
@@ -32,6 +36,8 @@ export const USAGE = `usage: npm run lab -- <scenario.json> [options]
   --rig-only            serve the rig only, for an EMS of your own (tokens and OPC UA login are printed)
   --out <dir>           write kpi.json, events.jsonl and the tamper-evident record.jsonl
   --bess-via opcua|rest serve the community BESS over OPC UA (default) or the REST storage dialect
+  --site-out <file>     with --rig-only: write the site file (and its 0600 secrets file beside it) that
+                        reaches this rig, for npm run ems -- --site <file>
   --pki <dir>           keep the OPC UA certificates here (rig-server/, ems-client/); default: a temporary
                         folder. Kept, the EMS trusts the rig's certificate from the second run on
   -h, --help            this text`;
@@ -45,13 +51,14 @@ export interface LabArgs {
   outDir: string | null;
   bessVia: 'opcua' | 'rest';
   pkiDir: string | null;
+  siteOut: string | null;
 }
 
 class UsageError extends Error {}
 class HelpRequested extends Error {}
 
 export function parseLabArgs(argv: string[]): LabArgs {
-  const a: LabArgs = { scenarioPath: '', speed: 1, rigOnly: false, fromMs: null, minutes: null, outDir: null, bessVia: 'opcua', pkiDir: null };
+  const a: LabArgs = { scenarioPath: '', speed: 1, rigOnly: false, fromMs: null, minutes: null, outDir: null, bessVia: 'opcua', pkiDir: null, siteOut: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -74,6 +81,7 @@ export function parseLabArgs(argv: string[]): LabArgs {
       if (!(a.minutes > 0)) throw new UsageError(`--minutes: expected a positive number, got ${JSON.stringify(v)}`);
     } else if (arg === '--out') a.outDir = value();
     else if (arg === '--pki') a.pkiDir = value();
+    else if (arg === '--site-out') a.siteOut = value();
     else if (arg === '--bess-via') {
       const v = value();
       if (v !== 'opcua' && v !== 'rest') throw new UsageError(`--bess-via: expected opcua or rest, got ${JSON.stringify(v)}`);
@@ -85,6 +93,7 @@ export function parseLabArgs(argv: string[]): LabArgs {
     else throw new UsageError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
   if (!a.scenarioPath) throw new UsageError(`no scenario file given\n${USAGE}`);
+  if (a.siteOut !== null && !a.rigOnly) throw new UsageError(`--site-out needs --rig-only: the site file is for an EMS of your own\n${USAGE}`);
   return a;
 }
 
@@ -128,6 +137,11 @@ export async function labCommand(args: LabArgs, out: (s: string) => void = (s) =
   }
   const carried = session.rig.carriedIn;
   if (carried) out(`request in force at the window's start (events[${carried.index}]): re-sent now${'durationS' in carried.event && carried.event.durationS !== undefined ? ` for the remaining ${carried.event.durationS} s` : ''}\n`);
+  if (args.siteOut) {
+    const { site, secrets } = siteFileForRig(session.rig);
+    const written = writeSiteFile(resolve(args.siteOut), site, secrets);
+    out(`site file for this rig: ${written.sitePath} (secrets, mode 0600: ${written.secretsPath}); run: npm run ems -- --site ${written.sitePath}\n`);
+  }
   if (!args.rigOnly) out(`bearer token of the EMS trigger intake (token name lab-operator): ${session.intakeToken}\n`);
   let interrupted = false;
   const stopped = new Promise<void>((resolveStop) => {

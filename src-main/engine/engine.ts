@@ -386,12 +386,15 @@ export class Engine {
     this.clock.schedule(firstMs > now ? firstMs : firstMs + slotMs, slot);
   }
 
-  /** Ends what is running (at the end of a replay) and stops the timers. */
-  finish(): void {
+  /**
+   * Ends what is running and stops the timers: at the end of a replay (`scenario-end`), or when the field
+   * EMS is stopped (`ems-stopped`). Either way the recording ends here.
+   */
+  finish(reason: 'scenario-end' | 'ems-stopped' = 'scenario-end'): void {
     this.pending?.cancel();
     this.pending = null;
     // Whatever was dispatched — a run's, or a preparation's — is released before the engine falls silent.
-    if (this.run) this.endRun('scenario-end');
+    if (this.run) this.endRun(reason);
     else this.releaseAll('stop');
     // The recording ends here: a request with no end yet is counted up to now.
     this.finaliseRequests(null, this.clock.nowMs());
@@ -627,7 +630,7 @@ export class Engine {
     this.cancelRunEnd?.();
     this.cancelRunEnd = null;
     this.run = null;
-    run.requested = requestedSpan({ trigger: run.trigger, endReason: reason, runEndMs: now, nextTriggerStartMs: null, recordingEndMs: reason === 'scenario-end' ? now : null });
+    run.requested = requestedSpan({ trigger: run.trigger, endReason: reason, runEndMs: now, nextTriggerStartMs: null, recordingEndMs: reason === 'scenario-end' || reason === 'ems-stopped' ? now : null });
     run.kpis = runKpis(run, this.config.breakerPeriodS, this.safety.settleAllowanceS);
     const level = reason === 'fault' || reason === 'flex-exhausted' ? 'warning' : 'info';
     this.emit('run-ended', level, `${run.runId} ended: ${reason}`, { endReason: reason });

@@ -94,7 +94,9 @@ export type EndReason =
   | 'flex-exhausted'
   | 'fault'
   /** The replayed scenario ended while a run was still in force (an extension of the KPI.md list). */
-  | 'scenario-end';
+  | 'scenario-end'
+  /** The field EMS was stopped (SIGTERM, the operator quit) while a run was in force (an extension too). */
+  | 'ems-stopped';
 
 export type EngineEventType =
   | 'trigger-received'

@@ -105,7 +105,7 @@ function round(x: number, digits: number): number {
 const num = (x: number): string => (Number.isFinite(x) ? String(Math.round(x * 1e4) / 1e4) : '');
 
 /** `timeseries.csv` as one string; ~10 MB for a 14-hour scenario, which is fine to build in memory. */
-export function timeseriesCsv(result: ReplayResult): string {
+export function timeseriesCsv(result: Pick<ReplayResult, 'breaker' | 'runs' | 'assetColumns'>): string {
   const b = result.breaker;
   // The engine's per-sample view (run, band, uncontrolled power, exhaustion, loop latency), by sample time.
   interface EngineView {

@@ -40,6 +40,8 @@ export interface EmsRuntimeOptions {
   measurementBatchS?: number;
   onEvent?: (event: RuntimeEvent) => void;
   onRunEnded?: (run: RunRecord) => void;
+  /** The end reason of a run still in force when `stop()` is called (default `scenario-end`, the lab's). */
+  endReasonOnStop?: 'scenario-end' | 'ems-stopped';
   /** Every breaker sample as the engine got it (after the engine has handled it). */
   onBreakerSample?: (sample: BreakerSample) => void;
   /** Injected for tests; real timers and sleeps otherwise. */
@@ -184,7 +186,7 @@ export class EmsRuntime implements TriggerTarget {
     if (this.stopped) return this.engine.runs;
     this.stopped = true;
     for (const u of this.unsubscribe) u();
-    this.engine.finish();
+    this.engine.finish(this.opts.endReasonOnStop ?? 'scenario-end');
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     for (let waitedMs = 0; this.pendingWrites > 0 && waitedMs < releaseWaitMs; waitedMs += 10) await sleep(10);
     this.flush();

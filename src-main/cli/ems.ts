@@ -1,0 +1,108 @@
+/**
+ * `npm run ems -- --site <site.json> [--data-dir <dir>] [--out <dir>]`: the field EMS, headless.
+ *
+ * Loads the site file and its secrets (`site/site-file.ts`), connects to the site exactly as configured
+ * (OPC UA to the BESS, REST to the DSO platform and the vendor backends, the weather service), opens the
+ * trigger intake, and holds what the triggers ask. Prints the intake's URL and the path of the 0600 file
+ * with its bearer token — never the token. On each run's end, and on SIGTERM / Ctrl-C, it writes `kpi.json`,
+ * `timeseries.csv` and `events.jsonl` to `--out`, beside the signed `record.jsonl`. On a stop it first ends
+ * the run in force (`ems-stopped`) and releases the assets (BESS to 0 kW, the others to their own control).
+ *
+ * Defaults: `--data-dir` is `<site file without .json>.data/` beside the site file, `--out` is
+ * `<data-dir>/out`. Exit codes: 0 stopped, 2 bad arguments or site file, 1 anything unexpected (a site
+ * that cannot be reached at start is that: the message says which connection and why).
+ */
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { FieldEms } from '../field/field-ems.js';
+import { APP_VERSION } from '../node/version.js';
+import { ConnectorConfigError } from '../connectors/config/connector-config.js';
+import { SiteFileError, loadSiteFile } from '../site/site-file.js';
+
+export const USAGE = `usage: npm run ems -- --site <site.json> [options]
+  --site <file>       the site file (format lfc-site/1; its secrets in <name>.secrets.json, mode 0600,
+                      or in the environment as LFC_SECRET_<NAME>)
+  --data-dir <dir>    keys, OPC UA PKI and the intake-token file (default: <site>.data/ beside the site file)
+  --out <dir>         kpi.json, timeseries.csv, events.jsonl and record.jsonl (default: <data-dir>/out)
+  -h, --help          this text`;
+
+export interface EmsArgs {
+  sitePath: string;
+  dataDir: string;
+  outDir: string;
+}
+
+export class UsageError extends Error {}
+
+export function parseEmsArgs(argv: string[]): EmsArgs | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { site: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+  if (!v.site) throw new UsageError(`--site is required\n${USAGE}`);
+  const sitePath = resolve(v.site);
+  const dataDir = resolve(v['data-dir'] ?? resolve(dirname(sitePath), sitePath.replace(/^.*[\\/]/, '').replace(/\.json$/i, '') + '.data'));
+  return { sitePath, dataDir, outDir: resolve(v.out ?? resolve(dataDir, 'out')) };
+}
+
+export async function emsCommand(args: EmsArgs, out: (s: string) => void = (s) => process.stdout.write(s), stopSignal?: Promise<void>): Promise<void> {
+  const loaded = loadSiteFile(args.sitePath);
+  const field = new FieldEms({
+    loaded,
+    dataDir: args.dataDir,
+    outDir: args.outDir,
+    appVersion: APP_VERSION,
+    onEvent: (e) => {
+      const t = new Date(e.timeMs).toISOString();
+      if (e.level !== 'info' || e.type === 'trigger-received' || e.type === 'run-started' || e.type === 'run-ended') out(`${t}  ${e.level.padEnd(7)} ${e.type.padEnd(24)} ${e.message}\n`);
+    },
+    onRunEnded: (r) => out(`${r.runId} ended (${r.endReason}): wrote ${args.outDir}/kpi.json\n`),
+  });
+  await field.start();
+  out(`field EMS for ${loaded.site.name} (${loaded.site.controller}), clock ${loaded.site.clock.source}${field.speed !== 1 ? ` at ${field.speed}×` : ''}\n`);
+  for (const d of field.trustDecisions) out(`OPC UA: ${d.trusted ? 'trusted' : 'refused'} the server certificate of ${d.endpointUrl}: SHA-1 ${d.thumbprint} (${d.subject}): ${d.reason}\n`);
+  out(`trigger intake: ${field.intakeUrl}  (POST, Authorization: Bearer <token>; token in ${field.intakeTokenPath}, mode 0600)\n`);
+  out(`outputs: ${args.outDir}  (kpi.json, timeseries.csv, events.jsonl, record.jsonl)\n`);
+  out('ready\n');
+  const stopped =
+    stopSignal ??
+    new Promise<void>((resolveStop) => {
+      process.once('SIGINT', () => resolveStop());
+      process.once('SIGTERM', () => resolveStop());
+    });
+  await stopped;
+  out('stopping: ending the run in force and releasing the assets…\n');
+  const runs = await field.stop();
+  for (const r of runs) {
+    const a = r.kpis?.availability;
+    out(`${r.runId} use case ${r.trigger.useCase} ${r.endReason}: held ${a?.heldPctOfRequested?.toFixed(1) ?? '–'} % of requested (${a?.requestedBasis ?? '–'}), within band ${r.kpis?.accuracy.withinBandPct?.toFixed(1) ?? '–'} %\n`);
+  }
+  out(`wrote ${args.outDir}/{kpi.json,timeseries.csv,events.jsonl,record.jsonl}\n`);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const args = parseEmsArgs(argv);
+    if (args === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    await emsCommand(args);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof SiteFileError || err instanceof ConnectorConfigError) {
+      process.stderr.write(`ems: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ems: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,171 @@
+/**
+ * The site file (`format: "lfc-site/1"`): everything the field EMS needs to run a real site, and nothing
+ * secret. What it holds:
+ * - `name`, `controller` (`lfc` or `deadbeat`);
+ * - `plant`: the site (position, time zone, connection limit), the measurement and control periods and the
+ *   asset list, in the very shapes of the scenario format (`../shared/docs/SCENARIOS.md`), so the engine's
+ *   asset model is written once for replay, lab and field;
+ * - `connectors` (`lfc-connectors/1`): the breaker meter source, each asset's binding (OPC UA endpoint and
+ *   login secret names, vendor backends over REST, the DSO platform), the weather source and the trigger
+ *   intake (bind address, port, token secret names, allowed remotes);
+ * - `opcua`: the security mode and policy, the node mapping (a file, or the bundled SunSpec-style one), the
+ *   EMS's PKI folder and the server certificates the operator vouches for by SHA-1 thumbprint;
+ * - `clock`: `system` in the field (NTP time); `lab-rig` makes the EMS follow a lab rig's simulated clock
+ *   (`GET /v1/clock` on the named endpoint), because a rig replays a recorded day, not today;
+ * - `secretsFile`: where the secrets are (default: the site file's name with `.secrets.json`).
+ *
+ * Secrets are never in the site file: it names them (`tokenSecret: "DSO_TOKEN"`), and they come from the
+ * environment (`LFC_SECRET_<NAME>`) or the secrets file, a JSON object of name → value that must be
+ * readable by its owner only (mode 0600; anything wider is refused with the command that fixes it). The
+ * desktop keeps them in Electron `safeStorage` instead (issue 12's console part).
+ */
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { ConnectorConfigError, ConnectorConfigSchema, jsonPath, requireSecrets, type ConfigIssue, type SecretResolver } from '../connectors/config/connector-config.js';
+import { AssetSchema, ControlSchema, MeasurementSchema, SiteSchema } from '../engine/scenario/schema.js';
+
+export const SITE_FILE_FORMAT = 'lfc-site/1';
+
+const thumbprint = z.string().regex(/^[0-9A-Fa-f]{40}$/, 'a SHA-1 thumbprint: 40 hex digits');
+
+export const SiteFileSchema = z.strictObject({
+  format: z.literal(SITE_FILE_FORMAT, { error: `format must be "${SITE_FILE_FORMAT}"` }),
+  name: z.string().min(1).max(100),
+  controller: z.enum(['lfc', 'deadbeat']).default('lfc'),
+  plant: z.strictObject({
+    site: SiteSchema,
+    measurement: MeasurementSchema,
+    control: ControlSchema,
+    assets: z.array(AssetSchema).min(1),
+  }),
+  connectors: ConnectorConfigSchema,
+  opcua: z
+    .strictObject({
+      securityMode: z.enum(['None', 'Sign', 'SignAndEncrypt']).default('SignAndEncrypt'),
+      securityPolicy: z.enum(['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep']).default('Basic256Sha256'),
+      /** A node-mapping file (relative to the site file), or absent for the bundled `opcua/sunspec-bess.json`. */
+      mappingFile: z.string().min(1).optional(),
+      /** The EMS's PKI folder (relative to the data folder when not absolute); default `<data>/pki`. */
+      pkiDir: z.string().min(1).optional(),
+      trustedThumbprints: z.array(thumbprint).default([]),
+    })
+    .default({ securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', trustedThumbprints: [] }),
+  clock: z
+    .discriminatedUnion('source', [z.strictObject({ source: z.literal('system') }), z.strictObject({ source: z.literal('lab-rig'), endpoint: z.string().min(1) })])
+    .default({ source: 'system' }),
+  secretsFile: z.string().min(1).optional(),
+});
+
+export type SiteFile = z.output<typeof SiteFileSchema>;
+
+export class SiteFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`${file}: ${issues.length === 1 ? '' : `${issues.length} problems\n`}${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'SiteFileError';
+  }
+}
+
+export function parseSiteFile(text: string, file = 'site.json'): SiteFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new SiteFileError(file, [{ path: '$', message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` }]);
+  }
+  const r = SiteFileSchema.safeParse(raw);
+  if (!r.success) throw new SiteFileError(file, r.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message })));
+  const site = r.data;
+  const issues: ConfigIssue[] = [];
+  // Every binding names an asset of the plant, and the plant has the one community BESS the engine controls.
+  const ids = new Set(site.plant.assets.map((a) => a.id));
+  site.connectors.assets.forEach((b, i) => {
+    if (!ids.has(b.asset)) issues.push({ path: `$.connectors.assets[${i}].asset`, message: `no asset "${b.asset}" in $.plant.assets` });
+  });
+  // A site is reached over its protocols; the in-process simulator is the console's other mode, and a
+  // simulated plant is reached as a site through a lab rig (`npm run lab -- SCEN --rig-only --site-out F`).
+  const viaSimulator = 'is "simulator": a site file reaches a site over the wire (for the simulator, start a lab rig: npm run lab -- <scenario> --rig-only --site-out <file>)';
+  if (site.connectors.breaker.via === 'simulator') issues.push({ path: '$.connectors.breaker.via', message: viaSimulator });
+  if (site.connectors.weather.via === 'simulator') issues.push({ path: '$.connectors.weather.via', message: viaSimulator });
+  site.connectors.assets.forEach((b, i) => {
+    if (b.via === 'simulator') issues.push({ path: `$.connectors.assets[${i}].via`, message: viaSimulator });
+  });
+  if (!site.plant.assets.some((a) => a.kind === 'bess')) issues.push({ path: '$.plant.assets', message: 'the site needs its community BESS (kind "bess")' });
+  if (site.clock.source === 'lab-rig' && !site.connectors.endpoints[site.clock.endpoint]) issues.push({ path: '$.clock.endpoint', message: `no endpoint "${site.clock.endpoint}" in $.connectors.endpoints` });
+  if (issues.length > 0) throw new SiteFileError(file, issues);
+  return site;
+}
+
+/** Where the secrets of a site file are. */
+export function secretsPathOf(sitePath: string, site: Pick<SiteFile, 'secretsFile'>): string {
+  if (site.secretsFile) return resolve(dirname(sitePath), site.secretsFile);
+  return resolve(dirname(sitePath), basename(sitePath).replace(/\.json$/i, '') + '.secrets.json');
+}
+
+/** Reads a secrets file, refusing one that others than its owner may read. */
+export function readSecretsFile(path: string): Record<string, string> {
+  const st = statSync(path);
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0) {
+    throw new SiteFileError(path, [{ path: '$', message: `the secrets file may be read by others (mode ${(st.mode & 0o777).toString(8)}); run: chmod 600 ${JSON.stringify(path)}` }]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new SiteFileError(path, [{ path: '$', message: `not valid JSON: ${err instanceof Error ? err.message : String(err)}` }]);
+  }
+  const r = z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/), z.string().min(1)).safeParse(raw);
+  if (!r.success) throw new SiteFileError(path, r.error.issues.map((i) => ({ path: jsonPath(i.path), message: i.message })));
+  return r.data;
+}
+
+export interface LoadedSite {
+  path: string;
+  site: SiteFile;
+  secrets: SecretResolver;
+  secretsPath: string;
+}
+
+/**
+ * Loads and checks a site file and its secrets: every secret it names must be in the environment or the
+ * secrets file, all missing ones listed at once. No secrets file and nothing in the environment is a clear
+ * error that says where the file is expected.
+ */
+export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedSite {
+  const abs = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (err) {
+    throw new SiteFileError(abs, [{ path: '$', message: (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(err) }]);
+  }
+  const site = parseSiteFile(text, abs);
+  const secretsPath = secretsPathOf(abs, site);
+  const fromFile = existsSync(secretsPath) ? readSecretsFile(secretsPath) : {};
+  const secrets: SecretResolver = (name) => env[`LFC_SECRET_${name}`] ?? fromFile[name];
+  try {
+    requireSecrets(site.connectors, secrets, abs);
+  } catch (err) {
+    if (!(err instanceof ConnectorConfigError)) throw err;
+    const where = existsSync(secretsPath) ? `${secretsPath} has no such entry` : `there is no secrets file at ${secretsPath}`;
+    throw new SiteFileError(abs, err.issues.map((i) => ({ path: i.path.replace(/^\$/, '$.connectors'), message: `${i.message}; ${where}` })));
+  }
+  return { path: abs, site, secrets, secretsPath };
+}
+
+/** Writes a site file and, beside it, its secrets file with mode 0600. */
+export function writeSiteFile(path: string, site: SiteFile, secrets: Record<string, string>): { sitePath: string; secretsPath: string } {
+  const sitePath = resolve(path);
+  parseSiteFile(JSON.stringify(site), sitePath); // never write a file we would refuse to read
+  writeFileSync(sitePath, JSON.stringify(site, null, 2) + '\n');
+  const secretsPath = secretsPathOf(sitePath, site);
+  // Written beside, 0600 from its first byte, then renamed over: an existing file's wider mode never sees the secrets.
+  const tmp = `${secretsPath}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600); // the umask may have narrowed it further, never widened; this makes it exact
+  renameSync(tmp, secretsPath);
+  return { sitePath, secretsPath };
+}
