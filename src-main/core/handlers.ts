@@ -45,6 +45,12 @@ export function createCoreHandlers(core: LfcCore, host: HostInfo) {
     'settings:get': () => core.getSettings(),
     'settings:setPreferences': (patch) => core.setPreferences(patch),
     'connections:test': (connectionId) => core.testConnection(connectionId),
+    'connections:pki': () => core.getPki(),
+    'connections:trustCertificate': (sha1) => core.trustCertificate(sha1),
+    'connections:rejectCertificate': (sha1) => core.rejectCertificate(sha1),
+    'site:get': () => core.getSite(),
+    'site:save': (request) => core.saveSite(request),
+    'core:startField': () => core.startField(),
     'app:getStartupProblems': () => host.startupProblems?.() ?? [],
     'record:verify': (path) => core.verifyRecord(path),
   } satisfies InvokeHandlers;

@@ -21,14 +21,12 @@
  * `forecast.breakerKw` (planned breaker power) and `plan.bessKw` (planned BESS power), one value per slot.
  */
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 
 import type { PlanView, RunRecord } from '../engine/engine';
-import { heatPumpBand, storageBand } from '../engine/flexibility';
-import { exhaustionCountdown } from '../engine/kpi';
-import type { EngineEvent, Trigger } from '../engine/model';
+import type { EngineEvent } from '../engine/model';
 import type { LoadProfileLibrary } from '../engine/models/load';
 import type { LpSolver } from '../engine/optimiser/lp';
 import { loadProfileLibraryFromResources } from '../node/load-profiles';
@@ -39,8 +37,8 @@ import { verifyRecordText } from '../record/verify';
 import type { LoadedScenario } from '../node/scenario-file';
 import type { BreakerRecord } from '../sim/field';
 import type {
-  AssetRow,
   CoreSettings,
+  ConnectionInfo,
   ConnectionTestResult,
   EventChannel,
   EventContract,
@@ -52,12 +50,15 @@ import type {
   LivePoint,
   LiveState,
   Preferences,
+  PkiState,
   RecordVerification,
   ReplayRequest,
   ReplayState,
   RunDto,
   SaveAsScenarioRequest,
   SavedScenario,
+  SaveSiteRequest,
+  SiteDocument,
   SeriesData,
   SeriesInfo,
   SeriesQuery,
@@ -69,11 +70,17 @@ import type {
   TriggerResponse,
   Unsubscribe,
 } from '../shared/ipc-contract';
-import type { ForecastPoint, HistoryStore, SeriesPoint, StoredRun } from '../storage/history-store';
-import { checkTrigger, liveKpis, stepsDue } from './live-logic';
+import type { ForecastPoint, HistoryStore, SeriesPoint } from '../storage/history-store';
+import { stepsDue } from './live-logic';
+import { checkOperatorTrigger, liveStateOf, operatorTrigger } from './live-state';
+import { storedRun } from './stored-run';
+import { FieldSession } from './field-session';
+import { pkiState, rejectCertificate, trustCertificate } from '../connectors/opcua/probe';
+import { siteConnections, sitePkiDir, testSiteConnection } from '../field/site-connections';
+import { loadSiteFile, parseSiteFile, readSecretsFile, secretNamesOf, secretsPathOf, SiteFileError } from '../site/site-file';
+import type { LoadedSite } from '../site/site-file';
 import type { PaceAnchor } from './live-logic';
 import { LiveSimulation } from './live-simulation';
-import { triggerAsReceived } from '../replay/outputs';
 import { buildRecordedScenario } from './recorded-scenario';
 import type { StoredTrigger } from './recorded-scenario';
 import { ReplayComparison } from './replay-compare';
@@ -86,6 +93,7 @@ import {
   PreferencesPatchSchema,
   ReplayRequestSchema,
   SaveAsScenarioRequestSchema,
+  SaveSiteRequestSchema,
   SeriesQuerySchema,
   SpeedSchema,
   StartSimulatorRequestSchema,
@@ -151,13 +159,28 @@ export interface LfcCoreOptions {
   memberRecordPeriodS?: number;
   /** Session time shown in the Now chart. */
   recentWindowMs?: number;
+  /** The site file field mode runs on and Settings → Connections edits (default `<dataDir>/site/site.json`). */
+  sitePath?: string | null;
+  /**
+   * Where the console keeps the secrets the operator enters for the site (the desktop app: the OS keychain
+   * via Electron `safeStorage`; serve mode: its encrypted secrets file). Without it the secrets come only
+   * from the environment (`LFC_SECRET_<NAME>`) and the 0600 secrets file beside the site file.
+   */
+  secretStore?: SecretPort | null;
+}
+
+/** The host's secret store as the core uses it (names are the site file's, e.g. `DSO_TOKEN`). */
+export interface SecretPort {
+  /** Says where the secrets go, for the Settings view ("OS keychain (safeStorage)", "encrypted file …"). */
+  readonly description: string;
+  get(name: string): string | null;
+  set(name: string, value: string): void;
+  delete(name: string): boolean;
 }
 
 export type CoreEventListener = <C extends EventChannel>(channel: C, payload: EventContract[C]) => void;
 
 export const DEFAULT_SCENARIO = 'summer-export-hold';
-const OPERATOR_SOURCE = 'operator:console';
-const CONFIG_VERSION = 'lfc-config/1';
 
 interface LiveContext {
   sim: LiveSimulation;
@@ -186,7 +209,11 @@ const idleReplay = (): ReplayState => ({ status: 'idle', scenario: null, scenari
 export class LfcCore {
   private readonly wall: WallTimers;
   private readonly history: HistoryStore;
-  private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history' | 'preferences' | 'logFilePath' | 'loadSolver'>>;
+  private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history' | 'preferences' | 'logFilePath' | 'loadSolver' | 'sitePath' | 'secretStore'>>;
+  private readonly sitePath: string;
+  private readonly secretStore: SecretPort | null;
+  /** The field EMS, when the live session runs in field mode (then `live` is null). */
+  private field: FieldSession | null = null;
   private readonly preferences: PreferencesPort | null;
   private readonly logFilePath: string | null;
   private readonly loadSolver: (() => Promise<LpSolver>) | null;
@@ -203,6 +230,8 @@ export class LfcCore {
     this.preferences = options.preferences ?? null;
     this.logFilePath = options.logFilePath ?? null;
     this.loadSolver = options.loadSolver === undefined ? loadLpSolver : options.loadSolver;
+    this.sitePath = resolve(options.sitePath ?? join(options.dataDirPath, 'site', 'site.json'));
+    this.secretStore = options.secretStore ?? null;
     this.opts = {
       allowedFileRoots: options.allowedFileRoots ?? null,
       resourcesDirPath: options.resourcesDirPath,
@@ -249,7 +278,7 @@ export class LfcCore {
 
   /** Pushes the live picture and the replay's progress (the 1 Hz timer calls it). */
   publishLive(): void {
-    if (this.live) this.emit('core:onLive', this.getState());
+    if (this.live || this.field) this.emit('core:onLive', this.getState());
     if (this.replay.state.status === 'running') this.emit('replay:onProgress', this.replay.state);
   }
 
@@ -258,6 +287,7 @@ export class LfcCore {
   /** Advances the live session and the replay to where the wall clock says they should be. */
   pump(): void {
     if (this.closed) return;
+    this.field?.flush();
     const live = this.live;
     if (live && !live.sim.done) {
       this.advancePaced(live.anchor, live.speed, live.sim.stepMs, () => live.sim.nowMs, (n) => live.sim.advance(n), () => live.sim.done);
@@ -308,6 +338,10 @@ export class LfcCore {
     const path = req.scenarioPath ?? join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json');
     const loaded = await this.load(path);
     const solver = this.loadSolver ? await this.solverOrNull() : null;
+    if (this.field) {
+      this.refuseSwitchDuringRun('the simulator');
+      await this.stopField();
+    }
     this.endLive();
     const sessionId = `sim-${randomUUID().slice(0, 8)}`;
     const speed = req.speed ?? 1;
@@ -348,43 +382,168 @@ export class LfcCore {
     return this.getState();
   }
 
+  /** Whether the live session (simulator or field) has a run in force. */
+  private runInForce(): boolean {
+    return this.field ? this.field.runInForce : (this.live?.sim.engine.activeRun ?? null) !== null && !(this.live?.sim.done ?? true);
+  }
+
+  /** A switch between simulator and field never ends a run behind the operator's back. */
+  private refuseSwitchDuringRun(to: string): void {
+    if (this.runInForce()) throw new CoreError('NOT_READY', `a run is in force: stop it before switching to ${to}`);
+  }
+
+  /**
+   * Switches the live session to the field EMS on the saved site (Settings → Connections): loads and checks
+   * the site file and its secrets, connects to every connection (OPC UA with the PKI's trust, REST), opens
+   * the trigger intake. Refused while a run is in force. On failure nothing is left open and the previous
+   * session is gone only if it was stopped to make way (the message says why the site did not start).
+   */
+  async startField(): Promise<LiveState> {
+    this.refuseSwitchDuringRun('field mode');
+    const loaded = this.loadSite();
+    await this.stopField();
+    this.endLive();
+    const session = new FieldSession({
+      loaded,
+      dataDir: this.opts.dataDirPath,
+      outDir: join(this.opts.dataDirPath, 'field-out'),
+      history: this.history,
+      appVersion: this.opts.appVersion,
+      recentWindowMs: this.opts.recentWindowMs,
+      memberRecordPeriodS: this.opts.memberRecordPeriodS,
+    });
+    try {
+      await session.start();
+    } catch (error) {
+      throw new CoreError('NOT_READY', `the site ${loaded.site.name} did not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.field = session;
+    return this.getState();
+  }
+
+  /** Stops the field EMS (a run in force ends `ems-stopped`, the assets are released, its files written). */
+  async stopField(): Promise<void> {
+    const f = this.field;
+    if (!f) return;
+    this.field = null;
+    try {
+      await f.stop();
+    } catch (error) {
+      console.error('[core] the field EMS did not stop cleanly:', error);
+    }
+  }
+
+  /** The site file with its secrets, or a BAD_REQUEST naming every problem with its JSON path. */
+  private loadSite(): LoadedSite {
+    if (!existsSync(this.sitePath)) throw new CoreError('NOT_READY', `no site file at ${this.sitePath}: enter the site in Settings → Connections and save it`);
+    try {
+      return loadSiteFile(this.sitePath, process.env, this.secretStore ? (name) => this.secretStore!.get(secretKey(name)) ?? undefined : null);
+    } catch (error) {
+      if (error instanceof SiteFileError) throw new CoreError('BAD_REQUEST', error.message);
+      throw error;
+    }
+  }
+
+  /** The site as Settings → Connections edits it: the file's text and which secrets are set, never their values. */
+  getSite(): SiteDocument {
+    const text = existsSync(this.sitePath) ? readFileSync(this.sitePath, 'utf8') : null;
+    let names: string[] = [];
+    let fileSecrets: Record<string, string> = {};
+    if (text !== null) {
+      try {
+        const site = parseSiteFile(text, this.sitePath);
+        names = secretNamesOf(site);
+        const sp = secretsPathOf(this.sitePath, site);
+        if (existsSync(sp)) fileSecrets = readSecretsFile(sp);
+      } catch {
+        // An invalid file is shown as it is, for the operator to mend; its secrets cannot be listed.
+      }
+    }
+    const from = (name: string): SiteDocument['secrets'][number]['from'] =>
+      this.secretStore?.get(secretKey(name)) ? 'console' : process.env[`LFC_SECRET_${name}`] ? 'environment' : fileSecrets[name] ? 'secrets-file' : null;
+    return {
+      path: this.sitePath,
+      text,
+      secrets: names.map((name) => ({ name, set: from(name) !== null, from: from(name) })),
+      secretStore: this.secretStore?.description ?? `none in this host: LFC_SECRET_<NAME> or ${secretsPathOf(this.sitePath, {})} (mode 0600)`,
+    };
+  }
+
+  /** Validates the site file whole, writes it, and stores the secrets given (an empty value deletes one). */
+  saveSite(request: SaveSiteRequest): SiteDocument {
+    const req = parseRequest(SaveSiteRequestSchema, request, 'site:save');
+    if (this.field && resolve(this.field.loaded.path) === this.sitePath) throw new CoreError('NOT_READY', 'the field EMS runs on this site: switch to the simulator before changing it');
+    let site;
+    try {
+      site = parseSiteFile(req.text, this.sitePath);
+    } catch (error) {
+      if (error instanceof SiteFileError) throw new CoreError('BAD_REQUEST', error.message);
+      throw error;
+    }
+    const used = new Set(secretNamesOf(site));
+    const given = Object.entries(req.secrets ?? {});
+    const unknown = given.filter(([n]) => !used.has(n)).map(([n]) => n);
+    if (unknown.length > 0) throw new CoreError('BAD_REQUEST', `site:save: the site names no secret ${unknown.join(', ')}`);
+    if (given.some(([, v]) => v !== '') && !this.secretStore) throw new CoreError('NOT_AVAILABLE', `this host keeps no secrets: set LFC_SECRET_<NAME> or write them to ${secretsPathOf(this.sitePath, site)} (mode 0600)`);
+    mkdirSync(dirname(this.sitePath), { recursive: true });
+    const tmp = `${this.sitePath}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(JSON.parse(req.text), null, 2) + '\n');
+    renameSync(tmp, this.sitePath);
+    for (const [name, value] of given) {
+      if (value === '') this.secretStore?.delete(secretKey(name));
+      else this.secretStore!.set(secretKey(name), value);
+    }
+    return this.getSite();
+  }
+
+  /** The PKI of the site's OPC UA connections (the default folder when no site is saved yet). */
+  private pkiDir(): string {
+    if (this.field) return this.field.ems.pkiDir;
+    try {
+      return sitePkiDir(parseSiteFile(readFileSync(this.sitePath, 'utf8'), this.sitePath), this.opts.dataDirPath);
+    } catch {
+      return join(this.opts.dataDirPath, 'pki');
+    }
+  }
+
+  getPki(): Promise<PkiState> {
+    return pkiState(this.pkiDir());
+  }
+
+  async trustCertificate(sha1: string): Promise<PkiState> {
+    if (typeof sha1 !== 'string' || !/^[0-9a-fA-F:]{40,59}$/.test(sha1)) throw new CoreError('BAD_REQUEST', 'connections:trustCertificate: a SHA-1 thumbprint (40 hex digits) is required');
+    try {
+      return await trustCertificate(this.pkiDir(), sha1);
+    } catch (error) {
+      throw new CoreError('NOT_FOUND', error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  async rejectCertificate(sha1: string): Promise<PkiState> {
+    if (typeof sha1 !== 'string' || !/^[0-9a-fA-F:]{40,59}$/.test(sha1)) throw new CoreError('BAD_REQUEST', 'connections:rejectCertificate: a SHA-1 thumbprint (40 hex digits) is required');
+    try {
+      return await rejectCertificate(this.pkiDir(), sha1);
+    } catch (error) {
+      throw new CoreError('NOT_FOUND', error instanceof Error ? error.message : String(error));
+    }
+  }
+
   checkTrigger(request: TriggerRequest): TriggerCheck {
     const req = parseRequest(TriggerRequestSchema, request, 'core:checkTrigger');
+    if (this.field) return this.field.checkTrigger(req);
     const live = this.requireLive();
-    const engine = live.sim.engine;
     if (!live.sim.done) live.sim.sync();
-    const snap = engine.snapshot();
-    const now = snap.nowMs;
-    const controllableKw = snap.assets.reduce((sum, a) => sum + a.powerKw, 0);
-    const durationS = req.durationS ?? (req.schedule && req.schedule.length > 0 ? Math.max(...req.schedule.map((p) => p.toMs)) / 1000 - now / 1000 : null);
-    // The engine's own band for a run of this duration starting now (its communityBand reads only these fields).
-    const band = engine.communityBand({ trigger: { durationS: durationS !== null && durationS > 0 ? durationS : null }, startMs: now } as RunRecord, now);
-    return checkTrigger(req, {
-      connectionLimitKw: engine.config.connectionLimitKw,
-      breakerKw: snap.breaker.stale ? null : snap.breaker.lastPowerKw,
-      controllableKw,
-      band,
-    });
+    return checkOperatorTrigger(live.sim.engine, req);
   }
 
   /** An operator's trigger: stamped with the session's time and handed to the engine, which may refuse it. */
   sendTrigger(request: TriggerRequest): TriggerResponse {
     const req = parseRequest(TriggerRequestSchema, request, 'core:sendTrigger');
+    if (this.field) return this.field.sendTrigger(req);
     const live = this.requireLive();
     if (live.sim.done) throw new CoreError('NOT_READY', 'the simulated scenario has ended: start the simulator again');
     live.sim.sync();
-    const now = live.sim.nowMs;
-    const trigger: Trigger = {
-      id: `OP-${String(++live.triggerSeq).padStart(3, '0')}`,
-      source: OPERATOR_SOURCE,
-      receivedMs: now,
-      startMs: now,
-      useCase: req.useCase,
-      targetKw: req.useCase === 2 ? (req.targetKw ?? null) : null,
-      durationS: req.durationS ?? null,
-      toleranceKw: req.toleranceKw ?? 10,
-      schedule: req.useCase === 3 || req.useCase === 4 ? (req.schedule ?? null) : null,
-    };
+    const trigger = operatorTrigger(req, ++live.triggerSeq, live.sim.nowMs);
     const r = live.sim.trigger(trigger);
     this.flushLive(live);
     return { accepted: r.accepted, triggerId: trigger.id, ...(r.reason !== undefined ? { reason: r.reason } : {}) };
@@ -396,75 +555,37 @@ export class LfcCore {
   }
 
   getState(): LiveState {
+    if (this.field) return this.field.getState();
     const live = this.live;
     if (!live) return this.idleState();
     const { sim, loaded } = live;
-    const engine = sim.engine;
     if (!sim.done) sim.sync();
-    const snap = engine.snapshot();
-    const now = snap.nowMs;
-    const activeRun = engine.activeRun;
-    const horizonS = snap.run?.plannedEndMs ? Math.max(10, (snap.run.plannedEndMs - now) / 1000) : 3600;
-    const bandOf = (id: string, kind: AssetRow['kind'], socPct: number | undefined, indoorC: number | undefined): AssetRow['band'] => {
-      const c = engine.config;
-      if (kind === 'bess' || kind === 'householdStorage') {
-        const s = kind === 'bess' ? c.bess : c.households.find((h) => h.id === id);
-        if (!s || socPct === undefined) return null;
-        return storageBand(s.powerKw, s.energyKwh, socPct, s.socMinPct, s.socMaxPct, s.roundTripEfficiency, horizonS);
-      }
-      const h = c.heatPumps.find((x) => x.id === id);
-      return h && indoorC !== undefined ? heatPumpBand(h, indoorC, sim.plant.outdoorC, horizonS) : null;
-    };
-    return {
+    const snap = sim.engine.snapshot();
+    const fresh = !snap.breaker.stale && snap.breaker.lastSampleMs !== null;
+    return liveStateOf(sim.engine, {
       status: sim.done ? 'ended' : 'running',
       source: { kind: 'simulator', scenario: loaded.scenario.name, scenarioPath: loaded.path },
       sessionId: live.sessionId,
       speed: live.speed,
-      nowMs: now,
       startMs: sim.plant.startMs,
       endMs: sim.plant.endMs,
       timezone: loaded.scenario.site.timezone,
-      connectionLimitKw: engine.config.connectionLimitKw,
-      breaker: {
-        measuredKw: snap.breaker.lastPowerKw !== null && Number.isFinite(snap.breaker.lastPowerKw) ? snap.breaker.lastPowerKw : null,
-        sampleMs: snap.breaker.lastSampleMs,
-        stale: snap.breaker.stale,
-        safeState: snap.breaker.safeState,
-        targetKw: engine.targetKwAt(now),
-      },
-      run:
-        snap.run && activeRun
-          ? {
-              runId: snap.run.runId,
-              useCase: snap.run.useCase,
-              startMs: snap.run.startMs,
-              plannedEndMs: snap.run.plannedEndMs,
-              targetKw: snap.run.targetKw,
-              toleranceKw: snap.run.toleranceKw,
-              predictedExhaustionAtMs: snap.run.predictedExhaustionAtMs,
-              exhaustion: exhaustionCountdown(activeRun.exhaustionPredictions, now),
-              band: snap.run.band,
-              inExhaustion: snap.run.inExhaustion,
-              kpis: liveKpis(activeRun, now, engine.config.breakerPeriodS, engine.safety.settleAllowanceS),
-            }
-          : null,
-      pendingTrigger: snap.pendingTrigger,
-      forecastMissing: snap.forecastMissing,
-      assets: snap.assets.map((a) => ({
-        id: a.id,
-        kind: a.kind,
-        powerKw: a.powerKw,
-        setpointKw: a.setpointKw,
-        socPct: a.socPct ?? null,
-        indoorC: a.indoorC ?? null,
-        link: a.link,
-        lastReportMs: live.lastReportMs.get(a.id) ?? null,
-        band: bandOf(a.id, a.kind, a.socPct, a.indoorC),
-      })),
-      recent: live.recent.slice(),
+      outdoorC: sim.plant.outdoorC,
+      lastReportMs: live.lastReportMs,
+      recent: live.recent,
       recentWindowMs: this.opts.recentWindowMs,
-      recentEvents: live.recentEvents.slice(),
-    };
+      recentEvents: live.recentEvents,
+      connections: [
+        {
+          id: 'simulator',
+          label: 'Bundled simulator',
+          kind: 'simulator',
+          health: sim.done ? 'down' : fresh ? 'ok' : 'stale',
+          lastDataMs: snap.breaker.lastSampleMs,
+          detail: sim.done ? 'the scenario has ended' : `${loaded.scenario.name} in-process`,
+        },
+      ],
+    });
   }
 
   private idleState(): LiveState {
@@ -486,7 +607,14 @@ export class LfcCore {
       recent: [],
       recentWindowMs: this.opts.recentWindowMs,
       recentEvents: [],
+      connections: [],
     };
+  }
+
+  /** The live session's clock (simulated or field), or null without one. */
+  private liveNowMs(): number | null {
+    if (this.field) return this.field.ems.nowMs();
+    return this.live?.sim.nowMs ?? null;
   }
 
   /** The engine's run records of the live session (for tools and tests that compare exports with them). */
@@ -644,6 +772,7 @@ export class LfcCore {
 
   private flushAll(): void {
     if (this.live) this.flushLive(this.live);
+    this.field?.flush();
     this.history.flush();
   }
 
@@ -669,7 +798,7 @@ export class LfcCore {
   async exportRun(runId: string, format: ExportFormat): Promise<ExportedFile> {
     const fmt = parseRequest(ExportFormatSchema, format, 'runs:export format');
     const run = this.requireRun(runId);
-    const toMs = run.endMs ?? this.live?.sim.nowMs ?? run.startMs;
+    const toMs = run.endMs ?? this.liveNowMs() ?? run.startMs;
     const series = this.exportSeriesIds().map((seriesId) => ({ seriesId, ...this.history.queryRaw(seriesId, run.startMs, toMs) }));
     const events = this.history.events(run.startMs, toMs);
     return exportRun({ run, series, events }, fmt);
@@ -685,7 +814,7 @@ export class LfcCore {
     const bessId = source.scenario.assets.find((a) => a.kind === 'bess')?.id ?? 'bess';
     const breakerMs = source.scenario.measurement.breakerPeriodS * 1000;
     const fromMs = Math.floor((Math.min(run.startMs, Date.parse(String((run.trigger as unknown as StoredTrigger).receivedAt))) - 60_000) / breakerMs) * breakerMs;
-    const toMs = (run.endMs ?? this.live?.sim.nowMs ?? run.startMs) + 60_000;
+    const toMs = (run.endMs ?? this.liveNowMs() ?? run.startMs) + 60_000;
     const forecastFile = source.scenario.weather.forecast?.file ?? null;
     const recorded = buildRecordedScenario({
       name,
@@ -736,19 +865,29 @@ export class LfcCore {
 
   getSettings(): CoreSettings {
     const live = this.live;
+    const simulator: ConnectionInfo = {
+      id: 'simulator',
+      label: 'Bundled simulator',
+      kind: 'simulator',
+      endpoint: live ? live.loaded.path : join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json'),
+      role: 'the plant in-process (simulator mode)',
+    };
     return {
       dataDirPath: this.opts.dataDirPath,
       logFilePath: this.logFilePath,
       preferences: this.preferences ? this.preferences.get() : null,
-      connections: [
-        {
-          id: 'simulator',
-          label: 'Bundled simulator',
-          kind: 'simulator',
-          endpoint: live ? live.loaded.path : join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json'),
-        },
-      ],
+      connections: [simulator, ...this.siteConnectionList()],
     };
+  }
+
+  /** The site's connections: the running field EMS's, else the saved site file's (none when it is missing or invalid). */
+  private siteConnectionList(): ConnectionInfo[] {
+    if (this.field) return this.field.connections();
+    try {
+      return siteConnections(parseSiteFile(readFileSync(this.sitePath, 'utf8'), this.sitePath));
+    } catch {
+      return [];
+    }
   }
 
   /** Stores the operator's language and theme in the host's settings. */
@@ -805,17 +944,27 @@ export class LfcCore {
     return this.history.prune(keepFromMs === null ? wallNowMs : Math.min(wallNowMs, keepFromMs + retentionMs));
   }
 
-  testConnection(connectionId: string): ConnectionTestResult {
-    if (connectionId !== 'simulator') throw new CoreError('NOT_FOUND', `no connection ${String(connectionId)}`);
+  /**
+   * Tests one connection for real. `simulator`: a fresh breaker sample in the live session. A site's
+   * connection: the probe of `field/site-connections.ts` (OPC UA: reach, certificate, secure channel, login,
+   * a read; REST: reach, token, a read), against the running field EMS's site or the saved site file, so a
+   * site can be tested before the switch to field mode.
+   */
+  async testConnection(connectionId: string): Promise<ConnectionTestResult> {
+    if (typeof connectionId !== 'string' || connectionId.length === 0) throw new CoreError('BAD_REQUEST', 'connections:test: a connection id is required');
+    if (connectionId !== 'simulator') {
+      if (this.field) return this.field.testConnection(connectionId);
+      const loaded = this.loadSite();
+      if (!siteConnections(loaded.site).some((c) => c.id === connectionId)) throw new CoreError('NOT_FOUND', `no connection ${connectionId}`);
+      return testSiteConnection(loaded, this.opts.dataDirPath, connectionId);
+    }
     const live = this.live;
-    if (!live) return { id: connectionId, ok: false, message: 'simulator: not started' };
+    const steps = (ok: boolean, detail: string): ConnectionTestResult['steps'] => [{ step: 'read', ok, detail }];
+    if (!live) return { id: connectionId, ok: false, message: 'simulator: not started', steps: steps(false, 'not started'), latencyMs: null, opcua: null };
     const snap = live.sim.engine.snapshot();
     const ok = !snap.breaker.stale && snap.breaker.lastSampleMs !== null;
-    return {
-      id: connectionId,
-      ok,
-      message: `simulator (${live.loaded.scenario.name}): ${ok ? `breaker sample at ${new Date(snap.breaker.lastSampleMs!).toISOString()}` : 'no fresh breaker sample'}`,
-    };
+    const detail = ok ? `breaker sample at ${new Date(snap.breaker.lastSampleMs!).toISOString()}` : 'no fresh breaker sample';
+    return { id: connectionId, ok, message: `simulator (${live.loaded.scenario.name}): ${detail}`, steps: steps(ok, detail), latencyMs: null, opcua: null };
   }
 
   // ------------------------------------------------------------------------------------------- lifecycle
@@ -860,9 +1009,18 @@ export class LfcCore {
     this.replay = { comparison: null, state: idleReplay(), anchor: { wallMs: 0, simMs: 0 } };
   }
 
-  /** Stops the timers and the sessions; the caller closes the history store it passed in. */
+  /**
+   * Stops the timers and the sessions; the caller closes the history store it passed in. A field EMS still
+   * running should be stopped first (`await stopField()`: the hosts do), so its run ends and its files are
+   * written; here it can only be told to stop.
+   */
   close(): void {
     if (this.closed) return;
+    if (this.field) {
+      const f = this.field;
+      this.field = null;
+      void f.stop().catch((error: unknown) => console.error('[core] the field EMS did not stop cleanly:', error));
+    }
     this.stopTimers();
     this.reset();
     this.listeners.clear();
@@ -870,24 +1028,9 @@ export class LfcCore {
   }
 }
 
-/** A run record as the history stores it: the trigger as received (ISO times), KPIs as computed. */
-export function storedRun(run: RunRecord, sessionId: string, scenario: string | null, appVersion: string): StoredRun {
-  const t = run.trigger;
-  const trigger = triggerAsReceived(t);
-  return {
-    runId: `${sessionId}/${run.runId}`,
-    sessionId,
-    scenario,
-    controller: run.controller,
-    useCase: t.useCase,
-    startMs: run.startMs,
-    endMs: run.endMs,
-    endReason: run.endReason,
-    trigger: trigger as unknown as Record<string, unknown>,
-    kpis: run.kpis ? (JSON.parse(JSON.stringify(run.kpis)) as Record<string, unknown>) : null,
-    appVersion,
-    configVersion: CONFIG_VERSION,
-  };
+/** The key under which the host's secret store keeps a site secret (apart from the app's other secrets). */
+function secretKey(name: string): string {
+  return `site.${name}`;
 }
 
 /** The installation's public key (base64 SPKI DER) from `<data folder>/keys/`, or null if it has none yet. */

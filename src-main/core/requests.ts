@@ -63,6 +63,11 @@ export const SaveAsScenarioRequestSchema = z.strictObject({
     .optional(),
 });
 
+export const SaveSiteRequestSchema = z.strictObject({
+  text: z.string().min(2).max(1_000_000),
+  secrets: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'a secret name is UPPER_SNAKE_CASE'), z.string().max(10_000)).optional(),
+});
+
 export const ReplayRequestSchema = z.strictObject({
   scenarioPath: z.string().min(1),
   speed: SpeedSchema,

@@ -29,13 +29,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadBessMapping } from '../connectors/opcua/mapping.js';
 import { RestClient } from '../connectors/rest/http-client.js';
 import { HttpTriggerIntake } from '../connectors/trigger-intake/trigger-intake.js';
 import type { Clock } from '../engine/clock.js';
 import type { RunRecord } from '../engine/engine.js';
-import type { BreakerSample } from '../engine/model.js';
+import type { AssetReport, BreakerSample } from '../engine/model.js';
 import { WallClock } from '../engine/wall-clock.js';
 import { labAckTimeoutS, labOpcuaTiming } from '../lab/lab-session.js';
 import { resourcesDir } from '../node/paths.js';
@@ -48,6 +48,7 @@ import { buildFieldConnectors, type BuiltConnectors } from '../runtime/field-con
 import { opcuaConnectorFactory } from '../runtime/opcua-connectors.js';
 import { memberIds } from '../sim/plant.js';
 import type { LoadedSite } from '../site/site-file.js';
+import { sitePkiDir } from './site-connections.js';
 
 export interface FieldEmsOptions {
   loaded: LoadedSite;
@@ -58,6 +59,10 @@ export interface FieldEmsOptions {
   appVersion: string;
   onEvent?: (e: RuntimeEvent) => void;
   onRunEnded?: (run: RunRecord) => void;
+  /** Every breaker sample as the engine got it (the console's history). */
+  onBreakerSample?: (sample: BreakerSample) => void;
+  /** Every asset report as the engine got it (the console's data age per connection). */
+  onAssetReport?: (report: AssetReport) => void;
   /** Real milliseconds (performance.now by default); for tests. */
   wallNowMs?: () => number;
 }
@@ -99,6 +104,11 @@ export class FieldEms {
     return this.opts.loaded.site;
   }
 
+  /** The OPC UA client's PKI folder (own certificate, trusted and refused server certificates). */
+  get pkiDir(): string {
+    return sitePkiDir(this.site, this.opts.dataDir);
+  }
+
   /** The trigger intake's URL (after `start()`). */
   get intakeUrl(): string {
     if (!this.intake) throw new Error('FieldEms: not started');
@@ -134,7 +144,7 @@ export class FieldEms {
       return a ? memberIds(a.id, 'count' in a ? a.count : undefined) : [];
     };
     const mappingPath = site.opcua.mappingFile ? resolve(sitePath, '..', site.opcua.mappingFile) : resolve(resourcesDir(), 'opcua/sunspec-bess.json');
-    const pkiDir = site.opcua.pkiDir ? (isAbsolute(site.opcua.pkiDir) ? site.opcua.pkiDir : resolve(this.opts.dataDir, site.opcua.pkiDir)) : join(this.opts.dataDir, 'pki');
+    const pkiDir = this.pkiDir;
     const speed = this.speed;
     const ems = new EmsRuntime({
       engineConfig,
@@ -147,7 +157,11 @@ export class FieldEms {
         this.opts.onRunEnded?.(run);
         this.writeOutputs();
       },
-      onBreakerSample: (s) => this.keepSample(s),
+      onBreakerSample: (s) => {
+        this.keepSample(s);
+        this.opts.onBreakerSample?.(s);
+      },
+      onAssetReport: (r) => this.opts.onAssetReport?.(r),
       connectors: async (ctx) => {
         const hasOpcua = site.connectors.assets.some((b) => b.via === 'opcua');
         const opcua = hasOpcua

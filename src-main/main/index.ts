@@ -85,6 +85,14 @@ if (!app.requestSingleInstanceLock()) {
       hardenSession({ dev: devServerUrl !== null });
       const s = await openDesktopServices(resourcesRootPath());
       services = s;
+      // A field EMS ends its run and releases the assets before the app goes: quitting waits for it once.
+      let fieldStopped = false;
+      app.on('before-quit', (event) => {
+        if (fieldStopped) return;
+        event.preventDefault();
+        fieldStopped = true;
+        void s.core.stopField().finally(() => app.quit());
+      });
       app.once('will-quit', () => s.close());
       registerIpcHandlers({ origin, resourcesRootPath: resourcesRootPath(), core: s.core, startupProblems: () => s.startupProblems });
       setMenu(s);

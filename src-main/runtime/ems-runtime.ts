@@ -44,6 +44,8 @@ export interface EmsRuntimeOptions {
   endReasonOnStop?: 'scenario-end' | 'ems-stopped';
   /** Every breaker sample as the engine got it (after the engine has handled it). */
   onBreakerSample?: (sample: BreakerSample) => void;
+  /** Every asset report as the engine got it (after the engine has handled it). */
+  onAssetReport?: (report: AssetReport) => void;
   /** Injected for tests; real timers and sleeps otherwise. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -146,6 +148,7 @@ export class EmsRuntime implements TriggerTarget {
         if (this.stopped) return;
         this.batch.reports.push({ ...r });
         this.engine.handleAssetReport(r);
+        this.opts.onAssetReport?.(r);
       }),
       c.triggers.subscribe((t: Trigger) => void this.submit(t)),
     );

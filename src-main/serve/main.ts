@@ -1,8 +1,10 @@
 /**
  * `npm run serve -- [--port 8765] [--host 127.0.0.1] [--scenario <scenario.json>] [--speed 1|N|max]
  *                   [--data-dir <dir>] [--with-scenario-triggers]`
+ * `npm run serve -- --site <site.json> [--port …] [--data-dir <dir>]`
  *
- * Runs the core headless (no Electron) on the bundled simulator and serves the console to a browser.
+ * Runs the core headless (no Electron) on the bundled simulator, or with `--site` the field EMS on that site
+ * (the same EMS as `npm run ems`, with the console), and serves the console to a browser.
  * Prints the URL to open (it carries the access token once; see server.ts). Each browser tab needs it once:
  * a reload keeps the tab signed in, a new tab does not. The token is random per start unless `LFC_TOKEN` is set. Listens on 127.0.0.1 only unless `--host` says otherwise.
  *
@@ -35,15 +37,17 @@ export interface ServeArgs {
   speed: SpeedSetting;
   dataDirPath: string | undefined;
   withScenarioTriggers: boolean;
+  /** Field mode: the site file the EMS runs on (instead of the simulator). */
+  sitePath: string | undefined;
 }
 
 const USAGE =
-  'usage: npm run serve -- [--port N] [--host H] [--scenario <scenario.json>] [--speed 1|N|max] [--data-dir <dir>] [--with-scenario-triggers]';
+  'usage: npm run serve -- [--port N] [--host H] [--data-dir <dir>] [--site <site.json> | --scenario <scenario.json> [--speed 1|N|max] [--with-scenario-triggers]]';
 
 export class UsageError extends Error {}
 
 export function parseServeArgs(argv: string[]): ServeArgs {
-  const args: ServeArgs = { port: 8765, host: '127.0.0.1', scenarioPath: undefined, speed: 1, dataDirPath: undefined, withScenarioTriggers: false };
+  const args: ServeArgs = { port: 8765, host: '127.0.0.1', scenarioPath: undefined, speed: 1, dataDirPath: undefined, withScenarioTriggers: false, sitePath: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -65,9 +69,11 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       else throw new UsageError(`--speed: expected "max" or a number ≥ 1, got ${JSON.stringify(v)}`);
     } else if (a === '--data-dir') args.dataDirPath = resolve(value());
     else if (a === '--with-scenario-triggers') args.withScenarioTriggers = true;
+    else if (a === '--site') args.sitePath = resolve(value());
     else if (a === '--help' || a === '-h') throw new UsageError(USAGE);
     else throw new UsageError(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
   }
+  if (args.sitePath !== undefined && (args.scenarioPath !== undefined || args.withScenarioTriggers)) throw new UsageError(`--site runs the field EMS: it takes no --scenario or --with-scenario-triggers\n${USAGE}`);
   return args;
 }
 
@@ -92,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   let services: HostServices;
   try {
-    services = openServeServices(args.dataDirPath ?? tempDir!, resources);
+    services = openServeServices(args.dataDirPath ?? tempDir!, resources, args.sitePath !== undefined ? { sitePath: args.sitePath } : {});
   } catch (error) {
     process.stderr.write(`serve: ${error instanceof Error ? error.message : String(error)}\n`);
     removeTemp();
@@ -101,7 +107,13 @@ export async function main(argv: string[]): Promise<number> {
   for (const problem of services.startupProblems) process.stderr.write(`serve: settings: ${problem}\n`);
   const { core } = services;
   try {
-    await core.startSimulator({ scenarioPath: args.scenarioPath, speed: args.speed, withScenarioTriggers: args.withScenarioTriggers });
+    if (args.sitePath !== undefined) {
+      const state = await core.startField();
+      const source = state.source?.kind === 'field' ? state.source : null;
+      process.stdout.write(`field EMS for ${source?.site ?? args.sitePath}: trigger intake ${source?.intakeUrl ?? '(none)'}\n`);
+    } else {
+      await core.startSimulator({ scenarioPath: args.scenarioPath, speed: args.speed, withScenarioTriggers: args.withScenarioTriggers });
+    }
   } catch (error) {
     process.stderr.write(`serve: ${error instanceof CoreError ? error.message : String(error)}\n`);
     services.close();
@@ -130,7 +142,8 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(`  (scripts: Authorization: Bearer <token>; WebSocket at ${server.url.replace(/^http/, 'ws')}ws)\n`);
   return await new Promise<number>((done) => {
     const stop = (): void => {
-      void server.close().then(() => {
+      // The field EMS first: its run ends (ems-stopped), the assets are released, its files are written.
+      void Promise.all([server.close(), core.stopField()]).then(() => {
         services.close();
         removeTemp();
         done(0);
@@ -145,12 +158,14 @@ export async function main(argv: string[]): Promise<number> {
  * Serve mode's settings (a JSON file) and secrets (AES-GCM file store) in `dataDirPath`, and around them
  * what every host opens (log, history, retention, core).
  */
-export function openServeServices(dataDirPath: string, resourcesDirPath: string, overrides: { historyFile?: string; teeConsole?: boolean } = {}): HostServices {
+export function openServeServices(dataDirPath: string, resourcesDirPath: string, overrides: { historyFile?: string; teeConsole?: boolean; sitePath?: string } = {}): HostServices {
   const settings = JsonFileSettingsStore.open({ file: join(dataDirPath, 'settings.json'), defaults: defaultSettings({ dataDir: dataDirPath }) });
   const secrets = FileSecretStore.open({ file: join(dataDirPath, 'secrets.json') });
   return openHostServices({
     settings,
     secrets,
+    secretsDescription: `an encrypted file (${secrets.file}, key in ${secrets.keyFile}, mode 0600)`,
+    ...(overrides.sitePath !== undefined ? { sitePath: overrides.sitePath } : {}),
     resourcesDirPath,
     appVersion: APP_VERSION,
     teeConsole: overrides.teeConsole ?? true,

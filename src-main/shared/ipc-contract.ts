@@ -189,7 +189,7 @@ export interface LivePoint {
 export interface LiveState {
   /** 'idle' before a session starts; 'ended' when the simulated scenario reached its end. */
   status: 'idle' | 'running' | 'ended';
-  source: { kind: 'simulator'; scenario: string; scenarioPath: string } | null;
+  source: LiveSource | null;
   sessionId: string | null;
   speed: SpeedSetting;
   /** The session's clock (simulated time for the simulator). */
@@ -208,6 +208,28 @@ export interface LiveState {
   recentWindowMs: number;
   /** Up to 20 newest engine events, newest first. */
   recentEvents: StoredEventDto[];
+  /** Every connection of the session with its health and the age of its data (the Now view's link panel). */
+  connections: ConnectionHealth[];
+}
+
+/**
+ * What the live session runs on. `simulator`: the bundled plant in-process, paced. `field`: the real EMS
+ * against a site (a real one, or a lab rig reached over the wire), from a site file (`lfc-site/1`).
+ */
+export type LiveSource =
+  | { kind: 'simulator'; scenario: string; scenarioPath: string }
+  | { kind: 'field'; site: string; sitePath: string; clock: 'system' | 'lab-rig'; intakeUrl: string | null };
+
+/** One connection's health as the EMS sees it now. */
+export interface ConnectionHealth {
+  id: string;
+  label: string;
+  kind: ConnectionKind;
+  /** `ok`: data within three of its periods; `stale`: older; `down`: the link is lost or nothing came yet. */
+  health: 'ok' | 'stale' | 'down';
+  /** Sample time of the newest data from it (EMS clock), or null. */
+  lastDataMs: number | null;
+  detail: string;
 }
 
 export interface StoredEventDto {
@@ -351,17 +373,82 @@ export interface ReplayState {
   sides: ReplaySide[];
 }
 
+export type ConnectionKind = 'simulator' | 'opcua' | 'rest' | 'intake';
+
 export interface ConnectionInfo {
   id: string;
   label: string;
-  kind: 'simulator' | 'opcua' | 'rest';
+  kind: ConnectionKind;
   endpoint: string;
+  /** What the connection carries, e.g. "breaker meter (I-05)", "community BESS (I-04, I-06)". */
+  role: string;
+}
+
+/** A certificate as an OPC UA tool shows it (UaExpert's columns). */
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  /** Lower-case hex, no separators. */
+  sha1: string;
+  sha256: string;
+  validFrom: string;
+  validTo: string;
+}
+
+/** One step of a connection test (reach, certificate, secure channel, login, a read …) with its outcome. */
+export interface ConnectionTestStep {
+  step: 'reach' | 'certificate' | 'secure-channel' | 'login' | 'read' | 'listen';
+  ok: boolean;
+  detail: string;
 }
 
 export interface ConnectionTestResult {
   id: string;
   ok: boolean;
   message: string;
+  /** In order; the first that failed is the last one. */
+  steps: ConnectionTestStep[];
+  /** Round trip of the test's read, real ms (null when it got no answer). */
+  latencyMs: number | null;
+  opcua: {
+    securityMode: string;
+    securityPolicy: string;
+    /** The server's certificate, with whether this EMS's PKI trusts it; null with security None. */
+    certificate: (CertificateInfo & { trusted: boolean }) | null;
+    /** `user <name>` or `anonymous`, with `ok` when the session opened. */
+    login: { as: string; ok: boolean } | null;
+    socPct: number | null;
+  } | null;
+}
+
+/** The EMS's OPC UA PKI (node-opcua's layout): its own certificate and the server certificates it trusts or refused. */
+export interface PkiState {
+  pkiDir: string;
+  trustedDir: string;
+  rejectedDir: string;
+  ownCertificate: CertificateInfo | null;
+  trusted: CertificateInfo[];
+  rejected: CertificateInfo[];
+}
+
+/**
+ * The site the console edits (Settings → Connections): the site file's text (`lfc-site/1`, no secret in
+ * it), where it is, and the secrets it names with whether each is set (never their values).
+ */
+export interface SiteDocument {
+  path: string;
+  /** The site file as JSON text; null when no site has been saved yet. */
+  text: string | null;
+  secrets: Array<{ name: string; set: boolean; from: 'console' | 'environment' | 'secrets-file' | null }>;
+  /** Where the console keeps the secrets it is given: the OS keychain (desktop) or an encrypted file (serve). */
+  secretStore: string;
+}
+
+export interface SaveSiteRequest {
+  /** The site file as JSON text (validated whole before anything is written). */
+  text: string;
+  /** Secrets to store (name → value); an empty value deletes that secret. Names the site does not use are refused. */
+  secrets?: Record<string, string>;
 }
 
 export type LanguageSetting = 'en' | 'de';
@@ -448,7 +535,21 @@ export interface InvokeContract {
   'replay:stop': { args: []; result: ReplayState };
   'settings:get': { args: []; result: CoreSettings };
   'settings:setPreferences': { args: [patch: Partial<Preferences>]; result: Preferences };
+  /** Tests one connection for real (OPC UA: reach, certificate, secure channel, login, a read of the SoC). */
   'connections:test': { args: [connectionId: string]; result: ConnectionTestResult };
+  'connections:pki': { args: []; result: PkiState };
+  /** Trusts a server certificate the PKI refused (by SHA-1), as UaExpert's "Trust". */
+  'connections:trustCertificate': { args: [sha1: string]; result: PkiState };
+  /** Moves a trusted server certificate back to the refused ones (by SHA-1). */
+  'connections:rejectCertificate': { args: [sha1: string]; result: PkiState };
+  'site:get': { args: []; result: SiteDocument };
+  /** Validates and writes the site file and stores its secrets; refused while the field EMS runs on it. */
+  'site:save': { args: [request: SaveSiteRequest]; result: SiteDocument };
+  /**
+   * Switches the live session to the field EMS on the saved site. Refused while a run is in force (stop it
+   * first); the console asks the operator to confirm before it calls this.
+   */
+  'core:startField': { args: []; result: LiveState };
   /** What went wrong at start-up that the operator should know (settings that fell back to defaults, …). */
   'app:getStartupProblems': { args: []; result: string[] };
   /** Verifies a tamper-evident record file on the host's disk. */
@@ -497,6 +598,12 @@ export const INVOKE_CHANNELS = [
   'settings:get',
   'settings:setPreferences',
   'connections:test',
+  'connections:pki',
+  'connections:trustCertificate',
+  'connections:rejectCertificate',
+  'site:get',
+  'site:save',
+  'core:startField',
   'app:getStartupProblems',
   'record:verify',
 ] as const satisfies readonly InvokeChannel[];

@@ -130,11 +130,11 @@ export interface LoadedSite {
 }
 
 /**
- * Loads and checks a site file and its secrets: every secret it names must be in the environment or the
- * secrets file, all missing ones listed at once. No secrets file and nothing in the environment is a clear
+ * Loads and checks a site file and its secrets: every secret it names must be held by the console (`held`),
+ * in the environment or in the secrets file, all missing ones listed at once. No secrets file and nothing in the environment is a clear
  * error that says where the file is expected.
  */
-export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env): LoadedSite {
+export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env, held: SecretResolver | null = null): LoadedSite {
   const abs = resolve(path);
   let text: string;
   try {
@@ -145,7 +145,8 @@ export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env)
   const site = parseSiteFile(text, abs);
   const secretsPath = secretsPathOf(abs, site);
   const fromFile = existsSync(secretsPath) ? readSecretsFile(secretsPath) : {};
-  const secrets: SecretResolver = (name) => env[`LFC_SECRET_${name}`] ?? fromFile[name];
+  // The console's own store (OS keychain or its encrypted file) first, then the environment, then the file.
+  const secrets: SecretResolver = (name) => held?.(name) ?? env[`LFC_SECRET_${name}`] ?? fromFile[name];
   try {
     requireSecrets(site.connectors, secrets, abs);
   } catch (err) {
@@ -154,6 +155,16 @@ export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env)
     throw new SiteFileError(abs, err.issues.map((i) => ({ path: i.path.replace(/^\$/, '$.connectors'), message: `${i.message}; ${where}` })));
   }
   return { path: abs, site, secrets, secretsPath };
+}
+
+/** Every secret name a site file uses, in file order. */
+export function secretNamesOf(site: SiteFile): string[] {
+  const c = site.connectors;
+  const names: string[] = [];
+  for (const e of Object.values(c.endpoints)) if (e.tokenSecret) names.push(e.tokenSecret);
+  for (const a of c.assets) if (a.via === 'opcua') names.push(...[a.userSecret, a.passwordSecret].filter((n): n is string => n !== undefined));
+  for (const t of c.triggerIntake.tokens) names.push(t.secret);
+  return [...new Set(names)];
 }
 
 /** Writes a site file and, beside it, its secrets file with mode 0600. */

@@ -144,12 +144,12 @@ export class OpcuaLinkError extends Error {
   }
 }
 
-const SECURITY_MODE: Record<OpcuaSecurityMode, MessageSecurityMode> = {
+export const SECURITY_MODE: Record<OpcuaSecurityMode, MessageSecurityMode> = {
   None: MessageSecurityMode.None,
   Sign: MessageSecurityMode.Sign,
   SignAndEncrypt: MessageSecurityMode.SignAndEncrypt,
 };
-const SECURITY_POLICY: Record<OpcuaSecurityPolicy, SecurityPolicy> = {
+export const SECURITY_POLICY: Record<OpcuaSecurityPolicy, SecurityPolicy> = {
   None: SecurityPolicy.None,
   Basic256Sha256: SecurityPolicy.Basic256Sha256,
   Aes128_Sha256_RsaOaep: SecurityPolicy.Aes128_Sha256_RsaOaep,

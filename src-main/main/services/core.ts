@@ -23,6 +23,7 @@ export async function openDesktopServices(resourcesRootPath: string): Promise<Ho
   return openHostServices({
     settings,
     secrets,
+    secretsDescription: 'the OS keychain (Electron safeStorage)',
     resourcesDirPath: join(resourcesRootPath, 'resources'),
     appVersion: app.getVersion(),
     teeConsole: true,

@@ -27,6 +27,10 @@ export const PRUNE_INTERVAL_MS = 24 * 3_600_000;
 export interface HostServicesOptions {
   settings: SettingsStore;
   secrets: SecretStore;
+  /** Where `secrets` keeps them, as Settings → Connections says ("OS keychain (Electron safeStorage)", …). */
+  secretsDescription: string;
+  /** The site file of field mode (default `<dataDir>/site/site.json`). */
+  sitePath?: string;
   /** The bundled `resources/` folder. */
   resourcesDirPath: string;
   appVersion: string;
@@ -105,6 +109,21 @@ export function openHostServices(options: HostServicesOptions): HostServices {
     appVersion: options.appVersion,
     preferences,
     logFilePath: logger.file,
+    ...(options.sitePath !== undefined ? { sitePath: options.sitePath } : {}),
+    secretStore: {
+      description: options.secretsDescription,
+      // A secret that cannot be read (another user's keychain) is one the site does not have: the start says which.
+      get: (name) => {
+        try {
+          return secrets.get(name);
+        } catch (error) {
+          logger.warn(`[secrets] ${name}: ${error instanceof Error ? error.message : String(error)}`);
+          return null;
+        }
+      },
+      set: (name, value) => secrets.set(name, value),
+      delete: (name) => secrets.delete(name),
+    },
   });
 
   const prune = (): void => {

@@ -1,6 +1,6 @@
 /** The console's texts in English and German. Keys are grouped by view; both languages have every key (a test checks). */
 export const en = {
-  app: { title: 'Local Flex Controller', simulator: 'Simulator', speed: 'Speed', link: 'Link', linkOk: 'connected', linkLost: 'no connection', sessionTime: 'Session time', skip: 'Skip to content', shortcuts: 'Keyboard shortcuts' },
+  app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Field', speed: 'Speed', link: 'Link', linkOk: 'connected', linkLost: 'no connection', sessionTime: 'Session time', skip: 'Skip to content', shortcuts: 'Keyboard shortcuts' },
   nav: { now: 'Now', setpoint: 'Setpoint', assets: 'Assets', trends: 'Trends', runs: 'Runs', replay: 'Replay', settings: 'Settings' },
   stop: { button: 'Stop', hint: 'Stop the run now (Alt+S)', sent: 'Stop sent: every asset is released.', failed: 'Stop failed' },
   now: {
@@ -33,7 +33,7 @@ export const en = {
 export type Messages = typeof en;
 
 export const de: Messages = {
-  app: { title: 'Local Flex Controller', simulator: 'Simulator', speed: 'Tempo', link: 'Verbindung', linkOk: 'verbunden', linkLost: 'keine Verbindung', sessionTime: 'Sitzungszeit', skip: 'Zum Inhalt', shortcuts: 'Tastenkürzel' },
+  app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Feld', speed: 'Tempo', link: 'Verbindung', linkOk: 'verbunden', linkLost: 'keine Verbindung', sessionTime: 'Sitzungszeit', skip: 'Zum Inhalt', shortcuts: 'Tastenkürzel' },
   nav: { now: 'Jetzt', setpoint: 'Sollwert', assets: 'Anlagen', trends: 'Verläufe', runs: 'Läufe', replay: 'Wiedergabe', settings: 'Einstellungen' },
   stop: { button: 'Stopp', hint: 'Lauf sofort beenden (Alt+S)', sent: 'Stopp gesendet: alle Anlagen freigegeben.', failed: 'Stopp fehlgeschlagen' },
   now: {

@@ -98,7 +98,7 @@ export const useSettingsStore = defineStore('settings', () => {
   }
   async function test(connectionId: string): Promise<void> {
     const r = await call('connections:test', connectionId);
-    tests.value = { ...tests.value, [connectionId]: r.ok ? r.value : { id: connectionId, ok: false, message: r.error.message } };
+    tests.value = { ...tests.value, [connectionId]: r.ok ? r.value : { id: connectionId, ok: false, message: r.error.message, steps: [], latencyMs: null, opcua: null } };
   }
   return { language, theme, themeChoice, core, error, tests, hostKeepsPreferences, setLanguage, setTheme, load, test };
 });

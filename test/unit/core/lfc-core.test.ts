@@ -69,7 +69,7 @@ describe('LfcCore live session', () => {
   it('runs the simulator without the scenario’s own triggers, paced by the wall clock', async () => {
     const state = await core.startSimulator({ speed: 60 });
     expect(state.status).toBe('running');
-    expect(state.source?.scenario).toBe('summer-export-hold');
+    expect(state.source).toMatchObject({ kind: 'simulator', scenario: 'summer-export-hold' });
     const t0 = state.nowMs;
     leap(600, 60);
     const s = core.getState();

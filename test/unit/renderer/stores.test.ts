@@ -119,7 +119,7 @@ describe('live store', () => {
     status: 'running', source: null, sessionId: 's', speed: 1, nowMs: 600_000, startMs: 0, endMs: 1e7, timezone: 'UTC', connectionLimitKw: 630,
     breaker: { measuredKw: -145, sampleMs: 590_000, stale: false, safeState: false, targetKw: -150 },
     run: { runId: 'run-001', useCase: 2, startMs: 0, plannedEndMs: 900_000, targetKw: -150, toleranceKw: 10, predictedExhaustionAtMs: null, exhaustion: null, band: { downKw: -300, upKw: 300 }, inExhaustion: false, kpis: null },
-    pendingTrigger: null, forecastMissing: false, assets: [], recent: [], recentWindowMs: 1_800_000, recentEvents: [], ...over,
+    pendingTrigger: null, forecastMissing: false, assets: [], recent: [], recentWindowMs: 1_800_000, recentEvents: [], connections: [], ...over,
   });
   it('derives deviation, time left and link counts', () => {
     expect(deviationKw(state())).toBe(5);

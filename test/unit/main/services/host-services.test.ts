@@ -54,7 +54,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function open(wall: ManualWall) {
   const settings = JsonFileSettingsStore.open({ file: join(dir, 'settings.json'), defaults: defaultSettings({ dataDir: join(dir, 'data') }), nowMs: 7 });
   const secrets = FileSecretStore.open({ file: join(dir, 'secrets.json') });
-  return openHostServices({ settings, secrets, resourcesDirPath: resourcesDir(), appVersion: '0.0.0-test', wall, core: { autoRun: false, loadSolver: null } });
+  return openHostServices({ settings, secrets, resourcesDirPath: resourcesDir(), appVersion: '0.0.0-test', secretsDescription: 'a test store', wall, core: { autoRun: false, loadSolver: null } });
 }
 
 describe('openHostServices', () => {

@@ -1,0 +1,130 @@
+/**
+ * What the console sees of a live engine, built the same way whichever session runs it (the bundled
+ * simulator or the field EMS): the `LiveState` picture, the operator's trigger (stamped and checked), and
+ * the feasibility check before it is sent. The session supplies what only it knows (its source, its clock's
+ * span, outdoor temperature, when each asset last reported, its connections).
+ */
+import type { Engine, RunRecord } from '../engine/engine';
+import { heatPumpBand, storageBand } from '../engine/flexibility';
+import { exhaustionCountdown } from '../engine/kpi';
+import type { Trigger } from '../engine/model';
+import type { AssetRow, ConnectionHealth, LivePoint, LiveSource, LiveState, SpeedSetting, StoredEventDto, TriggerCheck, TriggerRequest } from '../shared/ipc-contract';
+import { checkTrigger, liveKpis } from './live-logic';
+
+export const OPERATOR_SOURCE = 'operator:console';
+
+export interface LiveStateParts {
+  status: LiveState['status'];
+  source: LiveSource;
+  sessionId: string;
+  speed: SpeedSetting;
+  startMs: number;
+  endMs: number;
+  timezone: string;
+  /** Outdoor temperature for the heat pumps' bands (null: unknown, no band). */
+  outdoorC: number | null;
+  lastReportMs: ReadonlyMap<string, number>;
+  recent: readonly LivePoint[];
+  recentWindowMs: number;
+  recentEvents: readonly StoredEventDto[];
+  connections: ConnectionHealth[];
+}
+
+export function liveStateOf(engine: Engine, p: LiveStateParts): LiveState {
+  const snap = engine.snapshot();
+  const now = snap.nowMs;
+  const activeRun = engine.activeRun;
+  const horizonS = snap.run?.plannedEndMs ? Math.max(10, (snap.run.plannedEndMs - now) / 1000) : 3600;
+  const bandOf = (id: string, kind: AssetRow['kind'], socPct: number | undefined, indoorC: number | undefined): AssetRow['band'] => {
+    const c = engine.config;
+    if (kind === 'bess' || kind === 'householdStorage') {
+      const s = kind === 'bess' ? c.bess : c.households.find((h) => h.id === id);
+      if (!s || socPct === undefined) return null;
+      return storageBand(s.powerKw, s.energyKwh, socPct, s.socMinPct, s.socMaxPct, s.roundTripEfficiency, horizonS);
+    }
+    const h = c.heatPumps.find((x) => x.id === id);
+    return h && indoorC !== undefined && p.outdoorC !== null ? heatPumpBand(h, indoorC, p.outdoorC, horizonS) : null;
+  };
+  return {
+    status: p.status,
+    source: p.source,
+    sessionId: p.sessionId,
+    speed: p.speed,
+    nowMs: now,
+    startMs: p.startMs,
+    endMs: p.endMs,
+    timezone: p.timezone,
+    connectionLimitKw: engine.config.connectionLimitKw,
+    breaker: {
+      measuredKw: snap.breaker.lastPowerKw !== null && Number.isFinite(snap.breaker.lastPowerKw) ? snap.breaker.lastPowerKw : null,
+      sampleMs: snap.breaker.lastSampleMs,
+      stale: snap.breaker.stale,
+      safeState: snap.breaker.safeState,
+      targetKw: engine.targetKwAt(now),
+    },
+    run:
+      snap.run && activeRun
+        ? {
+            runId: snap.run.runId,
+            useCase: snap.run.useCase,
+            startMs: snap.run.startMs,
+            plannedEndMs: snap.run.plannedEndMs,
+            targetKw: snap.run.targetKw,
+            toleranceKw: snap.run.toleranceKw,
+            predictedExhaustionAtMs: snap.run.predictedExhaustionAtMs,
+            exhaustion: exhaustionCountdown(activeRun.exhaustionPredictions, now),
+            band: snap.run.band,
+            inExhaustion: snap.run.inExhaustion,
+            kpis: liveKpis(activeRun, now, engine.config.breakerPeriodS, engine.safety.settleAllowanceS),
+          }
+        : null,
+    pendingTrigger: snap.pendingTrigger,
+    forecastMissing: snap.forecastMissing,
+    assets: snap.assets.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      powerKw: a.powerKw,
+      setpointKw: a.setpointKw,
+      socPct: a.socPct ?? null,
+      indoorC: a.indoorC ?? null,
+      link: a.link,
+      lastReportMs: p.lastReportMs.get(a.id) ?? null,
+      band: bandOf(a.id, a.kind, a.socPct, a.indoorC),
+    })),
+    recent: p.recent.slice(),
+    recentWindowMs: p.recentWindowMs,
+    recentEvents: p.recentEvents.slice(),
+    connections: p.connections,
+  };
+}
+
+/** The engine's verdict on an operator's trigger before it is sent: limits, band, energy. */
+export function checkOperatorTrigger(engine: Engine, req: TriggerRequest): TriggerCheck {
+  const snap = engine.snapshot();
+  const now = snap.nowMs;
+  const controllableKw = snap.assets.reduce((sum, a) => sum + a.powerKw, 0);
+  const durationS = req.durationS ?? (req.schedule && req.schedule.length > 0 ? Math.max(...req.schedule.map((p) => p.toMs)) / 1000 - now / 1000 : null);
+  // The engine's own band for a run of this duration starting now (its communityBand reads only these fields).
+  const band = engine.communityBand({ trigger: { durationS: durationS !== null && durationS > 0 ? durationS : null }, startMs: now } as RunRecord, now);
+  return checkTrigger(req, {
+    connectionLimitKw: engine.config.connectionLimitKw,
+    breakerKw: snap.breaker.stale ? null : snap.breaker.lastPowerKw,
+    controllableKw,
+    band,
+  });
+}
+
+/** An operator's trigger as the engine receives it, stamped with the session's time. */
+export function operatorTrigger(req: TriggerRequest, seq: number, nowMs: number): Trigger {
+  return {
+    id: `OP-${String(seq).padStart(3, '0')}`,
+    source: OPERATOR_SOURCE,
+    receivedMs: nowMs,
+    startMs: nowMs,
+    useCase: req.useCase,
+    targetKw: req.useCase === 2 ? (req.targetKw ?? null) : null,
+    durationS: req.durationS ?? null,
+    toleranceKw: req.toleranceKw ?? 10,
+    schedule: req.useCase === 3 || req.useCase === 4 ? (req.schedule ?? null) : null,
+  };
+}

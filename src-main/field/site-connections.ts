@@ -1,0 +1,142 @@
+/**
+ * A site's connections as the console lists, watches and tests them: the breaker meter (I-05 over the DSO
+ * platform), each asset's binding (OPC UA to the BESS, a vendor backend, the DSO platform's setpoint
+ * forwarding), the weather service and the trigger intake (I-01).
+ *
+ * Ids are stable and readable: `breaker`, `asset:<assetId>`, `weather`, `intake`.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import type { AssetBinding, EndpointConfig } from '../connectors/config/connector-config.js';
+import { loadBessMapping } from '../connectors/opcua/mapping.js';
+import { probeOpcua } from '../connectors/opcua/probe.js';
+import { probeRest } from '../connectors/rest/probe.js';
+import type { EngineSnapshot } from '../engine/engine.js';
+import { resourcesDir } from '../node/paths.js';
+import { memberIds } from '../sim/plant.js';
+import type { ConnectionHealth, ConnectionInfo, ConnectionTestResult } from '../shared/ipc-contract.js';
+import type { LoadedSite, SiteFile } from '../site/site-file.js';
+
+export function siteConnections(site: SiteFile, intakeUrl: string | null = null): ConnectionInfo[] {
+  const c = site.connectors;
+  const url = (name: string) => c.endpoints[name]?.baseUrl ?? `(no endpoint ${name})`;
+  const out: ConnectionInfo[] = [];
+  if (c.breaker.via === 'dsoPlatform') out.push({ id: 'breaker', label: `breaker meter ${c.breaker.meterId}`, kind: 'rest', endpoint: url(c.breaker.endpoint), role: 'breaker measurement (I-05), DSO platform' });
+  for (const b of c.assets) {
+    const asset = site.plant.assets.find((a) => a.id === b.asset);
+    const kind = asset?.kind ?? 'asset';
+    if (b.via === 'opcua') out.push({ id: `asset:${b.asset}`, label: `${b.asset} (OPC UA)`, kind: 'opcua', endpoint: b.endpointUrl, role: `${kind}: telemetry (I-04) and setpoints (I-06)` });
+    else if (b.via === 'rest') out.push({ id: `asset:${b.asset}`, label: `${b.asset} (${b.backend} backend)`, kind: 'rest', endpoint: url(b.endpoint), role: `${kind}: vendor cloud, telemetry and setpoints` });
+    else if (b.via === 'dsoPlatform') out.push({ id: `asset:${b.asset}`, label: `${b.asset} (DSO platform)`, kind: 'rest', endpoint: url(b.endpoint), role: `${kind}: setpoint forwarding (I-06)` });
+  }
+  if (c.weather.via === 'openMeteo') out.push({ id: 'weather', label: 'weather forecast', kind: 'rest', endpoint: url(c.weather.endpoint), role: 'irradiance and temperature forecast (Open-Meteo)' });
+  out.push({ id: 'intake', label: 'trigger intake', kind: 'intake', endpoint: intakeUrl ?? `http://${c.triggerIntake.host}:${c.triggerIntake.port || '(any free port)'}/v1/triggers`, role: 'triggers from the grid operator (I-01)' });
+  return out;
+}
+
+/**
+ * Each connection's health now, from what the engine last got over it: the breaker within three periods,
+ * an asset within three of its report periods (its link not lost), the forecast in hand.
+ */
+export function siteConnectionHealth(site: SiteFile, snap: EngineSnapshot, lastReportMs: ReadonlyMap<string, number>, intake: { url: string | null; lastTriggerMs: number | null }): ConnectionHealth[] {
+  const now = snap.nowMs;
+  const m = site.plant.measurement;
+  const age = (t: number | null) => (t === null ? 'nothing yet' : `${Math.max(0, Math.round((now - t) / 1000))} s ago`);
+  const grade = (t: number | null, periodS: number, lost: boolean): ConnectionHealth['health'] => (lost || t === null ? 'down' : now - t <= 3 * periodS * 1000 ? 'ok' : 'stale');
+  return siteConnections(site, intake.url).map((info): ConnectionHealth => {
+    const base = { id: info.id, label: info.label, kind: info.kind };
+    if (info.id === 'breaker') {
+      const t = snap.breaker.lastSampleMs;
+      const h = snap.breaker.stale && t !== null ? 'stale' : grade(t, m.breakerPeriodS, false);
+      return { ...base, health: h, lastDataMs: t, detail: `last sample ${age(t)}${snap.breaker.safeState ? ', safe state' : ''}` };
+    }
+    if (info.id.startsWith('asset:')) {
+      const assetId = info.id.slice('asset:'.length);
+      const asset = site.plant.assets.find((a) => a.id === assetId);
+      const members = memberIds(assetId, asset && 'count' in asset ? asset.count : undefined);
+      let t: number | null = null;
+      for (const id of members) {
+        const r = lastReportMs.get(id);
+        if (r !== undefined && (t === null || r > t)) t = r;
+      }
+      const rows = snap.assets.filter((a) => members.includes(a.id));
+      const lost = rows.length > 0 && rows.every((a) => a.link === 'lost');
+      const rejecting = rows.some((a) => a.link === 'rejecting');
+      // The BESS streams (OPC UA subscription); the others report every assetPeriodS.
+      const periodS = asset?.kind === 'bess' ? Math.max(m.breakerPeriodS, 10) : m.assetPeriodS;
+      return { ...base, health: grade(t, periodS, lost), lastDataMs: t, detail: `last report ${age(t)}${lost ? ', link lost' : ''}${rejecting ? ', rejecting setpoints' : ''}` };
+    }
+    if (info.id === 'weather') return { ...base, health: snap.forecastMissing ? 'stale' : 'ok', lastDataMs: null, detail: snap.forecastMissing ? 'no usable forecast' : 'forecast in hand' };
+    return { ...base, health: intake.url ? 'ok' : 'down', lastDataMs: intake.lastTriggerMs, detail: intake.url ? `listening; last trigger ${age(intake.lastTriggerMs)}` : 'not listening' };
+  });
+}
+
+/** The EMS's OPC UA PKI folder for a site. */
+export function sitePkiDir(site: SiteFile, dataDir: string): string {
+  const p = site.opcua.pkiDir;
+  return p ? (isAbsolute(p) ? p : resolve(dataDir, p)) : join(dataDir, 'pki');
+}
+
+/** Tests one connection of a site for real (see `connectors/opcua/probe.ts` and `connectors/rest/probe.ts`). */
+export async function testSiteConnection(loaded: LoadedSite, dataDir: string, id: string, intakeUrl: string | null = null): Promise<ConnectionTestResult> {
+  const { site, secrets } = loaded;
+  const c = site.connectors;
+  const endpoint = (name: string): EndpointConfig => {
+    const e = c.endpoints[name];
+    if (!e) throw new Error(`no endpoint "${name}" in the site's connectors`);
+    return e;
+  };
+  const rest = (name: string) => {
+    const e = endpoint(name);
+    const token = e.tokenSecret ? secrets(e.tokenSecret) : undefined;
+    return { name, baseUrl: e.baseUrl, timeoutMs: e.timeoutMs, ...(token ? { bearerToken: token } : {}) };
+  };
+  if (id === 'breaker' && c.breaker.via === 'dsoPlatform') {
+    const r = await probeRest({
+      ...rest(c.breaker.endpoint),
+      read: {
+        path: `/v1/meters/${encodeURIComponent(c.breaker.meterId)}/measurement`,
+        query: { after: 0, waitMs: 0 },
+        describe: (status, body) => (status === 204 ? 'meter known, no sample yet' : `breaker sample of ${String((body as { sampleTime?: string }).sampleTime)}`),
+      },
+    });
+    return { id, ...r };
+  }
+  if (id === 'weather' && c.weather.via === 'openMeteo') {
+    const w = c.weather;
+    const r = await probeRest({
+      ...rest(w.endpoint),
+      read: { path: '/v1/forecast', query: { latitude: w.latitude, longitude: w.longitude, hourly: 'temperature_2m', forecast_days: 1 }, describe: (_s, body) => `forecast with ${String((body as { hourly?: { time?: unknown[] } }).hourly?.time?.length ?? 0)} hours` },
+    });
+    return { id, ...r };
+  }
+  if (id === 'intake') {
+    if (!intakeUrl) return { id, ok: false, message: 'the trigger intake is not listening: start the field EMS', steps: [{ step: 'listen', ok: false, detail: 'not listening' }], latencyMs: null, opcua: null };
+    return { id, ok: true, message: `listening at ${intakeUrl}`, steps: [{ step: 'listen', ok: true, detail: intakeUrl }], latencyMs: null, opcua: null };
+  }
+  const binding: AssetBinding | undefined = id.startsWith('asset:') ? c.assets.find((b) => b.asset === id.slice('asset:'.length)) : undefined;
+  if (!binding) throw new Error(`no connection ${id} in the site`);
+  if (binding.via === 'opcua') {
+    const user = binding.userSecret && binding.passwordSecret ? { username: secrets(binding.userSecret) ?? '', password: secrets(binding.passwordSecret) ?? '' } : undefined;
+    const mappingPath = site.opcua.mappingFile ? resolve(loaded.path, '..', site.opcua.mappingFile) : resolve(resourcesDir(), 'opcua/sunspec-bess.json');
+    const r = await probeOpcua({
+      endpointUrl: binding.endpointUrl,
+      securityMode: site.opcua.securityMode,
+      securityPolicy: site.opcua.securityPolicy,
+      pkiDir: binding.pkiDir ?? sitePkiDir(site, dataDir),
+      mapping: loadBessMapping(mappingPath),
+      vouchedThumbprints: site.opcua.trustedThumbprints,
+      ...(user ? { user } : {}),
+    });
+    return { id, ...r };
+  }
+  if (binding.via === 'rest') {
+    const r = await probeRest({ ...rest(binding.endpoint), read: { path: '/v1/telemetry', query: { after: 0, waitMs: 0 }, describe: (_s, body) => `telemetry page with ${String((body as { reports?: unknown[] }).reports?.length ?? 0)} reports` } });
+    return { id, ...r };
+  }
+  if (binding.via === 'dsoPlatform') {
+    // Setpoint forwarding has nothing to read without writing: reach and the token are what can be tested.
+    const r = await probeRest({ ...rest(binding.endpoint), read: { path: '/v1/health', describe: () => 'platform healthy (setpoint forwarding is tested only by writing, which a test never does)' } });
+    return { id, ...r };
+  }
+  throw new Error(`connection ${id} is not one the field EMS can test`);
+}
