@@ -464,6 +464,7 @@ export class LfcCore {
     return {
       path: this.sitePath,
       text,
+      template: siteTemplate(join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json')),
       secrets: names.map((name) => ({ name, set: from(name) !== null, from: from(name) })),
       secretStore: this.secretStore?.description ?? `none in this host: LFC_SECRET_<NAME> or ${secretsPathOf(this.sitePath, {})} (mode 0600)`,
     };
@@ -1026,6 +1027,47 @@ export class LfcCore {
     this.listeners.clear();
     this.closed = true;
   }
+}
+
+/**
+ * A site file to start from: the bundled default scenario's plant, and example connections in the shapes
+ * of `lfc-connectors/1` with placeholder addresses (`*.invalid` never resolves, so nothing is reached by
+ * accident before the operator enters the site's own).
+ */
+function siteTemplate(scenarioPath: string): string {
+  const s = JSON.parse(readFileSync(scenarioPath, 'utf8')) as { site: unknown; measurement: unknown; control: unknown; assets: Array<{ id: string; kind: string }> };
+  const bess = s.assets.find((a) => a.kind === 'bess')?.id ?? 'bess';
+  const site = {
+    format: 'lfc-site/1',
+    name: 'my substation',
+    controller: 'lfc',
+    plant: { site: s.site, measurement: s.measurement, control: s.control, assets: s.assets },
+    connectors: {
+      format: 'lfc-connectors/1',
+      installation: 'substation-1',
+      endpoints: {
+        dso: { baseUrl: 'https://dso-platform.invalid/api', tokenSecret: 'DSO_TOKEN', timeoutMs: 5000 },
+        storage: { baseUrl: 'https://storage-cloud.invalid', tokenSecret: 'STORAGE_TOKEN', timeoutMs: 5000 },
+        heatpumps: { baseUrl: 'https://heatpump-cloud.invalid', tokenSecret: 'HEATPUMP_TOKEN', timeoutMs: 5000 },
+        weather: { baseUrl: 'https://api.open-meteo.com' },
+      },
+      breaker: { via: 'dsoPlatform', endpoint: 'dso', meterId: 'breaker-1' },
+      assets: s.assets.map((a) =>
+        a.id === bess
+          ? { asset: a.id, via: 'opcua', endpointUrl: 'opc.tcp://bess.invalid:4840', userSecret: 'BESS_OPCUA_USER', passwordSecret: 'BESS_OPCUA_PASSWORD' }
+          : a.kind === 'heatPump'
+            ? { asset: a.id, via: 'rest', backend: 'heatPump', endpoint: 'heatpumps' }
+            : a.kind === 'householdStorage'
+              ? { asset: a.id, via: 'rest', backend: 'storage', endpoint: 'storage' }
+              : null,
+      ).filter((b) => b !== null),
+      weather: { via: 'openMeteo', endpoint: 'weather', latitude: (s.site as { latitude: number }).latitude, longitude: (s.site as { longitude: number }).longitude },
+      triggerIntake: { host: '127.0.0.1', port: 8470, tokens: [{ name: 'dso-control-room', secret: 'INTAKE_TOKEN' }], allowedRemotes: ['loopback'] },
+    },
+    opcua: { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', trustedThumbprints: [] },
+    clock: { source: 'system' },
+  };
+  return JSON.stringify(site, null, 2);
 }
 
 /** The key under which the host's secret store keeps a site secret (apart from the app's other secrets). */

@@ -439,6 +439,11 @@ export interface SiteDocument {
   path: string;
   /** The site file as JSON text; null when no site has been saved yet. */
   text: string | null;
+  /**
+   * A site file to start from when none is saved: the bundled default scenario's plant with example
+   * connections (placeholder addresses) that the operator edits.
+   */
+  template: string;
   secrets: Array<{ name: string; set: boolean; from: 'console' | 'environment' | 'secrets-file' | null }>;
   /** Where the console keeps the secrets it is given: the OS keychain (desktop) or an encrypted file (serve). */
   secretStore: string;

@@ -1,0 +1,195 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+
+import { call } from '../api';
+import type { ConnectionTestResult, LiveState, PkiState, SiteDocument } from '../api';
+import { useSettingsStore } from './settings';
+
+/**
+ * The parts of a site file (`lfc-site/1`) the Connections form edits; everything else (the plant's asset
+ * list above all) is carried through unchanged, so an imported file keeps what the form does not show.
+ */
+export interface SiteDraft {
+  format: string;
+  name: string;
+  controller?: 'lfc' | 'deadbeat';
+  plant: { site: { connectionLimitKw: number; timezone: string; [k: string]: unknown }; measurement: { breakerPeriodS: number; [k: string]: unknown }; [k: string]: unknown };
+  connectors: {
+    installation: string;
+    endpoints: Record<string, { baseUrl: string; tokenSecret?: string; timeoutMs?: number; [k: string]: unknown }>;
+    breaker: { via: string; endpoint?: string; meterId?: string };
+    assets: Array<{ asset: string; via: string; endpointUrl?: string; endpoint?: string; userSecret?: string; passwordSecret?: string; [k: string]: unknown }>;
+    weather: { via: string; endpoint?: string; latitude?: number; longitude?: number };
+    triggerIntake: { host?: string; port?: number; tokens: Array<{ name: string; secret: string }>; allowedRemotes?: string[] };
+    [k: string]: unknown;
+  };
+  opcua?: { securityMode?: string; securityPolicy?: string; trustedThumbprints?: string[]; [k: string]: unknown };
+  clock?: { source: 'system' | 'lab-rig'; endpoint?: string };
+  [k: string]: unknown;
+}
+
+/**
+ * The problems of a refused site file, by JSON path: the core lists them one a line as `  $.path: message`
+ * (site-file.ts), so each can be shown at its field. Lines without a path go under `$`.
+ */
+export function issuesByPath(message: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of message.split('\n')) {
+    // "  $.path: message", or the file's name first when there is one problem ("/x/site.json:   $.path: message").
+    const m = /(?:^|\s)(\$[^:\s]*):\s(.*)$/.exec(line);
+    if (m) out[m[1]!] = out[m[1]!] ? `${out[m[1]!]}; ${m[2]!}` : m[2]!;
+  }
+  if (Object.keys(out).length === 0) out['$'] = message;
+  return out;
+}
+
+/** Reads a site file's text into a draft, or says why it cannot be one. */
+export function parseDraft(text: string): SiteDraft | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return `not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  const d = raw as Partial<SiteDraft> | null;
+  if (!d || typeof d !== 'object' || d.format !== 'lfc-site/1') return 'not a site file: its "format" must be "lfc-site/1"';
+  if (!d.connectors || typeof d.connectors !== 'object' || !d.plant || typeof d.plant !== 'object') return 'not a site file: it needs "plant" and "connectors"';
+  return d as SiteDraft;
+}
+
+/** Every secret name a draft uses (endpoint tokens, OPC UA logins, intake tokens), in file order. */
+export function secretNames(d: SiteDraft): string[] {
+  const c = d.connectors;
+  const names: string[] = [];
+  for (const e of Object.values(c.endpoints ?? {})) if (e.tokenSecret) names.push(e.tokenSecret);
+  for (const a of c.assets ?? []) for (const n of [a.userSecret, a.passwordSecret]) if (n) names.push(n);
+  for (const t of c.triggerIntake?.tokens ?? []) if (t.secret) names.push(t.secret);
+  return [...new Set(names)];
+}
+
+/** Settings → Connections: the site file, its secrets, the OPC UA PKI and the switch between modes. */
+export const useSiteStore = defineStore('site', () => {
+  const doc = ref<SiteDocument | null>(null);
+  const draft = ref<SiteDraft | null>(null);
+  /** Values typed for secrets; only non-empty ones are sent. Cleared after a save: never kept in the page. */
+  const secretInputs = ref<Record<string, string>>({});
+  const issues = ref<Record<string, string>>({});
+  const saved = ref(false);
+  const busy = ref(false);
+  const pki = ref<PkiState | null>(null);
+  const pkiError = ref<string | null>(null);
+  /** A mode switch awaiting the operator's confirmation. */
+  const confirming = ref<'field' | 'simulator' | null>(null);
+  const switchError = ref<string | null>(null);
+  const testing = ref<Record<string, boolean>>({});
+  const tests = ref<Record<string, ConnectionTestResult>>({});
+
+  const isNew = computed(() => doc.value !== null && doc.value.text === null);
+  const secretState = computed(() => new Map((doc.value?.secrets ?? []).map((s) => [s.name, s])));
+
+  async function load(): Promise<void> {
+    const r = await call('site:get');
+    if (!r.ok) {
+      issues.value = { $: r.error.message };
+      return;
+    }
+    doc.value = r.value;
+    const parsed = parseDraft(r.value.text ?? r.value.template);
+    if (typeof parsed === 'string') issues.value = { $: parsed };
+    else draft.value = parsed;
+    void loadPki();
+  }
+
+  /** Replaces the draft with an imported file's text (saved only when the operator saves). */
+  function importText(text: string): boolean {
+    const parsed = parseDraft(text);
+    if (typeof parsed === 'string') {
+      issues.value = { $: parsed };
+      return false;
+    }
+    draft.value = parsed;
+    issues.value = {};
+    saved.value = false;
+    return true;
+  }
+
+  /** The draft as a site file's text (no secret is ever in it). */
+  function exportText(): string {
+    return JSON.stringify(draft.value, null, 2) + '\n';
+  }
+
+  async function save(): Promise<boolean> {
+    if (!draft.value) return false;
+    busy.value = true;
+    saved.value = false;
+    const secrets = Object.fromEntries(Object.entries(secretInputs.value).filter(([n, v]) => v !== '' && secretNames(draft.value!).includes(n)));
+    const r = await call('site:save', { text: exportText(), ...(Object.keys(secrets).length > 0 ? { secrets } : {}) });
+    busy.value = false;
+    if (!r.ok) {
+      issues.value = issuesByPath(r.error.message);
+      return false;
+    }
+    doc.value = r.value;
+    issues.value = {};
+    secretInputs.value = {};
+    saved.value = true;
+    // The connection list and the PKI folder follow the saved site.
+    await Promise.all([useSettingsStore().load(), loadPki()]);
+    return true;
+  }
+
+  async function test(id: string): Promise<void> {
+    testing.value = { ...testing.value, [id]: true };
+    const r = await call('connections:test', id);
+    testing.value = { ...testing.value, [id]: false };
+    tests.value = { ...tests.value, [id]: r.ok ? r.value : { id, ok: false, message: r.error.message, steps: [], latencyMs: null, opcua: null } };
+    if (r.ok && r.value.opcua?.certificate) void loadPki();
+  }
+
+  async function loadPki(): Promise<void> {
+    const r = await call('connections:pki');
+    if (r.ok) {
+      pki.value = r.value;
+      pkiError.value = null;
+    } else pkiError.value = r.error.message;
+  }
+
+  async function trust(sha1: string): Promise<void> {
+    const r = await call('connections:trustCertificate', sha1);
+    if (r.ok) {
+      pki.value = r.value;
+      pkiError.value = null;
+    } else pkiError.value = r.error.message;
+  }
+
+  async function reject(sha1: string): Promise<void> {
+    const r = await call('connections:rejectCertificate', sha1);
+    if (r.ok) {
+      pki.value = r.value;
+      pkiError.value = null;
+    } else pkiError.value = r.error.message;
+  }
+
+  /** Asks for the switch; `confirmSwitch` carries it out. */
+  function requestSwitch(to: 'field' | 'simulator'): void {
+    switchError.value = null;
+    confirming.value = to;
+  }
+
+  async function confirmSwitch(): Promise<LiveState | null> {
+    const to = confirming.value;
+    confirming.value = null;
+    if (!to) return null;
+    busy.value = true;
+    const r = to === 'field' ? await call('core:startField') : await call('core:startSimulator', {});
+    busy.value = false;
+    if (!r.ok) {
+      switchError.value = r.error.message;
+      return null;
+    }
+    await useSettingsStore().load();
+    return r.value;
+  }
+
+  return { doc, draft, secretInputs, issues, saved, busy, pki, pkiError, confirming, switchError, testing, tests, isNew, secretState, load, importText, exportText, save, test, loadPki, trust, reject, requestSwitch, confirmSwitch };
+});
