@@ -14,6 +14,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ensureElectronBinding } from './native-for-electron.mjs';
+
 const DOWNLOAD_TIMEOUT_MS = 60_000;
 const projectRootPath = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -123,9 +125,9 @@ function buildIfStale() {
   }
 }
 
-function launch(executablePath) {
+function launch(executablePath, sqliteBindingPath) {
   // If set, ELECTRON_RUN_AS_NODE would make Electron behave as plain Node and ignore the app.
-  const env = { ...process.env };
+  const env = { ...process.env, LFC_SQLITE_BINDING: sqliteBindingPath };
   delete env.ELECTRON_RUN_AS_NODE;
   // `.` runs package.json "main" (out/main/index.js); extra `npm start -- <args>` go to Electron.
   const child = spawn(executablePath, ['.', ...process.argv.slice(2)], { cwd: projectRootPath, stdio: 'inherit', env });
@@ -137,7 +139,7 @@ function launch(executablePath) {
   child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
 
-function main() {
+async function main() {
   const electronDirPath = packageDirPath('electron');
   if (electronDirPath === null) explainAndExit('the electron package is not installed (run `npm install`)', null);
 
@@ -150,7 +152,23 @@ function main() {
   }
 
   buildIfStale();
-  launch(executablePath);
+  let sqliteBindingPath;
+  try {
+    sqliteBindingPath = await ensureElectronBinding(projectRootPath, electronVersion);
+  } catch (error) {
+    console.error(
+      [
+        '',
+        `Local Flex Controller: the history database's native module (better-sqlite3) could not be built for Electron ${electronVersion}:`,
+        `  ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        'It needs a C++ toolchain (python3, make, g++ / Visual Studio Build Tools) and, once, Electron\'s headers from the internet.',
+        'The console runs without it in a browser: npm run serve',
+        '',
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+  launch(executablePath, sqliteBindingPath);
 }
 
-main();
+void main();

@@ -187,6 +187,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       });
       return res.end();
     }
+    // The app's icon is public (a browser asks for it before any login, and shows it on the tab).
+    if (url.pathname === '/favicon.ico') {
+      const icon = join(options.host.resourcesRootPath, 'resources', 'icons', '256x256.png');
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'max-age=86400' });
+      createReadStream(icon).on('error', () => res.destroy()).pipe(res);
+      return;
+    }
     if (!mayLoadPage(req)) return send(res, 401, 'not signed in: open the URL that `npm run serve` printed (it carries the token once)');
     void serveStatic(url.pathname, res).catch((error: unknown) => send(res, 500, error instanceof Error ? error.message : String(error)));
   });

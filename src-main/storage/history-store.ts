@@ -121,6 +121,12 @@ export interface OpenHistoryStoreOptions {
   file: string | ':memory:';
   /** How often buffered data is committed; at most 1000 ms (the crash-safety promise), default 1000. */
   flushIntervalMs?: number;
+  /**
+   * better-sqlite3's compiled addon to load instead of its own (`build/Release/better_sqlite3.node`): the
+   * desktop app started from a checkout passes the one `npm start` built for Electron's ABI
+   * (`scripts/native-for-electron.mjs`), so the Node build the tests use stays as it is.
+   */
+  nativeBinding?: string;
   /** The flush timer; defaults to an unref'd `setInterval`, tests pass a manual one to leap time. */
   timer?: FlushTimer;
   /** Buffered rows that trigger an immediate flush, bounding memory; default 20,000. */

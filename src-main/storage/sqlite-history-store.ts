@@ -281,6 +281,21 @@ export function planBuckets(fromMs: number, toMs: number, maxBuckets: number): B
   return { from, to: toMs, bucketMs, bucketCount: Math.floor((toMs - from) / bucketMs) + 1, levelMs };
 }
 
+/**
+ * A native addon built for another runtime fails with Node's "compiled against a different Node.js version
+ * using NODE_MODULE_VERSION X … requires NODE_MODULE_VERSION Y": say which runtime wants which build and
+ * what rebuilds it, instead of a crash the operator cannot act on. Other errors pass unchanged.
+ */
+export function explainNativeLoadError(error: Error): string {
+  const m = /NODE_MODULE_VERSION (\d+)[\s\S]*?NODE_MODULE_VERSION (\d+)/.exec(error.message);
+  if (!m) return error.message;
+  const runtime = process.versions['electron'] ? `Electron ${process.versions['electron']}` : `Node.js ${process.versions.node}`;
+  const fix = process.versions['electron']
+    ? '`npm start` builds it for Electron (out/native/); an installer built by `npm run dist` carries its own'
+    : 'run `npm rebuild better-sqlite3` (a checkout where `npm start` ran keeps the Electron build apart, in out/native/)';
+  return `better-sqlite3's native addon was built for another runtime (ABI ${m[1]}) but ${runtime} needs ABI ${m[2]}: ${fix}. (${error.message.split('\n')[0]})`;
+}
+
 export class SqliteHistoryStore implements HistoryStore {
   private readonly db: Database.Database;
   private readonly seriesIds = new Map<string, number>();
@@ -304,9 +319,9 @@ export class SqliteHistoryStore implements HistoryStore {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     let db: Database.Database;
     try {
-      db = new Database(file);
+      db = new Database(file, opts.nativeBinding ? { nativeBinding: opts.nativeBinding } : {});
     } catch (error) {
-      throw new Error(`history file ${file} cannot be opened: ${(error as Error).message}`, { cause: error });
+      throw new Error(`history file ${file} cannot be opened: ${explainNativeLoadError(error as Error)}`, { cause: error });
     }
     try {
       SqliteHistoryStore.configure(db, file);

@@ -24,6 +24,9 @@ export async function openDesktopServices(resourcesRootPath: string): Promise<Ho
     settings,
     secrets,
     secretsDescription: 'the OS keychain (Electron safeStorage)',
+    // `npm start` from a checkout builds better-sqlite3 for Electron's ABI apart from the Node build the
+    // tests use and names it here (scripts/native-for-electron.mjs); an installer's copy is built for Electron.
+    ...(process.env['LFC_SQLITE_BINDING'] ? { sqliteNativeBinding: process.env['LFC_SQLITE_BINDING'] } : {}),
     resourcesDirPath: join(resourcesRootPath, 'resources'),
     appVersion: app.getVersion(),
     teeConsole: true,

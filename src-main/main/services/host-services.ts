@@ -36,6 +36,8 @@ export interface HostServicesOptions {
   appVersion: string;
   /** The history file; default `<dataDir>/history/lfc-history.sqlite3` (':memory:' for tests). */
   historyFile?: string;
+  /** better-sqlite3's addon for this runtime, when not its own build (the desktop app from a checkout). */
+  sqliteNativeBinding?: string;
   /** Copy `console.*` into the log file (the hosts do; tests do not). */
   teeConsole?: boolean;
   /** Wall clock and timers for the daily prune (and the core, unless `core.wall` says otherwise). */
@@ -84,7 +86,7 @@ export function openHostServices(options: HostServicesOptions): HostServices {
   let history: HistoryStore;
   const historyFile = options.historyFile ?? defaultHistoryFile(dataDirPath);
   try {
-    history = openHistoryStore({ file: historyFile });
+    history = openHistoryStore({ file: historyFile, ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}) });
   } catch (error) {
     logger.error(`[history] cannot open ${historyFile}:`, error);
     restoreConsole();

@@ -89,6 +89,14 @@ describe('serve mode', () => {
     expect(server.loginUrl).toBe(`http://127.0.0.1:${server.port}/login?token=${TOKEN}`);
   });
 
+  it('answers /favicon.ico with the app icon, without a login', async () => {
+    const r = await fetch(`${server.url}favicon.ico`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('image/png');
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    expect([...bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join('')).toBe('PNG');
+  });
+
   it('serves nothing without the token, and refuses a wrong one', async () => {
     expect((await fetch(server.url)).status).toBe(401);
     expect((await fetch(`${server.url}assets/app.js`)).status).toBe(401);

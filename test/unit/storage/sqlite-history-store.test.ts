@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
@@ -8,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { defaultHistoryFile, openHistoryStore } from '../../../src-main/storage/history-store';
 import type { FlushTimer, HistoryStore, SeriesPoint, StoredRun } from '../../../src-main/storage/history-store';
-import { HISTORY_APPLICATION_ID, MIGRATIONS, planBuckets, ROLLUP_LEVELS_MS, SCHEMA_VERSION } from '../../../src-main/storage/sqlite-history-store';
+import { explainNativeLoadError, HISTORY_APPLICATION_ID, MIGRATIONS, planBuckets, ROLLUP_LEVELS_MS, SCHEMA_VERSION } from '../../../src-main/storage/sqlite-history-store';
 
 const T0 = Date.UTC(2025, 5, 1, 12);
 const DAY_MS = 86_400_000;
@@ -337,6 +338,22 @@ describe('SqliteHistoryStore', () => {
     expect(Array.from(result.nanCount)).toEqual(expected.map((b) => b.nanCount));
     expect(Array.from(result.max)).toEqual(expected.map((b) => b.max));
     expect(SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
+  });
+
+  it('loads the native addon it is told to, and says what to do when one is built for another runtime', () => {
+    const own = join(dirname(createRequire(import.meta.url).resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+    const store = openHistoryStore({ file: join(dir, 'bound.sqlite3'), timer: manualTimer(), nativeBinding: own });
+    store.appendPoints([{ seriesId: 'x.powerKw', timeMs: 0, value: 1 }]);
+    store.flush();
+    expect(store.listSeries()).toEqual(['x.powerKw']);
+    store.close();
+    expect(() => openHistoryStore({ file: join(dir, 'nobinding.sqlite3'), timer: manualTimer(), nativeBinding: join(dir, 'missing.node') })).toThrow(/nobinding\.sqlite3 cannot be opened/);
+    // Node's own words for an addon of another ABI (here: built for Electron 45's Node, loaded by Node 20).
+    const abi = new Error(
+      "The module '/x/better_sqlite3.node'\nwas compiled against a different Node.js version using\nNODE_MODULE_VERSION 140. This version of Node.js requires\nNODE_MODULE_VERSION 115. Please try re-compiling or re-installing\nthe module (for instance, using `npm rebuild` or `npm install`).",
+    );
+    expect(explainNativeLoadError(abi)).toMatch(/built for another runtime \(ABI 140\) but Node\.js 20\.\S+ needs ABI 115: run `npm rebuild better-sqlite3`/);
+    expect(explainNativeLoadError(new Error('disk full'))).toBe('disk full');
   });
 
   it('refuses, naming the file, a newer schema, another SQLite database and a file that is not SQLite', () => {
