@@ -486,14 +486,19 @@ export class LfcCore {
     const unknown = given.filter(([n]) => !used.has(n)).map(([n]) => n);
     if (unknown.length > 0) throw new CoreError('BAD_REQUEST', `site:save: the site names no secret ${unknown.join(', ')}`);
     if (given.some(([, v]) => v !== '') && !this.secretStore) throw new CoreError('NOT_AVAILABLE', `this host keeps no secrets: set LFC_SECRET_<NAME> or write them to ${secretsPathOf(this.sitePath, site)} (mode 0600)`);
+    // The secrets first: a store that cannot encrypt (no OS keychain) fails before the file changes.
+    try {
+      for (const [name, value] of given) {
+        if (value === '') this.secretStore?.delete(secretKey(name));
+        else this.secretStore!.set(secretKey(name), value);
+      }
+    } catch (error) {
+      throw new CoreError('NOT_AVAILABLE', `site:save: the secrets could not be stored, the site file is unchanged: ${error instanceof Error ? error.message : String(error)}`);
+    }
     mkdirSync(dirname(this.sitePath), { recursive: true });
     const tmp = `${this.sitePath}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(JSON.parse(req.text), null, 2) + '\n');
     renameSync(tmp, this.sitePath);
-    for (const [name, value] of given) {
-      if (value === '') this.secretStore?.delete(secretKey(name));
-      else this.secretStore!.set(secretKey(name), value);
-    }
     return this.getSite();
   }
 

@@ -17,7 +17,8 @@
  * Secrets are never in the site file: it names them (`tokenSecret: "DSO_TOKEN"`), and they come from the
  * environment (`LFC_SECRET_<NAME>`) or the secrets file, a JSON object of name → value that must be
  * readable by its owner only (mode 0600; anything wider is refused with the command that fixes it). The
- * desktop keeps them in Electron `safeStorage` instead (issue 12's console part).
+ * console keeps the secrets the operator types in its host's store (Electron `safeStorage` on the desktop,
+ * an encrypted file in serve mode), looked up first (`loadSiteFile`'s `held`).
  */
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';

@@ -83,3 +83,12 @@ describe('the core’s site file', () => {
     expect(r.message).toMatch(/opc\.tcp:\/\/127\.0\.0\.1:1: cannot reach the server/);
   }, 20_000);
 });
+
+describe('a host whose secret store cannot encrypt', () => {
+  it('changes neither the file nor any secret, and says why', () => {
+    const failing: SecretPort = { description: 'none', get: () => null, set: () => { throw new Error('the operating system offers no encryption to this app (Electron safeStorage is unavailable)'); }, delete: () => false };
+    const core = make(failing);
+    expect(() => core.saveSite({ text: core.getSite().template, secrets: { DSO_TOKEN: 'tok' } })).toThrow(/could not be stored, the site file is unchanged: .*safeStorage is unavailable/);
+    expect(existsSync(join(dir, 'site', 'site.json'))).toBe(false);
+  });
+});
