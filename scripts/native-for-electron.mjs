@@ -5,7 +5,7 @@
  * Node with another ABI, so the same `.node` file crashes the desktop app's start ("compiled against a
  * different Node.js version"). Rebuilding it in place (electron-builder's install-app-deps) would break the
  * other way round. So `npm start` builds a second copy with `@electron/rebuild` in a staging folder,
- * `out/native/electron-<version>-<platform>-<arch>/`, once per Electron version, and hands its path to the
+ * `out/native/electron-<version>-better-sqlite3-<version>-<platform>-<arch>/`, once per pair of versions, and hands its path to the
  * app (`LFC_SQLITE_BINDING`, read by src-main/main/services/core.ts, passed to better-sqlite3's
  * `nativeBinding`). An installer (`npm run dist`) needs none of this: electron-builder builds its copy
  * for Electron.
@@ -16,9 +16,14 @@ import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 
-/** Where the Electron build of the addon lives for this Electron version and machine. */
-export function electronBindingPath(projectRootPath, electronVersion, platform = process.platform, arch = process.arch) {
-  return join(projectRootPath, 'out', 'native', `electron-${electronVersion}-${platform}-${arch}`, 'better_sqlite3.node');
+/** The installed better-sqlite3's version (an upgrade needs a new Electron build). */
+function betterSqliteVersion() {
+  return JSON.parse(readFileSync(require.resolve('better-sqlite3/package.json'), 'utf8')).version;
+}
+
+/** Where the Electron build of the addon lives for this Electron version, better-sqlite3 version and machine. */
+export function electronBindingPath(projectRootPath, electronVersion, sqliteVersion = betterSqliteVersion(), platform = process.platform, arch = process.arch) {
+  return join(projectRootPath, 'out', 'native', `electron-${electronVersion}-better-sqlite3-${sqliteVersion}-${platform}-${arch}`, 'better_sqlite3.node');
 }
 
 /**
@@ -26,10 +31,10 @@ export function electronBindingPath(projectRootPath, electronVersion, platform =
  * Throws with the reason when it cannot be built (no compiler, no Electron headers offline, …).
  */
 export async function ensureElectronBinding(projectRootPath, electronVersion, log = console.log) {
-  const target = electronBindingPath(projectRootPath, electronVersion);
+  const version = betterSqliteVersion();
+  const target = electronBindingPath(projectRootPath, electronVersion, version);
   if (existsSync(target)) return target;
   const sourceDir = dirname(require.resolve('better-sqlite3/package.json'));
-  const version = JSON.parse(readFileSync(join(sourceDir, 'package.json'), 'utf8')).version;
   const staging = join(dirname(target), 'build');
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(join(staging, 'node_modules'), { recursive: true });

@@ -160,7 +160,12 @@ async function main() {
       [
         '',
         `Local Flex Controller: the history database's native module (better-sqlite3) could not be built for Electron ${electronVersion}:`,
-        `  ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+        // The rebuild's own first lines, and the cause node-gyp gave (a missing compiler, no network for the headers).
+        ...`${error instanceof Error ? error.message : String(error)}${error instanceof Error && error.cause ? `\n${String(error.cause)}` : ''}`
+          .split('\n')
+          .filter((line) => line.trim().length > 0)
+          .slice(0, 8)
+          .map((line) => `  ${line}`),
         'It needs a C++ toolchain (python3, make, g++ / Visual Studio Build Tools) and, once, Electron\'s headers from the internet.',
         'The console runs without it in a browser: npm run serve',
         '',

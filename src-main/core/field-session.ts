@@ -46,6 +46,8 @@ export class FieldSession {
   private lastTriggerMs: number | null = null;
   private triggerSeq = 0;
   private stopped = false;
+  /** Set when the core lets go of the history (closing): from then on nothing is written to it. */
+  private detached = false;
 
   constructor(o: FieldSessionOptions) {
     this.o = o;
@@ -55,10 +57,11 @@ export class FieldSession {
       dataDir: o.dataDir,
       outDir: o.outDir,
       appVersion: o.appVersion,
-      onEvent: (e) => this.recordEvent(e),
-      onRunEnded: (run) => this.saveRun(run),
-      onBreakerSample: (s) => this.recordSample(s),
-      onAssetReport: (r) => this.noteReport(r),
+      // The console's bookkeeping never throws into the EMS (see `toHistory`).
+      onEvent: (e) => this.safely('an event', () => this.recordEvent(e)),
+      onRunEnded: (run) => this.safely('a run end', () => this.saveRun(run)),
+      onBreakerSample: (s) => this.safely('a breaker sample', () => this.recordSample(s)),
+      onAssetReport: (r) => this.safely('an asset report', () => this.noteReport(r)),
     });
   }
 
@@ -144,18 +147,49 @@ export class FieldSession {
     this.stopped = true;
     for (const r of runs) this.saveRun(r);
     this.flush();
-    this.o.history.flush();
+    this.toHistory('its last points', () => this.o.history.flush());
   }
 
   /** Writes buffered points into the history. */
   flush(): void {
     if (this.pending.length === 0) return;
-    this.o.history.appendPoints(this.pending);
+    const points = this.pending;
     this.pending = [];
+    this.toHistory('points', () => this.o.history.appendPoints(points));
+  }
+
+  /**
+   * From now on the history is not written (the core is closing it); the EMS itself runs on until `stop()`
+   * has ended its run and released the assets.
+   */
+  detach(): void {
+    this.detached = true;
+  }
+
+  /**
+   * Every history write made from the EMS's callbacks goes through here: a history that fails (a closed
+   * store, a full disk) is logged and never thrown into the engine's control path, where it would stop the
+   * release of the assets. The signed record and the output files keep what the history loses.
+   */
+  private toHistory(what: string, write: () => void): void {
+    if (this.detached) return;
+    try {
+      write();
+    } catch (error) {
+      console.error(`[field] the history could not take ${what}:`, error instanceof Error ? error.message : error);
+    }
+  }
+
+  private safely(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      console.error(`[field] the console could not keep ${what}:`, error instanceof Error ? error.message : error);
+    }
   }
 
   private saveRun(run: RunRecord): void {
-    this.o.history.saveRun(storedRun(run, this.sessionId, this.site.name, this.o.appVersion));
+    this.toHistory(`run ${run.runId}`, () => this.o.history.saveRun(storedRun(run, this.sessionId, this.site.name, this.o.appVersion)));
   }
 
   private noteReport(r: AssetReport): void {
@@ -200,7 +234,7 @@ export class FieldSession {
     if (e.assetId !== undefined) dto.assetId = e.assetId;
     const data = e.source === 'connector' ? { connector: e.connector, ...(e.data ?? {}) } : e.data;
     if (data !== undefined) dto.data = data;
-    this.o.history.appendEvents([dto]);
+    this.toHistory(`event ${e.type}`, () => this.o.history.appendEvents([dto]));
     this.recentEvents.unshift(dto);
     if (this.recentEvents.length > 20) this.recentEvents.length = 20;
     if (e.type === 'trigger-received') this.lastTriggerMs = e.timeMs;

@@ -77,7 +77,7 @@ import { storedRun } from './stored-run';
 import { FieldSession } from './field-session';
 import { pkiState, rejectCertificate, trustCertificate } from '../connectors/opcua/probe';
 import { siteConnections, sitePkiDir, testSiteConnection } from '../field/site-connections';
-import { loadSiteFile, parseSiteFile, readSecretsFile, secretNamesOf, secretsPathOf, SiteFileError } from '../site/site-file';
+import { loadSiteFile, parseSiteFile, readSecretsFile, secretDestinations, secretNamesOf, secretsPathOf, SiteFileError } from '../site/site-file';
 import type { LoadedSite } from '../site/site-file';
 import type { PaceAnchor } from './live-logic';
 import { LiveSimulation } from './live-simulation';
@@ -214,6 +214,10 @@ export class LfcCore {
   private readonly secretStore: SecretPort | null;
   /** The field EMS, when the live session runs in field mode (then `live` is null). */
   private field: FieldSession | null = null;
+  /** The queue of mode switches (see `serially`). */
+  private switching: Promise<unknown> = Promise.resolve();
+  /** The stop of a field EMS that `close()` let go of. */
+  private fieldStopping: Promise<void> | null = null;
   private readonly preferences: PreferencesPort | null;
   private readonly logFilePath: string | null;
   private readonly loadSolver: (() => Promise<LpSolver>) | null;
@@ -333,14 +337,31 @@ export class LfcCore {
   // ------------------------------------------------------------------------------------------- the live session
 
   /** Starts (or restarts) the simulator on a scenario; the previous live session ends (`scenario-end`). */
-  async startSimulator(request: StartSimulatorRequest = {}): Promise<LiveState> {
+  startSimulator(request: StartSimulatorRequest = {}): Promise<LiveState> {
+    return this.serially(() => this.startSimulatorNow(request));
+  }
+
+  /**
+   * Mode switches (simulator ↔ field, a restart of either) one at a time, in the order asked: two at once
+   * would otherwise leave both sessions live, or a field EMS started after the core was closed.
+   */
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.switching.then(() => {
+      if (this.closed) throw new CoreError('NOT_READY', 'the console is closing');
+      return fn();
+    });
+    this.switching = next.catch(() => undefined);
+    return next;
+  }
+
+  private async startSimulatorNow(request: StartSimulatorRequest): Promise<LiveState> {
     const req = parseRequest(StartSimulatorRequestSchema, request, 'core:startSimulator');
     const path = req.scenarioPath ?? join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json');
     const loaded = await this.load(path);
     const solver = this.loadSolver ? await this.solverOrNull() : null;
     if (this.field) {
       this.refuseSwitchDuringRun('the simulator');
-      await this.stopField();
+      await this.stopFieldNow();
     }
     this.endLive();
     const sessionId = `sim-${randomUUID().slice(0, 8)}`;
@@ -382,14 +403,19 @@ export class LfcCore {
     return this.getState();
   }
 
-  /** Whether the live session (simulator or field) has a run in force. */
-  private runInForce(): boolean {
-    return this.field ? this.field.runInForce : (this.live?.sim.engine.activeRun ?? null) !== null && !(this.live?.sim.done ?? true);
+  /** Whether the live session (simulator or field) has a run in force, or a trigger announced for later. */
+  private runInForce(): 'run' | 'announced' | null {
+    const engine = this.field ? this.field.ems.ems?.engine : this.live && !this.live.sim.done ? this.live.sim.engine : null;
+    if (!engine) return null;
+    if (engine.activeRun) return 'run';
+    return engine.snapshot().pendingTrigger ? 'announced' : null;
   }
 
-  /** A switch between simulator and field never ends a run behind the operator's back. */
+  /** A switch between simulator and field never ends a run, or drops an accepted trigger, behind the operator's back. */
   private refuseSwitchDuringRun(to: string): void {
-    if (this.runInForce()) throw new CoreError('NOT_READY', `a run is in force: stop it before switching to ${to}`);
+    const busy = this.runInForce();
+    if (busy === 'run') throw new CoreError('NOT_READY', `a run is in force: stop it before switching to ${to}`);
+    if (busy === 'announced') throw new CoreError('NOT_READY', `a trigger is announced and accepted: stop it (Stop withdraws it) before switching to ${to}`);
   }
 
   /**
@@ -398,10 +424,14 @@ export class LfcCore {
    * the trigger intake. Refused while a run is in force. On failure nothing is left open and the previous
    * session is gone only if it was stopped to make way (the message says why the site did not start).
    */
-  async startField(): Promise<LiveState> {
+  startField(): Promise<LiveState> {
+    return this.serially(() => this.startFieldNow());
+  }
+
+  private async startFieldNow(): Promise<LiveState> {
     this.refuseSwitchDuringRun('field mode');
     const loaded = this.loadSite();
-    await this.stopField();
+    await this.stopFieldNow();
     this.endLive();
     const session = new FieldSession({
       loaded,
@@ -417,12 +447,26 @@ export class LfcCore {
     } catch (error) {
       throw new CoreError('NOT_READY', `the site ${loaded.site.name} did not start: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (this.closed) {
+      // Closed while it connected: it must not run on unseen.
+      session.detach();
+      await session.stop();
+      throw new CoreError('NOT_READY', 'the console closed while the field EMS started; it was stopped again');
+    }
     this.field = session;
     return this.getState();
   }
 
-  /** Stops the field EMS (a run in force ends `ems-stopped`, the assets are released, its files written). */
-  async stopField(): Promise<void> {
+  /**
+   * Stops the field EMS (a run in force ends `ems-stopped`, the assets are released, its files written).
+   * The hosts call it before they close the core and its history.
+   */
+  stopField(): Promise<void> {
+    if (this.closed) return this.fieldStopping ?? Promise.resolve();
+    return this.serially(() => this.stopFieldNow());
+  }
+
+  private async stopFieldNow(): Promise<void> {
     const f = this.field;
     if (!f) return;
     this.field = null;
@@ -434,10 +478,10 @@ export class LfcCore {
   }
 
   /** The site file with its secrets, or a BAD_REQUEST naming every problem with its JSON path. */
-  private loadSite(): LoadedSite {
+  private loadSite(requireAllSecrets = true): LoadedSite {
     if (!existsSync(this.sitePath)) throw new CoreError('NOT_READY', `no site file at ${this.sitePath}: enter the site in Settings → Connections and save it`);
     try {
-      return loadSiteFile(this.sitePath, process.env, this.secretStore ? (name) => this.secretStore!.get(secretKey(name)) ?? undefined : null);
+      return loadSiteFile(this.sitePath, process.env, this.secretStore ? (name) => this.secretStore!.get(secretKey(name)) ?? undefined : null, requireAllSecrets);
     } catch (error) {
       if (error instanceof SiteFileError) throw new CoreError('BAD_REQUEST', error.message);
       throw error;
@@ -467,6 +511,7 @@ export class LfcCore {
       template: siteTemplate(join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json')),
       secrets: names.map((name) => ({ name, set: from(name) !== null, from: from(name) })),
       secretStore: this.secretStore?.description ?? `none in this host: LFC_SECRET_<NAME> or ${secretsPathOf(this.sitePath, {})} (mode 0600)`,
+      cleared: [],
     };
   }
 
@@ -486,8 +531,20 @@ export class LfcCore {
     const unknown = given.filter(([n]) => !used.has(n)).map(([n]) => n);
     if (unknown.length > 0) throw new CoreError('BAD_REQUEST', `site:save: the site names no secret ${unknown.join(', ')}`);
     if (given.some(([, v]) => v !== '') && !this.secretStore) throw new CoreError('NOT_AVAILABLE', `this host keeps no secrets: set LFC_SECRET_<NAME> or write them to ${secretsPathOf(this.sitePath, site)} (mode 0600)`);
+    // A kept secret goes only where it went when it was entered: if its destination changed and no new
+    // value came, it is forgotten (else a changed URL would carry the old token to another server).
+    let before: Map<string, string> = new Map();
+    try {
+      if (existsSync(this.sitePath)) before = secretDestinations(parseSiteFile(readFileSync(this.sitePath, 'utf8'), this.sitePath));
+    } catch {
+      before = new Map(); // an invalid old file: nothing is known of where its secrets went
+    }
+    const after = secretDestinations(site);
+    const givenNames = new Set(given.map(([n]) => n));
+    const cleared = [...after.keys()].filter((n) => !givenNames.has(n) && before.get(n) !== after.get(n) && this.secretStore?.get(secretKey(n)));
     // The secrets first: a store that cannot encrypt (no OS keychain) fails before the file changes.
     try {
+      for (const name of cleared) this.secretStore?.delete(secretKey(name));
       for (const [name, value] of given) {
         if (value === '') this.secretStore?.delete(secretKey(name));
         else this.secretStore!.set(secretKey(name), value);
@@ -499,7 +556,7 @@ export class LfcCore {
     const tmp = `${this.sitePath}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(JSON.parse(req.text), null, 2) + '\n');
     renameSync(tmp, this.sitePath);
-    return this.getSite();
+    return { ...this.getSite(), cleared };
   }
 
   /** The PKI of the site's OPC UA connections (the default folder when no site is saved yet). */
@@ -784,7 +841,7 @@ export class LfcCore {
 
   /** The series a run export carries, in column order. */
   private exportSeriesIds(): string[] {
-    const bessId = this.live?.sim.engine.config.bess.id ?? 'bess';
+    const bessId = this.live?.sim.engine.config.bess.id ?? this.field?.site.plant.assets.find((a) => a.kind === 'bess')?.id ?? 'bess';
     return [SERIES.breakerMeasured, SERIES.breakerTarget, SERIES.breakerTolerance, SERIES.flexDown, SERIES.flexUp, `${bessId}.powerKw`, `${bessId}.setpointKw`, `${bessId}.socPct`, SERIES.pvTotal, SERIES.loadTotal];
   }
 
@@ -814,6 +871,9 @@ export class LfcCore {
   async saveRunAsScenario(request: SaveAsScenarioRequest): Promise<SavedScenario> {
     const req = parseRequest(SaveAsScenarioRequestSchema, request, 'runs:saveAsScenario');
     const run = this.requireRun(req.runId);
+    if (run.sessionId.startsWith('field-')) {
+      throw new CoreError('NOT_AVAILABLE', `runs:saveAsScenario: ${run.runId} ran in the field, where the weather and each asset's power were not recorded as a scenario needs them; export it (CSV, XLSX, JSON) instead`);
+    }
     const sourcePath = this.live && this.live.sessionId === run.sessionId ? this.live.loaded.path : null;
     const source = sourcePath ? this.live!.loaded : await this.load(join(this.opts.resourcesDirPath, 'scenarios', run.scenario ?? DEFAULT_SCENARIO, 'scenario.json'));
     const name = req.name ?? `recorded-${run.scenario ?? 'live'}-${run.runId}`.replace(/[^A-Za-z0-9_.-]+/g, '-');
@@ -960,7 +1020,8 @@ export class LfcCore {
     if (typeof connectionId !== 'string' || connectionId.length === 0) throw new CoreError('BAD_REQUEST', 'connections:test: a connection id is required');
     if (connectionId !== 'simulator') {
       if (this.field) return this.field.testConnection(connectionId);
-      const loaded = this.loadSite();
+      // Only this connection's secrets are needed: the breaker can be tested before the BESS password is in.
+      const loaded = this.loadSite(false);
       if (!siteConnections(loaded.site).some((c) => c.id === connectionId)) throw new CoreError('NOT_FOUND', `no connection ${connectionId}`);
       return testSiteConnection(loaded, this.opts.dataDirPath, connectionId);
     }
@@ -1023,9 +1084,11 @@ export class LfcCore {
   close(): void {
     if (this.closed) return;
     if (this.field) {
+      // It ends its run and releases the assets on its own; the history is not written any more.
       const f = this.field;
       this.field = null;
-      void f.stop().catch((error: unknown) => console.error('[core] the field EMS did not stop cleanly:', error));
+      f.detach();
+      this.fieldStopping = f.stop().catch((error: unknown) => console.error('[core] the field EMS did not stop cleanly:', error));
     }
     this.stopTimers();
     this.reset();

@@ -125,8 +125,8 @@ export class FieldEms {
     const key = loadOrCreateInstallationKey(join(this.opts.dataDir, 'keys'));
     const installation = site.connectors.installation;
     this.record = new RecordLog({ file: join(this.opts.outDir, 'record.jsonl'), key, installation, nowMs: () => clock.nowMs() });
-    this.record.append('event', { type: 'ems-started', site: site.name, controller: site.controller, clock: site.clock.source, speed: this.speed, appVersion: this.opts.appVersion });
     try {
+      this.record.append('event', { type: 'ems-started', site: site.name, controller: site.controller, clock: site.clock.source, speed: this.speed, appVersion: this.opts.appVersion });
       await this.startEms(clock);
     } catch (err) {
       await this.stop().catch(() => {});
@@ -176,7 +176,9 @@ export class FieldEms {
               trustServer: (c) => this.decideTrust(c),
             })
           : undefined;
-        this.built = await buildFieldConnectors({ config: site.connectors, secrets, ctx, membersOf, breakerPeriodS: site.plant.measurement.breakerPeriodS, ...(opcua ? { opcua } : {}) });
+        // Every OPC UA link uses the one PKI folder the console's Trust / Reject manage (`sitePkiDir`).
+        const config = { ...site.connectors, assets: site.connectors.assets.map((b) => (b.via === 'opcua' && b.pkiDir !== undefined ? { ...b, pkiDir } : b)) };
+        this.built = await buildFieldConnectors({ config, secrets, ctx, membersOf, breakerPeriodS: site.plant.measurement.breakerPeriodS, ...(opcua ? { opcua } : {}) });
         return this.built.connectors;
       },
     });

@@ -70,9 +70,14 @@ export function siteConnectionHealth(site: SiteFile, snap: EngineSnapshot, lastR
   });
 }
 
-/** The EMS's OPC UA PKI folder for a site. */
+/**
+ * The EMS's OPC UA PKI folder for a site: the BESS link's own `pkiDir` if it names one, else
+ * `opcua.pkiDir`, else `<dataDir>/pki`; relative folders are relative to the data folder. The probe, the
+ * console's Trust / Reject and the field EMS all use this one folder.
+ */
 export function sitePkiDir(site: SiteFile, dataDir: string): string {
-  const p = site.opcua.pkiDir;
+  const own = site.connectors.assets.find((b) => b.via === 'opcua' && b.pkiDir !== undefined);
+  const p = (own && own.via === 'opcua' ? own.pkiDir : undefined) ?? site.opcua.pkiDir;
   return p ? (isAbsolute(p) ? p : resolve(dataDir, p)) : join(dataDir, 'pki');
 }
 
@@ -90,6 +95,19 @@ export async function testSiteConnection(loaded: LoadedSite, dataDir: string, id
     const token = e.tokenSecret ? secrets(e.tokenSecret) : undefined;
     return { name, baseUrl: e.baseUrl, timeoutMs: e.timeoutMs, ...(token ? { bearerToken: token } : {}) };
   };
+  // A connection whose token is named but not set is not probed without it (a 401 would say less).
+  const tokenMissing = (name: string): ConnectionTestResult | null => {
+    const t = c.endpoints[name]?.tokenSecret;
+    return t && !secrets(t) ? { id, ok: false, message: `secret ${t} is not set: enter it under Secrets and save`, steps: [{ step: 'login', ok: false, detail: `secret ${t} not set` }], latencyMs: null, opcua: null } : null;
+  };
+  const endpointOf = id === 'breaker' && c.breaker.via === 'dsoPlatform' ? c.breaker.endpoint : id === 'weather' && c.weather.via === 'openMeteo' ? c.weather.endpoint : (() => {
+    const b = c.assets.find((x) => `asset:${x.asset}` === id);
+    return b && 'endpoint' in b ? b.endpoint : null;
+  })();
+  if (endpointOf !== null) {
+    const missing = tokenMissing(endpointOf);
+    if (missing) return missing;
+  }
   if (id === 'breaker' && c.breaker.via === 'dsoPlatform') {
     const r = await probeRest({
       ...rest(c.breaker.endpoint),
@@ -116,13 +134,15 @@ export async function testSiteConnection(loaded: LoadedSite, dataDir: string, id
   const binding: AssetBinding | undefined = id.startsWith('asset:') ? c.assets.find((b) => b.asset === id.slice('asset:'.length)) : undefined;
   if (!binding) throw new Error(`no connection ${id} in the site`);
   if (binding.via === 'opcua') {
-    const user = binding.userSecret && binding.passwordSecret ? { username: secrets(binding.userSecret) ?? '', password: secrets(binding.passwordSecret) ?? '' } : undefined;
+    const missing = [binding.userSecret, binding.passwordSecret].filter((n): n is string => n !== undefined && !secrets(n));
+    if (missing.length > 0) return { id, ok: false, message: `secret ${missing.join(', ')} is not set: enter it under Secrets and save`, steps: [{ step: 'login', ok: false, detail: `secret ${missing.join(', ')} not set` }], latencyMs: null, opcua: null };
+    const user = binding.userSecret && binding.passwordSecret ? { username: secrets(binding.userSecret)!, password: secrets(binding.passwordSecret)!, label: `the user of ${binding.userSecret}` } : undefined;
     const mappingPath = site.opcua.mappingFile ? resolve(loaded.path, '..', site.opcua.mappingFile) : resolve(resourcesDir(), 'opcua/sunspec-bess.json');
     const r = await probeOpcua({
       endpointUrl: binding.endpointUrl,
       securityMode: site.opcua.securityMode,
       securityPolicy: site.opcua.securityPolicy,
-      pkiDir: binding.pkiDir ?? sitePkiDir(site, dataDir),
+      pkiDir: sitePkiDir(site, dataDir),
       mapping: loadBessMapping(mappingPath),
       vouchedThumbprints: site.opcua.trustedThumbprints,
       ...(user ? { user } : {}),

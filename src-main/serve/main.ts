@@ -10,12 +10,13 @@
  *
  * Like the desktop app it keeps settings (`settings.json`), secrets (`secrets.json` + its key file, see
  * FileSecretStore), the log (`logs/lfc.log`) and the history (`history/lfc-history.sqlite3`) in its data
- * folder: `--data-dir`, or a fresh temporary folder that is removed again on exit.
+ * folder: `--data-dir`, or a fresh temporary folder that is removed again on exit (with `--site`: the site's
+ * `<site>.data/` beside the site file, kept, as `npm run ems` keeps it).
  * Exit codes: 0 on Ctrl-C, 2 on bad arguments or a bad scenario, 1 otherwise.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { platform } from 'node:process';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 
 import { CoreError } from '../core/requests';
@@ -74,6 +75,9 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     else throw new UsageError(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
   }
   if (args.sitePath !== undefined && (args.scenarioPath !== undefined || args.withScenarioTriggers)) throw new UsageError(`--site runs the field EMS: it takes no --scenario or --with-scenario-triggers\n${USAGE}`);
+  // A field EMS's data (the signed record, the installation key, the PKI's trust, the history) are never
+  // temporary: without --data-dir they live beside the site file, as `npm run ems` keeps them.
+  if (args.sitePath !== undefined && args.dataDirPath === undefined) args.dataDirPath = join(dirname(args.sitePath), basename(args.sitePath).replace(/\.json$/i, '') + '.data');
   return args;
 }
 

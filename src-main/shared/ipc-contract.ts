@@ -447,6 +447,11 @@ export interface SiteDocument {
   secrets: Array<{ name: string; set: boolean; from: 'console' | 'environment' | 'secrets-file' | null }>;
   /** Where the console keeps the secrets it is given: the OS keychain (desktop) or an encrypted file (serve). */
   secretStore: string;
+  /**
+   * After a save: secrets the console forgot because where they are sent changed (a new URL, another OPC
+   * UA server or security) and no new value came with the save. They must be entered again.
+   */
+  cleared: string[];
 }
 
 export interface SaveSiteRequest {

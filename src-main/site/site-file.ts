@@ -133,9 +133,10 @@ export interface LoadedSite {
 /**
  * Loads and checks a site file and its secrets: every secret it names must be held by the console (`held`),
  * in the environment or in the secrets file, all missing ones listed at once. No secrets file and nothing in the environment is a clear
- * error that says where the file is expected.
+ * error that says where the file is expected. `requireAll: false` lets a missing secret pass (the console's
+ * connection test of one connection needs only that connection's secrets).
  */
-export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env, held: SecretResolver | null = null): LoadedSite {
+export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env, held: SecretResolver | null = null, requireAll = true): LoadedSite {
   const abs = resolve(path);
   let text: string;
   try {
@@ -148,6 +149,7 @@ export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env,
   const fromFile = existsSync(secretsPath) ? readSecretsFile(secretsPath) : {};
   // The console's own store (OS keychain or its encrypted file) first, then the environment, then the file.
   const secrets: SecretResolver = (name) => held?.(name) ?? env[`LFC_SECRET_${name}`] ?? fromFile[name];
+  if (!requireAll) return { path: abs, site, secrets, secretsPath };
   try {
     requireSecrets(site.connectors, secrets, abs);
   } catch (err) {
@@ -156,6 +158,31 @@ export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env,
     throw new SiteFileError(abs, err.issues.map((i) => ({ path: i.path.replace(/^\$/, '$.connectors'), message: `${i.message}; ${where}` })));
   }
   return { path: abs, site, secrets, secretsPath };
+}
+
+/**
+ * Where each secret of a site is sent: a REST endpoint's URL, an OPC UA server with its security mode and
+ * policy; an intake token is checked here and sent nowhere. The console forgets a secret it keeps when its
+ * destination changes (a changed URL must not carry the old token to a new server).
+ */
+export function secretDestinations(site: SiteFile): Map<string, string> {
+  const c = site.connectors;
+  const out = new Map<string, Set<string>>();
+  const add = (name: string | undefined, dest: string) => {
+    if (name === undefined) return;
+    const set = out.get(name) ?? new Set<string>();
+    set.add(dest);
+    out.set(name, set);
+  };
+  for (const e of Object.values(c.endpoints)) add(e.tokenSecret, `rest ${e.baseUrl}`);
+  for (const a of c.assets) {
+    if (a.via !== 'opcua') continue;
+    const dest = `opcua ${a.endpointUrl} ${site.opcua.securityMode}/${site.opcua.securityPolicy}`;
+    add(a.userSecret, dest);
+    add(a.passwordSecret, dest);
+  }
+  for (const t of c.triggerIntake.tokens) add(t.secret, 'intake');
+  return new Map([...out].map(([k, v]) => [k, [...v].sort().join(' | ')]));
 }
 
 /** Every secret name a site file uses, in file order. */

@@ -301,8 +301,8 @@ export class OpcuaBessConnector implements AssetTelemetry, SetpointSink {
       await this.dispose();
       const msg = (err as Error).message;
       if (/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid|BadUserSignatureInvalid/.test(msg)) {
-        this.event('login-refused', 'error', `${url}: login refused for ${this.opts.user ? `user ${this.opts.user.username}` : 'anonymous'}: ${msg}`);
-        throw new OpcuaLinkError('login-refused', `${url}: login refused for ${this.opts.user ? `user ${this.opts.user.username}` : 'anonymous'}: ${msg}`);
+        this.event('login-refused', 'error', `${url}: login refused for ${this.opts.user ? 'the configured user' : 'anonymous'}: ${msg}`);
+        throw new OpcuaLinkError('login-refused', `${url}: login refused for ${this.opts.user ? 'the configured user' : 'anonymous'}: ${msg}`);
       }
       throw new OpcuaLinkError('unreachable', `${url}: cannot open a session: ${msg}`);
     }
@@ -317,7 +317,7 @@ export class OpcuaBessConnector implements AssetTelemetry, SetpointSink {
       throw err instanceof OpcuaLinkError ? err : new OpcuaLinkError('mapping', `${url}: ${(err as Error).message}`);
     }
     this.linkUp = true;
-    this.event('connected', 'info', `connected to ${url} (${this.securityMode}, ${this.securityPolicy}${this.opts.user ? `, user ${this.opts.user.username}` : ', anonymous'})`);
+    this.event('connected', 'info', `connected to ${url} (${this.securityMode}, ${this.securityPolicy}${this.opts.user ? ', user login' : ', anonymous'})`);
     this.warnIfNoExpiry();
   }
 

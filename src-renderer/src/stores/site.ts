@@ -23,7 +23,7 @@ export interface SiteDraft {
     triggerIntake: { host?: string; port?: number; tokens: Array<{ name: string; secret: string }>; allowedRemotes?: string[] };
     [k: string]: unknown;
   };
-  opcua?: { securityMode?: string; securityPolicy?: string; trustedThumbprints?: string[]; [k: string]: unknown };
+  opcua?: { securityMode?: string; securityPolicy?: string; mappingFile?: string; trustedThumbprints?: string[]; [k: string]: unknown };
   clock?: { source: 'system' | 'lab-rig'; endpoint?: string };
   [k: string]: unknown;
 }
@@ -73,6 +73,8 @@ export const useSiteStore = defineStore('site', () => {
   const draft = ref<SiteDraft | null>(null);
   /** Values typed for secrets; only non-empty ones are sent. Cleared after a save: never kept in the page. */
   const secretInputs = ref<Record<string, string>>({});
+  /** Kept secrets the operator asked to forget (deleted on the next save). */
+  const forget = ref<Set<string>>(new Set());
   const issues = ref<Record<string, string>>({});
   const saved = ref(false);
   const busy = ref(false);
@@ -94,6 +96,8 @@ export const useSiteStore = defineStore('site', () => {
       return;
     }
     doc.value = r.value;
+    secretInputs.value = {};
+    forget.value = new Set();
     const parsed = parseDraft(r.value.text ?? r.value.template);
     if (typeof parsed === 'string') issues.value = { $: parsed };
     else draft.value = parsed;
@@ -110,6 +114,9 @@ export const useSiteStore = defineStore('site', () => {
     draft.value = parsed;
     issues.value = {};
     saved.value = false;
+    // Values typed for the previous draft do not follow into another file.
+    secretInputs.value = {};
+    forget.value = new Set();
     return true;
   }
 
@@ -122,7 +129,11 @@ export const useSiteStore = defineStore('site', () => {
     if (!draft.value) return false;
     busy.value = true;
     saved.value = false;
-    const secrets = Object.fromEntries(Object.entries(secretInputs.value).filter(([n, v]) => v !== '' && secretNames(draft.value!).includes(n)));
+    const used = secretNames(draft.value);
+    const typed = Object.entries(secretInputs.value).filter(([n, v]) => v !== '' && used.includes(n));
+    // An empty value deletes a kept secret: only for those the operator asked to forget.
+    const forgotten = [...forget.value].filter((n) => used.includes(n) && !typed.some(([t]) => t === n)).map((n) => [n, ''] as const);
+    const secrets = Object.fromEntries([...typed, ...forgotten]);
     const r = await call('site:save', { text: exportText(), ...(Object.keys(secrets).length > 0 ? { secrets } : {}) });
     busy.value = false;
     if (!r.ok) {
@@ -132,6 +143,7 @@ export const useSiteStore = defineStore('site', () => {
     doc.value = r.value;
     issues.value = {};
     secretInputs.value = {};
+    forget.value = new Set();
     saved.value = true;
     // The connection list and the PKI folder follow the saved site.
     await Promise.all([useSettingsStore().load(), loadPki()]);
@@ -191,5 +203,12 @@ export const useSiteStore = defineStore('site', () => {
     return r.value;
   }
 
-  return { doc, draft, secretInputs, issues, saved, busy, pki, pkiError, confirming, switchError, testing, tests, isNew, secretState, load, importText, exportText, save, test, loadPki, trust, reject, requestSwitch, confirmSwitch };
+  function toggleForget(name: string): void {
+    const next = new Set(forget.value);
+    if (next.has(name)) next.delete(name);
+    else next.add(name);
+    forget.value = next;
+  }
+
+  return { doc, draft, secretInputs, forget, toggleForget, issues, saved, busy, pki, pkiError, confirming, switchError, testing, tests, isNew, secretState, load, importText, exportText, save, test, loadPki, trust, reject, requestSwitch, confirmSwitch };
 });

@@ -137,4 +137,77 @@ describe('the core in field mode against a lab rig', () => {
     await core.startSimulator({ speed: 1 });
     expect(core.getState().source?.kind).toBe('simulator');
   }, 90_000);
+
+  it('forgets a kept secret when where it is sent changes, unless a new value comes with the save', () => {
+    const text = core.getSite().text!;
+    const site = JSON.parse(text) as { connectors: { endpoints: Record<string, { baseUrl: string; tokenSecret?: string }> } };
+    const name = site.connectors.endpoints['dso']!.tokenSecret!;
+    expect(held.has(`site.${name}`)).toBe(true);
+    // The same file again: nothing is forgotten.
+    expect(core.saveSite({ text }).cleared).toEqual([]);
+    // The DSO URL points elsewhere (an attacker's server, or a typo): its token must not follow it there.
+    const moved = structuredClone(site);
+    moved.connectors.endpoints['dso']!.baseUrl = 'http://127.0.0.1:9';
+    const doc = core.saveSite({ text: JSON.stringify(moved) });
+    expect(doc.cleared).toContain(name);
+    expect(held.has(`site.${name}`)).toBe(false);
+    expect(doc.secrets.find((x) => x.name === name)).toMatchObject({ set: false });
+    // Back, with the value entered again.
+    const back = core.saveSite({ text, secrets: { [name]: siteFileForRig(session.rig).secrets[name]! } });
+    expect(back.cleared).toEqual([]);
+    expect(held.has(`site.${name}`)).toBe(true);
+  });
+
+  it('switches one at a time: two switches asked together never leave two sessions live', async () => {
+    const [a, b] = await Promise.allSettled([core.startField(), core.startSimulator({ speed: 1 })]);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status).toBe('fulfilled');
+    expect(core.getState().source?.kind).toBe('simulator');
+    const [c, d] = await Promise.allSettled([core.startSimulator({ speed: 1 }), core.startField()]);
+    expect(c.status).toBe('fulfilled');
+    expect(d.status).toBe('fulfilled');
+    expect(core.getState().source?.kind).toBe('field');
+    // With a run in force (island mode, open-ended) the switch is refused.
+    const state = core.getState();
+    expect(core.sendTrigger({ useCase: 1 }).accepted).toBe(true);
+    await expect(core.startSimulator({})).rejects.toThrow(/a run is in force: stop it before switching to the simulator/);
+    core.stop();
+    await core.stopField();
+    expect(state.source?.kind).toBe('field');
+  }, 60_000);
+
+  it('closed while a run is in force: the run ends, the assets are released, the record is closed, nothing crashes', async () => {
+    const history2 = openHistoryStore({ file: ':memory:' });
+    const core2 = new LfcCore({ resourcesDirPath: resourcesDir(), dataDirPath: join(dir, 'data2'), history: history2, appVersion: 'test', loadSolver: null, secretStore, autoRun: false });
+    const { site, secrets } = siteFileForRig(session.rig);
+    core2.saveSite({ text: JSON.stringify(site), secrets });
+    await core2.startField();
+    await sleep(1000);
+    expect(core2.sendTrigger({ useCase: 2, targetKw: -250, durationS: 3600, toleranceKw: 10 }).accepted).toBe(true);
+    await sleep(2000);
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      // As a host that does not wait: the core and then its history closed at once.
+      core2.close();
+      history2.close();
+      await core2.stopField();
+      await sleep(1500);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    expect(errors).toEqual([]);
+    const lines = readFileSync(join(dir, 'data2', 'field-out', 'record.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; data: Record<string, unknown> });
+    const ended = lines.findIndex((l) => l.kind === 'run-ended' && l.data['endReason'] === 'ems-stopped');
+    expect(ended).toBeGreaterThan(0);
+    // The BESS held the target, then its last setpoint is the release (0 kW), and the EMS says it stopped.
+    const bess = lines.filter((l) => l.kind === 'setpoint' && l.data['assetId'] === 'bess');
+    expect(bess.some((l) => typeof l.data['powerKw'] === 'number' && l.data['powerKw'] !== 0)).toBe(true);
+    expect(bess.at(-1)!.data['powerKw'] ?? 0).toBe(0);
+    expect(lines.some((l) => l.kind === 'event' && l.data['type'] === 'ems-stopped')).toBe(true);
+  }, 60_000);
 });

@@ -157,3 +157,41 @@ describe('npm run ems, headless, against the same rig', () => {
     expect(record).toContain('"ems-stopped"');
   }, 120_000);
 });
+
+describe('npm run serve -- --site, against the same rig', () => {
+  it('starts the field EMS with the console, prints its intake, and on Ctrl-C ends cleanly with the files written', async () => {
+    const dataDir = join(dir, 'data-serve');
+    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src-main/serve/main.ts'), '--site', sitePath, '--data-dir', dataDir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LFC_TOKEN: 'serve-site-test-token' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      const deadline = Date.now() + 90_000;
+      while (!stdout.includes('Local Flex Controller console:')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not get ready:\n${stdout}\n${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const intake = /field EMS for .*: trigger intake (http:\/\/127\.0\.0\.1:\d+\/v1\/triggers)/.exec(stdout)![1]!;
+      expect((await postTrigger(intake, null, TRIGGER)).status).toBe(401);
+      const token = (await readFile(join(dataDir, 'intake-token'), 'utf8')).trim();
+      const answer = await postTrigger(intake, token, { ...TRIGGER, durationS: 3600 });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(202);
+      const startedMs = session.rig.simNowMs();
+      await session.rig.untilSim(startedMs + 3 * 60_000);
+      // The console's own view of it, over HTTP with the printed token: the page is served.
+      const page = /(http:\/\/127\.0\.0\.1:\d+\/)login\?token=/.exec(stdout)![1]!;
+      expect((await fetch(`${page}favicon.ico`)).status).toBe(200);
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    const kpi = JSON.parse(await readFile(join(dataDir, 'field-out', 'kpi.json'), 'utf8'));
+    expect(kpi.runs).toHaveLength(1);
+    expect(kpi.runs[0]).toMatchObject({ endReason: 'ems-stopped' });
+    const record = await readFile(join(dataDir, 'field-out', 'record.jsonl'), 'utf8');
+    expect(verifyRecordText(record)).toMatchObject({ ok: true });
+  }, 150_000);
+});

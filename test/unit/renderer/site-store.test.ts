@@ -50,7 +50,7 @@ describe('site store helpers', () => {
 
 describe('site store', () => {
   const calls: Array<[string, unknown[]]> = [];
-  const doc = (text: string | null): SiteDocument => ({ path: '/d/site/site.json', text, template: JSON.stringify(SITE), secrets: [], secretStore: 'test' });
+  const doc = (text: string | null): SiteDocument => ({ path: '/d/site/site.json', text, template: JSON.stringify(SITE), secrets: [], secretStore: 'test', cleared: [] });
   const ok = <T>(value: T): IpcResult<T> => ({ ok: true, value });
   beforeEach(() => {
     calls.length = 0;
