@@ -21,9 +21,9 @@
  * `forecast.breakerKw` (planned breaker power) and `plan.bessKw` (planned BESS power), one value per slot.
  */
 import { createPublicKey, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 import type { PlanView, RunRecord } from '../engine/engine';
 import type { EngineEvent } from '../engine/model';
@@ -50,15 +50,12 @@ import type {
   LivePoint,
   LiveState,
   Preferences,
-  PkiState,
   RecordVerification,
   ReplayRequest,
   ReplayState,
   RunDto,
   SaveAsScenarioRequest,
   SavedScenario,
-  SaveSiteRequest,
-  SiteDocument,
   SeriesData,
   SeriesInfo,
   SeriesQuery,
@@ -75,10 +72,9 @@ import { stepsDue } from './live-logic';
 import { checkOperatorTrigger, liveStateOf, operatorTrigger } from './live-state';
 import { storedRun } from './stored-run';
 import { FieldSession } from './field-session';
-import { pkiState, rejectCertificate, trustCertificate } from '../connectors/opcua/probe';
-import { siteConnections, sitePkiDir, testSiteConnection } from '../field/site-connections';
-import { loadSiteFile, parseSiteFile, readSecretsFile, secretDestinations, secretNamesOf, secretsPathOf, SiteFileError } from '../site/site-file';
-import type { LoadedSite } from '../site/site-file';
+import { SiteService } from './site-service';
+import type { SecretPort } from './site-service';
+export type { SecretPort } from './site-service';
 import type { PaceAnchor } from './live-logic';
 import { LiveSimulation } from './live-simulation';
 import { buildRecordedScenario } from './recorded-scenario';
@@ -93,7 +89,6 @@ import {
   PreferencesPatchSchema,
   ReplayRequestSchema,
   SaveAsScenarioRequestSchema,
-  SaveSiteRequestSchema,
   SeriesQuerySchema,
   SpeedSchema,
   StartSimulatorRequestSchema,
@@ -169,15 +164,6 @@ export interface LfcCoreOptions {
   secretStore?: SecretPort | null;
 }
 
-/** The host's secret store as the core uses it (names are the site file's, e.g. `DSO_TOKEN`). */
-export interface SecretPort {
-  /** Says where the secrets go, for the Settings view ("OS keychain (safeStorage)", "encrypted file …"). */
-  readonly description: string;
-  get(name: string): string | null;
-  set(name: string, value: string): void;
-  delete(name: string): boolean;
-}
-
 export type CoreEventListener = <C extends EventChannel>(channel: C, payload: EventContract[C]) => void;
 
 export const DEFAULT_SCENARIO = 'summer-export-hold';
@@ -210,8 +196,8 @@ export class LfcCore {
   private readonly wall: WallTimers;
   private readonly history: HistoryStore;
   private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history' | 'preferences' | 'logFilePath' | 'loadSolver' | 'sitePath' | 'secretStore'>>;
-  private readonly sitePath: string;
-  private readonly secretStore: SecretPort | null;
+  /** The site of field mode: its file, secrets, PKI and connection tests (Settings → Connections). */
+  readonly site: SiteService;
   /** The field EMS, when the live session runs in field mode (then `live` is null). */
   private field: FieldSession | null = null;
   /** The queue of mode switches (see `serially`). */
@@ -234,8 +220,14 @@ export class LfcCore {
     this.preferences = options.preferences ?? null;
     this.logFilePath = options.logFilePath ?? null;
     this.loadSolver = options.loadSolver === undefined ? loadLpSolver : options.loadSolver;
-    this.sitePath = resolve(options.sitePath ?? join(options.dataDirPath, 'site', 'site.json'));
-    this.secretStore = options.secretStore ?? null;
+    this.site = new SiteService({
+      sitePath: options.sitePath ?? join(options.dataDirPath, 'site', 'site.json'),
+      dataDirPath: options.dataDirPath,
+      resourcesDirPath: options.resourcesDirPath,
+      secretStore: options.secretStore ?? null,
+      running: () => this.field,
+      templateScenarioPath: join(options.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json'),
+    });
     this.opts = {
       allowedFileRoots: options.allowedFileRoots ?? null,
       resourcesDirPath: options.resourcesDirPath,
@@ -430,7 +422,7 @@ export class LfcCore {
 
   private async startFieldNow(): Promise<LiveState> {
     this.refuseSwitchDuringRun('field mode');
-    const loaded = this.loadSite();
+    const loaded = this.site.load();
     await this.stopFieldNow();
     this.endLive();
     const session = new FieldSession({
@@ -474,120 +466,6 @@ export class LfcCore {
       await f.stop();
     } catch (error) {
       console.error('[core] the field EMS did not stop cleanly:', error);
-    }
-  }
-
-  /** The site file with its secrets, or a BAD_REQUEST naming every problem with its JSON path. */
-  private loadSite(requireAllSecrets = true): LoadedSite {
-    if (!existsSync(this.sitePath)) throw new CoreError('NOT_READY', `no site file at ${this.sitePath}: enter the site in Settings → Connections and save it`);
-    try {
-      return loadSiteFile(this.sitePath, process.env, this.secretStore ? (name) => this.secretStore!.get(secretKey(name)) ?? undefined : null, requireAllSecrets);
-    } catch (error) {
-      if (error instanceof SiteFileError) throw new CoreError('BAD_REQUEST', error.message);
-      throw error;
-    }
-  }
-
-  /** The site as Settings → Connections edits it: the file's text and which secrets are set, never their values. */
-  getSite(): SiteDocument {
-    const text = existsSync(this.sitePath) ? readFileSync(this.sitePath, 'utf8') : null;
-    let names: string[] = [];
-    let fileSecrets: Record<string, string> = {};
-    if (text !== null) {
-      try {
-        const site = parseSiteFile(text, this.sitePath);
-        names = secretNamesOf(site);
-        const sp = secretsPathOf(this.sitePath, site);
-        if (existsSync(sp)) fileSecrets = readSecretsFile(sp);
-      } catch {
-        // An invalid file is shown as it is, for the operator to mend; its secrets cannot be listed.
-      }
-    }
-    const from = (name: string): SiteDocument['secrets'][number]['from'] =>
-      this.secretStore?.get(secretKey(name)) ? 'console' : process.env[`LFC_SECRET_${name}`] ? 'environment' : fileSecrets[name] ? 'secrets-file' : null;
-    return {
-      path: this.sitePath,
-      text,
-      template: siteTemplate(join(this.opts.resourcesDirPath, 'scenarios', DEFAULT_SCENARIO, 'scenario.json')),
-      secrets: names.map((name) => ({ name, set: from(name) !== null, from: from(name) })),
-      secretStore: this.secretStore?.description ?? `none in this host: LFC_SECRET_<NAME> or ${secretsPathOf(this.sitePath, {})} (mode 0600)`,
-      cleared: [],
-    };
-  }
-
-  /** Validates the site file whole, writes it, and stores the secrets given (an empty value deletes one). */
-  saveSite(request: SaveSiteRequest): SiteDocument {
-    const req = parseRequest(SaveSiteRequestSchema, request, 'site:save');
-    if (this.field && resolve(this.field.loaded.path) === this.sitePath) throw new CoreError('NOT_READY', 'the field EMS runs on this site: switch to the simulator before changing it');
-    let site;
-    try {
-      site = parseSiteFile(req.text, this.sitePath);
-    } catch (error) {
-      if (error instanceof SiteFileError) throw new CoreError('BAD_REQUEST', error.message);
-      throw error;
-    }
-    const used = new Set(secretNamesOf(site));
-    const given = Object.entries(req.secrets ?? {});
-    const unknown = given.filter(([n]) => !used.has(n)).map(([n]) => n);
-    if (unknown.length > 0) throw new CoreError('BAD_REQUEST', `site:save: the site names no secret ${unknown.join(', ')}`);
-    if (given.some(([, v]) => v !== '') && !this.secretStore) throw new CoreError('NOT_AVAILABLE', `this host keeps no secrets: set LFC_SECRET_<NAME> or write them to ${secretsPathOf(this.sitePath, site)} (mode 0600)`);
-    // A kept secret goes only where it went when it was entered: if its destination changed and no new
-    // value came, it is forgotten (else a changed URL would carry the old token to another server).
-    let before: Map<string, string> = new Map();
-    try {
-      if (existsSync(this.sitePath)) before = secretDestinations(parseSiteFile(readFileSync(this.sitePath, 'utf8'), this.sitePath));
-    } catch {
-      before = new Map(); // an invalid old file: nothing is known of where its secrets went
-    }
-    const after = secretDestinations(site);
-    const givenNames = new Set(given.map(([n]) => n));
-    const cleared = [...after.keys()].filter((n) => !givenNames.has(n) && before.get(n) !== after.get(n) && this.secretStore?.get(secretKey(n)));
-    // The secrets first: a store that cannot encrypt (no OS keychain) fails before the file changes.
-    try {
-      for (const name of cleared) this.secretStore?.delete(secretKey(name));
-      for (const [name, value] of given) {
-        if (value === '') this.secretStore?.delete(secretKey(name));
-        else this.secretStore!.set(secretKey(name), value);
-      }
-    } catch (error) {
-      throw new CoreError('NOT_AVAILABLE', `site:save: the secrets could not be stored, the site file is unchanged: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    mkdirSync(dirname(this.sitePath), { recursive: true });
-    const tmp = `${this.sitePath}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(JSON.parse(req.text), null, 2) + '\n');
-    renameSync(tmp, this.sitePath);
-    return { ...this.getSite(), cleared };
-  }
-
-  /** The PKI of the site's OPC UA connections (the default folder when no site is saved yet). */
-  private pkiDir(): string {
-    if (this.field) return this.field.ems.pkiDir;
-    try {
-      return sitePkiDir(parseSiteFile(readFileSync(this.sitePath, 'utf8'), this.sitePath), this.opts.dataDirPath);
-    } catch {
-      return join(this.opts.dataDirPath, 'pki');
-    }
-  }
-
-  getPki(): Promise<PkiState> {
-    return pkiState(this.pkiDir());
-  }
-
-  async trustCertificate(sha1: string): Promise<PkiState> {
-    if (typeof sha1 !== 'string' || !/^[0-9a-fA-F:]{40,59}$/.test(sha1)) throw new CoreError('BAD_REQUEST', 'connections:trustCertificate: a SHA-1 thumbprint (40 hex digits) is required');
-    try {
-      return await trustCertificate(this.pkiDir(), sha1);
-    } catch (error) {
-      throw new CoreError('NOT_FOUND', error instanceof Error ? error.message : String(error));
-    }
-  }
-
-  async rejectCertificate(sha1: string): Promise<PkiState> {
-    if (typeof sha1 !== 'string' || !/^[0-9a-fA-F:]{40,59}$/.test(sha1)) throw new CoreError('BAD_REQUEST', 'connections:rejectCertificate: a SHA-1 thumbprint (40 hex digits) is required');
-    try {
-      return await rejectCertificate(this.pkiDir(), sha1);
-    } catch (error) {
-      throw new CoreError('NOT_FOUND', error instanceof Error ? error.message : String(error));
     }
   }
 
@@ -942,18 +820,8 @@ export class LfcCore {
       dataDirPath: this.opts.dataDirPath,
       logFilePath: this.logFilePath,
       preferences: this.preferences ? this.preferences.get() : null,
-      connections: [simulator, ...this.siteConnectionList()],
+      connections: [simulator, ...this.site.connections()],
     };
-  }
-
-  /** The site's connections: the running field EMS's, else the saved site file's (none when it is missing or invalid). */
-  private siteConnectionList(): ConnectionInfo[] {
-    if (this.field) return this.field.connections();
-    try {
-      return siteConnections(parseSiteFile(readFileSync(this.sitePath, 'utf8'), this.sitePath));
-    } catch {
-      return [];
-    }
   }
 
   /** Stores the operator's language and theme in the host's settings. */
@@ -1010,21 +878,10 @@ export class LfcCore {
     return this.history.prune(keepFromMs === null ? wallNowMs : Math.min(wallNowMs, keepFromMs + retentionMs));
   }
 
-  /**
-   * Tests one connection for real. `simulator`: a fresh breaker sample in the live session. A site's
-   * connection: the probe of `field/site-connections.ts` (OPC UA: reach, certificate, secure channel, login,
-   * a read; REST: reach, token, a read), against the running field EMS's site or the saved site file, so a
-   * site can be tested before the switch to field mode.
-   */
+  /** Tests one connection for real: `simulator`, a fresh breaker sample; a site's, `SiteService.test`. */
   async testConnection(connectionId: string): Promise<ConnectionTestResult> {
     if (typeof connectionId !== 'string' || connectionId.length === 0) throw new CoreError('BAD_REQUEST', 'connections:test: a connection id is required');
-    if (connectionId !== 'simulator') {
-      if (this.field) return this.field.testConnection(connectionId);
-      // Only this connection's secrets are needed: the breaker can be tested before the BESS password is in.
-      const loaded = this.loadSite(false);
-      if (!siteConnections(loaded.site).some((c) => c.id === connectionId)) throw new CoreError('NOT_FOUND', `no connection ${connectionId}`);
-      return testSiteConnection(loaded, this.opts.dataDirPath, connectionId);
-    }
+    if (connectionId !== 'simulator') return this.site.test(connectionId);
     const live = this.live;
     const steps = (ok: boolean, detail: string): ConnectionTestResult['steps'] => [{ step: 'read', ok, detail }];
     if (!live) return { id: connectionId, ok: false, message: 'simulator: not started', steps: steps(false, 'not started'), latencyMs: null, opcua: null };
@@ -1097,51 +954,6 @@ export class LfcCore {
   }
 }
 
-/**
- * A site file to start from: the bundled default scenario's plant, and example connections in the shapes
- * of `lfc-connectors/1` with placeholder addresses (`*.invalid` never resolves, so nothing is reached by
- * accident before the operator enters the site's own).
- */
-function siteTemplate(scenarioPath: string): string {
-  const s = JSON.parse(readFileSync(scenarioPath, 'utf8')) as { site: unknown; measurement: unknown; control: unknown; assets: Array<{ id: string; kind: string }> };
-  const bess = s.assets.find((a) => a.kind === 'bess')?.id ?? 'bess';
-  const site = {
-    format: 'lfc-site/1',
-    name: 'my substation',
-    controller: 'lfc',
-    plant: { site: s.site, measurement: s.measurement, control: s.control, assets: s.assets },
-    connectors: {
-      format: 'lfc-connectors/1',
-      installation: 'substation-1',
-      endpoints: {
-        dso: { baseUrl: 'https://dso-platform.invalid/api', tokenSecret: 'DSO_TOKEN', timeoutMs: 5000 },
-        storage: { baseUrl: 'https://storage-cloud.invalid', tokenSecret: 'STORAGE_TOKEN', timeoutMs: 5000 },
-        heatpumps: { baseUrl: 'https://heatpump-cloud.invalid', tokenSecret: 'HEATPUMP_TOKEN', timeoutMs: 5000 },
-        weather: { baseUrl: 'https://api.open-meteo.com' },
-      },
-      breaker: { via: 'dsoPlatform', endpoint: 'dso', meterId: 'breaker-1' },
-      assets: s.assets.map((a) =>
-        a.id === bess
-          ? { asset: a.id, via: 'opcua', endpointUrl: 'opc.tcp://bess.invalid:4840', userSecret: 'BESS_OPCUA_USER', passwordSecret: 'BESS_OPCUA_PASSWORD' }
-          : a.kind === 'heatPump'
-            ? { asset: a.id, via: 'rest', backend: 'heatPump', endpoint: 'heatpumps' }
-            : a.kind === 'householdStorage'
-              ? { asset: a.id, via: 'rest', backend: 'storage', endpoint: 'storage' }
-              : null,
-      ).filter((b) => b !== null),
-      weather: { via: 'openMeteo', endpoint: 'weather', latitude: (s.site as { latitude: number }).latitude, longitude: (s.site as { longitude: number }).longitude },
-      triggerIntake: { host: '127.0.0.1', port: 8470, tokens: [{ name: 'dso-control-room', secret: 'INTAKE_TOKEN' }], allowedRemotes: ['loopback'] },
-    },
-    opcua: { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', trustedThumbprints: [] },
-    clock: { source: 'system' },
-  };
-  return JSON.stringify(site, null, 2);
-}
-
-/** The key under which the host's secret store keeps a site secret (apart from the app's other secrets). */
-function secretKey(name: string): string {
-  return `site.${name}`;
-}
 
 /** The installation's public key (base64 SPKI DER) from `<data folder>/keys/`, or null if it has none yet. */
 function installationPublicKeyBase64(dataDirPath: string): string | null {

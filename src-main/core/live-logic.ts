@@ -5,6 +5,7 @@
 import type { RunRecord } from '../engine/engine';
 import { runKpis } from '../engine/engine';
 import type { LiveKpis, SpeedSetting, TriggerCheck, TriggerRequest } from '../shared/ipc-contract';
+import { DEFAULT_TOLERANCE_KW } from '../engine/model';
 
 // ---------------------------------------------------------------------------------------------- pacing
 
@@ -59,7 +60,7 @@ const TIGHT_SHARE = 0.1;
 export function checkTrigger(req: TriggerRequest, inputs: FeasibilityInputs): TriggerCheck {
   const errors: string[] = [];
   const limit = inputs.connectionLimitKw;
-  const tolerance = req.toleranceKw ?? 10;
+  const tolerance = req.toleranceKw ?? DEFAULT_TOLERANCE_KW;
   if (!(tolerance > 0)) errors.push('the tolerance must be a positive number of kW');
   const targets: number[] = [];
   switch (req.useCase) {

@@ -10,6 +10,7 @@ import { exhaustionCountdown } from '../engine/kpi';
 import type { Trigger } from '../engine/model';
 import type { AssetRow, ConnectionHealth, LivePoint, LiveSource, LiveState, SpeedSetting, StoredEventDto, TriggerCheck, TriggerRequest } from '../shared/ipc-contract';
 import { checkTrigger, liveKpis } from './live-logic';
+import { DEFAULT_TOLERANCE_KW } from '../engine/model';
 
 export const OPERATOR_SOURCE = 'operator:console';
 
@@ -124,7 +125,7 @@ export function operatorTrigger(req: TriggerRequest, seq: number, nowMs: number)
     useCase: req.useCase,
     targetKw: req.useCase === 2 ? (req.targetKw ?? null) : null,
     durationS: req.durationS ?? null,
-    toleranceKw: req.toleranceKw ?? 10,
+    toleranceKw: req.toleranceKw ?? DEFAULT_TOLERANCE_KW,
     schedule: req.useCase === 3 || req.useCase === 4 ? (req.schedule ?? null) : null,
   };
 }

@@ -21,6 +21,9 @@ export interface SchedulePackage {
   targetKw: number;
 }
 
+/** The band ± around a target when a trigger names none (I-01), kW: one value for every way a trigger comes in. */
+export const DEFAULT_TOLERANCE_KW = 10;
+
 /** A trigger as received (I-01): who sent it, when, and what it asks. */
 export interface Trigger {
   id: string;

@@ -64,12 +64,6 @@ export interface BundledScenario {
   path: string;
 }
 
-export interface EngineStatusEvent {
-  state: string;
-  /** Simulation or wall time of the status change in epoch milliseconds, as the engine's clock says. */
-  atMs: number;
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Core payloads: the live session, triggers, history, runs, exports and replays (src-main/core/).
 // Times are Unix epoch ms (`…Ms`), powers kW in the load frame (positive = drawn from the grid).
@@ -568,7 +562,6 @@ export interface InvokeContract {
 
 /** Events pushed from main to the renderer; the value is the payload type. */
 export interface EventContract {
-  'engine:onStatus': EngineStatusEvent;
   /** The live picture, once a second of wall time. */
   'core:onLive': LiveState;
   /** Replay progress, at most once a second of wall time and once at the end. */
@@ -617,7 +610,7 @@ export const INVOKE_CHANNELS = [
   'app:getStartupProblems',
   'record:verify',
 ] as const satisfies readonly InvokeChannel[];
-export const EVENT_CHANNELS = ['engine:onStatus', 'core:onLive', 'replay:onProgress', 'app:onMenu'] as const satisfies readonly EventChannel[];
+export const EVENT_CHANNELS = ['core:onLive', 'replay:onProgress', 'app:onMenu'] as const satisfies readonly EventChannel[];
 export const CHANNELS = [...INVOKE_CHANNELS, ...EVENT_CHANNELS] as const;
 
 type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

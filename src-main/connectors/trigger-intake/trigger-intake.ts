@@ -16,6 +16,7 @@ import { z } from 'zod';
 import type { EngineSnapshot } from '../../engine/engine.js';
 import type { Trigger, UseCase } from '../../engine/model.js';
 import { isLoopback, startJsonServer, type JsonReply, type JsonRequest, type RunningServer } from '../rest/json-server.js';
+import { DEFAULT_TOLERANCE_KW } from '../../engine/model.js';
 
 const finite = (what: string) => z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a number, got ${JSON.stringify(i.input)}`) }).refine(Number.isFinite, { message: `${what} must be a finite number` });
 const isoDateTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && Number.isFinite(Date.parse(s)), {
@@ -211,7 +212,7 @@ export class HttpTriggerIntake {
       useCase: t.useCase as UseCase,
       targetKw: t.useCase === 1 ? 0 : (t.targetKw ?? null),
       durationS: t.durationS ?? null,
-      toleranceKw: t.toleranceKw ?? 10,
+      toleranceKw: t.toleranceKw ?? DEFAULT_TOLERANCE_KW,
       schedule: t.schedule ? t.schedule.map((p) => ({ fromMs: Date.parse(p.from), toMs: Date.parse(p.to), targetKw: p.targetKw })) : null,
     };
     const verdict = this.target.submit(trigger);

@@ -20,6 +20,7 @@
  * `measurement.assetPeriodS` is part of the contract already. Use {@link setpointTtlS} to resolve defaults.
  */
 import { z } from 'zod';
+import { DEFAULT_TOLERANCE_KW } from '../model.js';
 
 export const SCENARIO_FORMAT = 'lfc-scenario/1';
 
@@ -256,7 +257,7 @@ const eventBase = {
 };
 
 /** Allowed deviation before the KPIs count a sample as off target. */
-const toleranceKw = () => positive().default(10);
+const toleranceKw = () => positive().default(DEFAULT_TOLERANCE_KW);
 
 export const SchedulePackageSchema = (expectedTarget: string, ok: (v: number) => boolean) =>
   z.strictObject({ from: isoDateTime(), to: isoDateTime(), targetKw: numberWhere(expectedTarget, ok) });

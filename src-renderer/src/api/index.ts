@@ -137,4 +137,3 @@ export function on<C extends EventChannel>(channel: C, listener: (payload: Event
 
 export const getAppInfo = () => call('app:getInfo');
 export const listBundledScenarios = () => call('scenario:listBundled');
-export const onEngineStatus = (listener: (status: EventContract['engine:onStatus']) => void) => on('engine:onStatus', listener);

@@ -61,8 +61,8 @@ describe('the core in field mode against a lab rig', () => {
     const { site, secrets } = siteFileForRig(session.rig);
     // The operator has not vouched for the rig's certificate yet: the console's Test and Trust do it.
     const text = JSON.stringify({ ...site, opcua: { ...site.opcua, trustedThumbprints: [] } });
-    expect(() => core.saveSite({ text: JSON.stringify({ ...site, connectors: { ...site.connectors, installation: '' } }), secrets })).toThrow(/\$\.connectors\.installation/);
-    const doc = core.saveSite({ text, secrets });
+    expect(() => core.site.save({ text: JSON.stringify({ ...site, connectors: { ...site.connectors, installation: '' } }), secrets })).toThrow(/\$\.connectors\.installation/);
+    const doc = core.site.save({ text, secrets });
     expect(doc.secrets.length).toBeGreaterThan(0);
     expect(doc.secrets.every((s) => s.set && s.from === 'console')).toBe(true);
     const onDisk = readFileSync(doc.path, 'utf8');
@@ -77,9 +77,9 @@ describe('the core in field mode against a lab rig', () => {
     expect(first.opcua?.certificate).toMatchObject({ sha1: thumb, trusted: false });
     expect(first.opcua?.certificate?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(first.steps.at(-1)).toMatchObject({ step: 'certificate', ok: false });
-    const pki = await core.getPki();
+    const pki = await core.site.pki();
     expect(pki.rejected.map((c) => c.sha1)).toContain(thumb);
-    const trusted = await core.trustCertificate(thumb);
+    const trusted = await core.site.trust(thumb);
     expect(trusted.trusted.map((c) => c.sha1)).toContain(thumb);
     expect(trusted.rejected.map((c) => c.sha1)).not.toContain(thumb);
     const second = await core.testConnection('asset:bess');
@@ -94,7 +94,7 @@ describe('the core in field mode against a lab rig', () => {
     const breaker = await core.testConnection('breaker');
     expect(breaker.ok, breaker.message).toBe(true);
     expect(breaker.latencyMs).not.toBeNull();
-    const doc = core.getSite();
+    const doc = core.site.get();
     const dsoToken = JSON.parse(doc.text!).connectors.endpoints.dso.tokenSecret as string;
     const good = held.get(`site.${dsoToken}`)!;
     held.set(`site.${dsoToken}`, 'wrong');
@@ -139,21 +139,21 @@ describe('the core in field mode against a lab rig', () => {
   }, 90_000);
 
   it('forgets a kept secret when where it is sent changes, unless a new value comes with the save', () => {
-    const text = core.getSite().text!;
+    const text = core.site.get().text!;
     const site = JSON.parse(text) as { connectors: { endpoints: Record<string, { baseUrl: string; tokenSecret?: string }> } };
     const name = site.connectors.endpoints['dso']!.tokenSecret!;
     expect(held.has(`site.${name}`)).toBe(true);
     // The same file again: nothing is forgotten.
-    expect(core.saveSite({ text }).cleared).toEqual([]);
+    expect(core.site.save({ text }).cleared).toEqual([]);
     // The DSO URL points elsewhere (an attacker's server, or a typo): its token must not follow it there.
     const moved = structuredClone(site);
     moved.connectors.endpoints['dso']!.baseUrl = 'http://127.0.0.1:9';
-    const doc = core.saveSite({ text: JSON.stringify(moved) });
+    const doc = core.site.save({ text: JSON.stringify(moved) });
     expect(doc.cleared).toContain(name);
     expect(held.has(`site.${name}`)).toBe(false);
     expect(doc.secrets.find((x) => x.name === name)).toMatchObject({ set: false });
     // Back, with the value entered again.
-    const back = core.saveSite({ text, secrets: { [name]: siteFileForRig(session.rig).secrets[name]! } });
+    const back = core.site.save({ text, secrets: { [name]: siteFileForRig(session.rig).secrets[name]! } });
     expect(back.cleared).toEqual([]);
     expect(held.has(`site.${name}`)).toBe(true);
   });
@@ -180,7 +180,7 @@ describe('the core in field mode against a lab rig', () => {
     const history2 = openHistoryStore({ file: ':memory:' });
     const core2 = new LfcCore({ resourcesDirPath: resourcesDir(), dataDirPath: join(dir, 'data2'), history: history2, appVersion: 'test', loadSolver: null, secretStore, autoRun: false });
     const { site, secrets } = siteFileForRig(session.rig);
-    core2.saveSite({ text: JSON.stringify(site), secrets });
+    core2.site.save({ text: JSON.stringify(site), secrets });
     await core2.startField();
     await sleep(1000);
     expect(core2.sendTrigger({ useCase: 2, targetKw: -250, durationS: 3600, toleranceKw: 10 }).accepted).toBe(true);
