@@ -280,6 +280,18 @@ describe('the operator’s console in Chromium against serve mode', () => {
     await expect.poll(() => JSON.parse(readFileSync(join(dataDir, 'settings.json'), 'utf8')) as { language: string; theme: string }).toMatchObject({ language: 'de', theme: 'dark' });
     expect(await page.locator('[data-testid="data-folder"]').innerText()).toBe(dataDir);
     expect(await page.locator('[data-testid="log-file"]').innerText()).toBe(join(dataDir, 'logs', 'lfc.log'));
+    // A German decimal comma is read as typed (a browser number field made −1505 of "-150,5"), and a
+    // separator that may be a grouping is refused at the field, not guessed.
+    await go('setpoint');
+    await page.locator('[data-testid="use-case"]').selectOption('2');
+    await page.locator('[data-testid="target-kw"]').fill('-1.500');
+    expect(await page.locator('[data-testid="target-kw-error"]').innerText()).toMatch(/Mehrdeutig/);
+    await page.locator('[data-testid="target-kw"]').fill('-150,5');
+    expect(await page.locator('[data-testid="target-kw-error"]').count()).toBe(0);
+    await page.locator('[data-testid="check"]').click();
+    await page.locator('[data-testid="review"]').waitFor();
+    expect(await page.locator('[data-testid="review"]').innerText()).toMatch(/[−-]150,5\s?kW/);
+    await page.locator('[data-testid="cancel"]').click();
     await expect.poll(() => core.getReplay().status, { timeout: 20_000 }).toBe('done');
     await shootAll('dark');
   }, 60_000);

@@ -8,14 +8,16 @@ import type { TriggerCheck, TriggerRequest, UseCaseCode } from '../api';
 export interface PackageDraft {
   startInMin: number;
   lengthMin: number;
-  targetKw: number;
+  /** Null while empty, NaN while the text is not a number (`components/DecimalInput.vue`). */
+  targetKw: number | null;
 }
 
 export interface SetpointDraft {
   useCase: UseCaseCode;
   targetKw: number | null;
   durationMin: number | null;
-  toleranceKw: number;
+  /** NaN while the text is not a number. */
+  toleranceKw: number | null;
   packages: PackageDraft[];
 }
 
@@ -25,7 +27,7 @@ export const defaultDraft = (): SetpointDraft => ({ useCase: 2, targetKw: null, 
 export function validateDraft(d: SetpointDraft, connectionLimitKw: number): string[] {
   const errors: string[] = [];
   const limit = connectionLimitKw;
-  if (!(d.toleranceKw > 0)) errors.push('The tolerance must be more than 0 kW.');
+  if (!(d.toleranceKw !== null && d.toleranceKw > 0)) errors.push('The tolerance must be more than 0 kW.');
   if (d.useCase === 2) {
     if (d.targetKw === null || !Number.isFinite(d.targetKw)) errors.push('Enter a target in kW.');
     else if (limit > 0 && Math.abs(d.targetKw) > limit) errors.push(`The target ${d.targetKw} kW is beyond the connection limit of ±${limit} kW.`);
@@ -34,11 +36,17 @@ export function validateDraft(d: SetpointDraft, connectionLimitKw: number): stri
   if (d.useCase === 3 || d.useCase === 4) {
     if (d.packages.length === 0) errors.push('Add at least one package.');
     d.packages.forEach((p, i) => {
+      // A field left empty or not a number (DecimalInput gives null or NaN) is never read as 0 kW.
       if (!(p.lengthMin > 0)) errors.push(`Package ${i + 1}: the length must be more than 0 min.`);
       if (!(p.startInMin >= 0)) errors.push(`Package ${i + 1}: it cannot start in the past.`);
-      if (limit > 0 && Math.abs(p.targetKw) > limit) errors.push(`Package ${i + 1}: ${p.targetKw} kW is beyond the connection limit of ±${limit} kW.`);
-      if (d.useCase === 3 && p.targetKw < 0) errors.push(`Package ${i + 1}: an import package needs a target ≥ 0 kW.`);
-      if (d.useCase === 4 && p.targetKw > 0) errors.push(`Package ${i + 1}: an export package needs a target ≤ 0 kW.`);
+      const kw = p.targetKw;
+      if (kw === null || !Number.isFinite(kw)) {
+        errors.push(`Package ${i + 1}: enter a target in kW.`);
+        return;
+      }
+      if (limit > 0 && Math.abs(kw) > limit) errors.push(`Package ${i + 1}: ${kw} kW is beyond the connection limit of ±${limit} kW.`);
+      if (d.useCase === 3 && kw < 0) errors.push(`Package ${i + 1}: an import package needs a target ≥ 0 kW.`);
+      if (d.useCase === 4 && kw > 0) errors.push(`Package ${i + 1}: an export package needs a target ≤ 0 kW.`);
     });
     const sorted = [...d.packages].sort((a, b) => a.startInMin - b.startInMin);
     for (let i = 1; i < sorted.length; i++) {
@@ -48,21 +56,22 @@ export function validateDraft(d: SetpointDraft, connectionLimitKw: number): stri
   return [...new Set(errors)];
 }
 
-/** The request the core receives, with the schedule placed on the session clock at `nowMs`. */
+/** The request the core receives, with the schedule placed on the session clock at `nowMs` (a draft `validateDraft` passed). */
 export function toRequest(d: SetpointDraft, nowMs: number): TriggerRequest {
+  const toleranceKw = d.toleranceKw ?? NaN;
   switch (d.useCase) {
     case 0:
       return { useCase: 0 };
     case 1:
-      return { useCase: 1, toleranceKw: d.toleranceKw, durationS: d.durationMin && d.durationMin > 0 ? d.durationMin * 60 : null };
+      return { useCase: 1, toleranceKw, durationS: d.durationMin && d.durationMin > 0 ? d.durationMin * 60 : null };
     case 2:
-      return { useCase: 2, targetKw: d.targetKw, durationS: (d.durationMin ?? 0) * 60, toleranceKw: d.toleranceKw };
+      return { useCase: 2, targetKw: d.targetKw, durationS: (d.durationMin ?? 0) * 60, toleranceKw };
     default: {
       const schedule = [...d.packages]
         .sort((a, b) => a.startInMin - b.startInMin)
-        .map((p) => ({ fromMs: nowMs + p.startInMin * 60_000, toMs: nowMs + (p.startInMin + p.lengthMin) * 60_000, targetKw: p.targetKw }));
+        .map((p) => ({ fromMs: nowMs + p.startInMin * 60_000, toMs: nowMs + (p.startInMin + p.lengthMin) * 60_000, targetKw: p.targetKw ?? NaN }));
       const endMs = Math.max(...schedule.map((p) => p.toMs));
-      return { useCase: d.useCase, schedule, toleranceKw: d.toleranceKw, durationS: (endMs - nowMs) / 1000 };
+      return { useCase: d.useCase, schedule, toleranceKw, durationS: (endMs - nowMs) / 1000 };
     }
   }
 }
