@@ -79,6 +79,8 @@ export interface ServeOptions {
   bindHost?: string;
   /** 0 picks a free port. */
   port?: number;
+  /** Wrong tokens per address and minute before it is locked out for the rest of the minute (default 10). */
+  maxAuthFailuresPerMinute?: number;
 }
 
 export interface RunningServer {
@@ -168,7 +170,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     res.end(body);
   };
 
-  const server = createServer((req, res) => {
+  // Wrong tokens per address and minute, at /login and on WebSocket upgrades: past ten, that address is
+  // answered 429 for the rest of the minute, right token or not (guessing a token is then hopeless).
+  const failures = new Map<string, { sinceMs: number; count: number }>();
+  const lockedOut = (address: string): number | null => {
+    const f = failures.get(address);
+    if (!f) return null;
+    const leftMs = f.sinceMs + 60_000 - Date.now();
+    if (leftMs <= 0) {
+      failures.delete(address);
+      return null;
+    }
+    return f.count >= (options.maxAuthFailuresPerMinute ?? 10) ? Math.ceil(leftMs / 1000) : null;
+  };
+  const failed = (address: string): void => {
+    if (failures.size > 10_000) failures.clear();
+    const f = failures.get(address) ?? { sinceMs: Date.now(), count: 0 };
+    f.count++;
+    failures.set(address, f);
+  };
+
+  const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     res.setHeader('Content-Security-Policy', csp);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -176,7 +198,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'only GET');
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/login') {
-      if (!sameSecret(url.searchParams.get('token'), options.token)) return send(res, 401, 'wrong or missing token: open the URL that `npm run serve` printed');
+      const address = req.socket.remoteAddress ?? '';
+      const waitS = lockedOut(address);
+      if (waitS !== null) {
+        res.setHeader('Retry-After', String(waitS));
+        return send(res, 429, `too many wrong tokens from ${address}: wait ${waitS} s`);
+      }
+      if (!sameSecret(url.searchParams.get('token'), options.token)) {
+        failed(address);
+        return send(res, 401, 'wrong or missing token: open the URL that `npm run serve` printed');
+      }
       const sessionSecret = randomBytes(24).toString('base64url');
       sessionSecrets.push(sessionSecret);
       if (sessionSecrets.length > MAX_SESSIONS) sessionSecrets.shift();
@@ -234,7 +265,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const protocols = offeredProtocols(req);
     const offeredSecret = protocols.find((p) => p.startsWith(WS_SESSION_PROTOCOL_PREFIX))?.slice(WS_SESSION_PROTOCOL_PREFIX.length);
     const bySession = offeredSecret !== undefined && isSessionSecret(offeredSecret);
-    if (!bySession && !sameSecret(bearer(req), options.token)) return reject(socket, 401, 'Unauthorized');
+    const address = req.socket.remoteAddress ?? '';
+    if (lockedOut(address) !== null) return reject(socket, 429, 'Too Many Requests');
+    if (!bySession && !sameSecret(bearer(req), options.token)) {
+      failed(address);
+      return reject(socket, 401, 'Unauthorized');
+    }
     if (protocols.length > 0 && !protocols.includes(WS_PROTOCOL)) return reject(socket, 400, `Subprotocol ${WS_PROTOCOL} Required`);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
@@ -269,6 +305,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   });
 
+  // A client that sends its request a byte at a time does not hold a connection: headers within 10 s.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 20_000;
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 0, bindHost, () => ok());

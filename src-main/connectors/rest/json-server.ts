@@ -50,6 +50,12 @@ export interface JsonServerOptions {
   maxBodyBytes?: number;
   /** Refuse (403) requests whose remote address this returns false for, before anything else. */
   allowRemote?: (remoteAddress: string) => boolean;
+  /**
+   * Failed bearer-token checks allowed per remote address and window before every request from that address
+   * to a protected route is answered 429 for the rest of the window (default 10 a minute): guessing a token
+   * over the wire is then hopeless, and the record is not flooded.
+   */
+  authFailures?: { max: number; windowMs: number };
   /** Told of every request refused before it reached a route handler (address, token, body), for the record. */
   onRefused?: (info: { status: number; error: string; remoteAddress: string; method: string; path: string }) => void;
 }
@@ -99,6 +105,8 @@ export async function startJsonServer(opts: JsonServerOptions, routes: Route[]):
   const tokens = opts.tokens ?? {};
   const needAuth = Object.keys(tokens).length > 0;
   const maxBody = opts.maxBodyBytes ?? 256 * 1024;
+  const authLimit = opts.authFailures ?? { max: 10, windowMs: 60_000 };
+  const failures = new Map<string, { sinceMs: number; count: number }>();
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (reply: JsonReply) => {
       if (res.headersSent || res.destroyed) return;
@@ -126,8 +134,24 @@ export async function startJsonServer(opts: JsonServerOptions, routes: Route[]):
     }
     let tokenName: string | null = null;
     if (needAuth && !route.open) {
+      const now = Date.now();
+      let f = failures.get(remoteAddress);
+      if (f && now - f.sinceMs >= authLimit.windowMs) {
+        failures.delete(remoteAddress);
+        f = undefined;
+      }
+      if (f && f.count >= authLimit.max) {
+        const waitS = Math.ceil((f.sinceMs + authLimit.windowMs - now) / 1000);
+        refuse({ status: 429, body: { error: `too many requests with a wrong or missing token from ${remoteAddress}: wait ${waitS} s` }, headers: { 'retry-after': String(waitS) } });
+        req.resume();
+        return;
+      }
       tokenName = tokenNameOf(req.headers.authorization, tokens);
       if (tokenName === null) {
+        if (failures.size > 10_000) failures.clear(); // a flood of addresses cannot grow it without bound
+        const next = f ?? { sinceMs: now, count: 0 };
+        next.count++;
+        failures.set(remoteAddress, next);
         refuse({ status: 401, body: { error: req.headers.authorization ? 'the bearer token is not valid' : 'a bearer token is required (Authorization: Bearer <token>)' }, headers: { 'www-authenticate': 'Bearer' } });
         req.resume();
         return;
@@ -166,10 +190,16 @@ export async function startJsonServer(opts: JsonServerOptions, routes: Route[]):
         });
     });
   };
+  // The request timeouts below are checked this often (Node's default, 30 s, would let a slow client stay 30 s).
+  const timing = { connectionsCheckingInterval: 1000 };
   const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: opts.tls.requestClientCert ?? false, rejectUnauthorized: opts.tls.requestClientCert ?? false }, listener)
-    : http.createServer(listener);
+    ? https.createServer({ ...timing, cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: opts.tls.requestClientCert ?? false, rejectUnauthorized: opts.tls.requestClientCert ?? false }, listener)
+    : http.createServer(timing, listener);
   server.keepAliveTimeout = 5000;
+  // A client that sends its request slowly (a byte a minute) does not hold a connection for long: the
+  // headers within 10 s, the whole request within 20 s. Long polls are not affected (they wait to answer).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 20_000;
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -66,6 +66,8 @@ export interface TriggerAnswer {
   feasibility: Feasibility | null;
   error?: string;
   issues?: Array<{ path: string; message: string }>;
+  /** True when this is the first answer to the same `requestId`, given again to a retry. */
+  replayed?: boolean;
 }
 
 /** What the intake hands triggers to: the EMS runtime. */
@@ -123,8 +125,17 @@ export function feasibilityOf(snapshot: EngineSnapshot, targetKw: number | null)
 const REFUSAL_WINDOW_MS = 60_000;
 const REFUSALS_RECORDED_PER_WINDOW = 20;
 
+/** How many answered request ids the intake remembers for retries (oldest forgotten first). */
+const REMEMBERED_REQUEST_IDS = 1000;
+
 export class HttpTriggerIntake {
   private readonly refusals = new Map<string, { sinceMs: number; recorded: number; suppressed: number }>();
+  /**
+   * The first answer to each `requestId` (per token): a DSO system that retries after a lost answer gets that
+   * answer again instead of a second trigger (which would restart the run); the same id with another request
+   * is a conflict, never silently taken as the first.
+   */
+  private readonly answered = new Map<string, { request: string; status: number; answer: TriggerAnswer }>();
   private server: RunningServer | null = null;
   private seq = 0;
 
@@ -198,6 +209,29 @@ export class HttpTriggerIntake {
       return refused(422, `invalid trigger: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
     }
     const t = parsed.data;
+    const idKey = t.requestId !== undefined ? `${req.tokenName ?? '-'}\u0000${t.requestId}` : null;
+    if (idKey !== null) {
+      const first = this.answered.get(idKey);
+      const request = JSON.stringify(parsed.data);
+      if (first && first.request === request) return reply(first.status, { ...first.answer, replayed: true });
+      if (first) return refused(409, `requestId ${t.requestId} was already used for another request (first answered ${first.status} at ${first.answer.receivedAt}): use a new requestId for a new request`, [{ path: '$.requestId', message: 'already used for another request' }]);
+    }
+    const answer = this.decide(t, id, nowMs, req, refused, reply);
+    if (idKey !== null) {
+      this.answered.set(idKey, { request: JSON.stringify(parsed.data), status: answer.status, answer: answer.body as TriggerAnswer });
+      if (this.answered.size > REMEMBERED_REQUEST_IDS) this.answered.delete(this.answered.keys().next().value!);
+    }
+    return answer;
+  }
+
+  private decide(
+    t: z.output<typeof TriggerRequestSchema>,
+    id: string,
+    nowMs: number,
+    req: JsonRequest,
+    refused: (status: number, error: string, issues?: TriggerAnswer['issues']) => JsonReply,
+    reply: (status: number, answer: TriggerAnswer) => JsonReply,
+  ): JsonReply {
     const limit = this.target.connectionLimitKw;
     const targets = [t.targetKw, ...(t.schedule ?? []).map((p) => p.targetKw)].filter((v): v is number => v !== undefined);
     const over = targets.find((v) => Math.abs(v) > limit);

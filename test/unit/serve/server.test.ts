@@ -51,6 +51,8 @@ beforeAll(async () => {
     rendererDirPath: renderer,
     token: TOKEN,
     port: 0,
+    // These tests refuse many wrong credentials on purpose; the lockout has a test of its own.
+    maxAuthFailuresPerMinute: 1000,
   });
 });
 
@@ -95,6 +97,28 @@ describe('serve mode', () => {
     expect(r.headers.get('content-type')).toBe('image/png');
     const bytes = new Uint8Array(await r.arrayBuffer());
     expect([...bytes.subarray(1, 4)].map((b) => String.fromCharCode(b)).join('')).toBe('PNG');
+  });
+
+  it('locks out an address after ten wrong tokens, at /login and on the WebSocket, right token or not', async () => {
+    const other = await startServer({ core, host: { appInfo: () => ({ name: 'x', version: '0', electronVersion: null, platform: 'linux' }), resourcesRootPath: resolve(resourcesDir(), '..') }, rendererDirPath: join(dir, 'renderer'), token: 'the-right-token-of-this-test', port: 0 });
+    try {
+      for (let i = 0; i < 10; i++) expect((await fetch(`${other.url}login?token=guess-${i}`, { redirect: 'manual' })).status).toBe(401);
+      const locked = await fetch(`${other.url}login?token=the-right-token-of-this-test`, { redirect: 'manual' });
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+      const ws = await new Promise<number>((done) => {
+        const w = new WebSocket(`ws://127.0.0.1:${other.port}/ws`, [], { headers: { authorization: 'Bearer the-right-token-of-this-test' } });
+        w.once('open', () => {
+          w.close();
+          done(101);
+        });
+        w.once('unexpected-response', (_req, res) => done(res.statusCode ?? 0));
+        w.once('error', () => undefined);
+      });
+      expect(ws).toBe(429);
+    } finally {
+      await other.close();
+    }
   });
 
   it('serves nothing without the token, and refuses a wrong one', async () => {
