@@ -140,19 +140,20 @@ export class SiteService {
     return pkiState(this.pkiDir());
   }
 
-  async trust(sha1: string): Promise<PkiState> {
-    if (typeof sha1 !== 'string' || !/^[0-9a-fA-F:]{40,59}$/.test(sha1)) throw new CoreError('BAD_REQUEST', 'connections:trustCertificate: a SHA-1 thumbprint (40 hex digits) is required');
-    try {
-      return await trustCertificate(this.pkiDir(), sha1);
-    } catch (error) {
-      throw new CoreError('NOT_FOUND', error instanceof Error ? error.message : String(error));
-    }
+  /** UaExpert's "Trust": a refused server certificate (by its SHA-1 thumbprint) into the trusted list. */
+  trust(sha1: string): Promise<PkiState> {
+    return this.movePki('connections:trustCertificate', sha1, trustCertificate);
   }
 
-  async reject(sha1: string): Promise<PkiState> {
-    if (typeof sha1 !== 'string' || !/^[0-9a-fA-F:]{40,59}$/.test(sha1)) throw new CoreError('BAD_REQUEST', 'connections:rejectCertificate: a SHA-1 thumbprint (40 hex digits) is required');
+  /** A trusted server certificate back to the refused ones. */
+  reject(sha1: string): Promise<PkiState> {
+    return this.movePki('connections:rejectCertificate', sha1, rejectCertificate);
+  }
+
+  private async movePki(channel: string, sha1: string, move: (pkiDir: string, sha1: string) => Promise<PkiState>): Promise<PkiState> {
+    if (typeof sha1 !== 'string' || !/^[0-9a-fA-F:]{40,59}$/.test(sha1)) throw new CoreError('BAD_REQUEST', `${channel}: a SHA-1 thumbprint (40 hex digits) is required`);
     try {
-      return await rejectCertificate(this.pkiDir(), sha1);
+      return await move(this.pkiDir(), sha1);
     } catch (error) {
       throw new CoreError('NOT_FOUND', error instanceof Error ? error.message : String(error));
     }

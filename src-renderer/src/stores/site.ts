@@ -2,7 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
 import { call } from '../api';
-import type { ConnectionTestResult, LiveState, PkiState, SiteDocument } from '../api';
+import type { ConnectionTestResult, IpcResult, LiveState, PkiState, SiteDocument } from '../api';
 import { useSettingsStore } from './settings';
 
 /**
@@ -158,29 +158,17 @@ export const useSiteStore = defineStore('site', () => {
     if (r.ok && r.value.opcua?.certificate) void loadPki();
   }
 
-  async function loadPki(): Promise<void> {
-    const r = await call('connections:pki');
-    if (r.ok) {
-      pki.value = r.value;
+  /** The PKI as a call left it (its lists, or why the call failed). */
+  async function pkiCall(r: Promise<IpcResult<PkiState>>): Promise<void> {
+    const res = await r;
+    if (res.ok) {
+      pki.value = res.value;
       pkiError.value = null;
-    } else pkiError.value = r.error.message;
+    } else pkiError.value = res.error.message;
   }
-
-  async function trust(sha1: string): Promise<void> {
-    const r = await call('connections:trustCertificate', sha1);
-    if (r.ok) {
-      pki.value = r.value;
-      pkiError.value = null;
-    } else pkiError.value = r.error.message;
-  }
-
-  async function reject(sha1: string): Promise<void> {
-    const r = await call('connections:rejectCertificate', sha1);
-    if (r.ok) {
-      pki.value = r.value;
-      pkiError.value = null;
-    } else pkiError.value = r.error.message;
-  }
+  const loadPki = () => pkiCall(call('connections:pki'));
+  const trust = (sha1: string) => pkiCall(call('connections:trustCertificate', sha1));
+  const reject = (sha1: string) => pkiCall(call('connections:rejectCertificate', sha1));
 
   /** Asks for the switch; `confirmSwitch` carries it out. */
   function requestSwitch(to: 'field' | 'simulator'): void {

@@ -49,6 +49,24 @@ function meterWithinBandPct(fromMs: number, toMs: number, targetKw: number, tolK
   return { pct: (100 * xs.filter((s) => Math.abs(s.powerKw - targetKw) <= tolKw).length) / xs.length, n: xs.length };
 }
 
+/** A command of ours as a child process, once it has printed `marker`: its output so far, its exit, itself. */
+async function spawnUntil(args: string[], marker: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (b: Buffer) => (out.stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out.stderr += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const deadline = Date.now() + timeoutMs;
+  while (!out.stdout.includes(marker)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`${args.join(' ')} did not print ${JSON.stringify(marker)}:\n${out.stdout}\n${out.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, out, exited };
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lfc-field-'));
   const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios/summer-export-hold/scenario.json'));
@@ -121,30 +139,20 @@ describe('npm run ems, headless, against the same rig', () => {
   it('prints the intake URL and the token file (never the token), holds, and on SIGTERM ends the run and writes the files', async () => {
     const dataDir = join(dir, 'data-cli');
     const outDir = join(dir, 'out-cli');
-    const child = spawn(process.execPath, [join(repo, 'scripts/cli.mjs'), 'ems', '--site', sitePath, '--data-dir', dataDir, '--out', outDir], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const { child, out, exited } = await spawnUntil([join(repo, 'scripts/cli.mjs'), 'ems', '--site', sitePath, '--data-dir', dataDir, '--out', outDir], 'ready\n', 60_000);
     try {
-      const deadline = Date.now() + 60_000;
-      while (!stdout.includes('ready\n')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`ems did not get ready:\n${stdout}\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const url = /trigger intake: (http:\/\/127\.0\.0\.1:\d+\/v1\/triggers)/.exec(stdout)![1]!;
+      const url = /trigger intake: (http:\/\/127\.0\.0\.1:\d+\/v1\/triggers)/.exec(out.stdout)![1]!;
       const tokenPath = join(dataDir, 'intake-token');
-      expect(stdout).toContain(tokenPath);
+      expect(out.stdout).toContain(tokenPath);
       const token = (await readFile(tokenPath, 'utf8')).trim();
-      expect(stdout).not.toContain(token);
+      expect(out.stdout).not.toContain(token);
       const answer = await postTrigger(url, token, { ...TRIGGER, durationS: 3600 });
       expect(answer.status, JSON.stringify(answer.body)).toBe(202);
       // Five simulated minutes in force (10 s real), then the operator's machine shuts the EMS down.
       const startedMs = session.rig.simNowMs();
       await session.rig.untilSim(startedMs + 5 * 60_000);
       child.kill('SIGTERM');
-      expect(await exited, stderr).toBe(0);
+      expect(await exited, out.stderr).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
@@ -161,19 +169,10 @@ describe('npm run ems, headless, against the same rig', () => {
 describe('npm run serve -- --site, against the same rig', () => {
   it('starts the field EMS with the console, prints its intake, and on Ctrl-C ends cleanly with the files written', async () => {
     const dataDir = join(dir, 'data-serve');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(repo, 'src-main/serve/main.ts'), '--site', sitePath, '--data-dir', dataDir, '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LFC_TOKEN: 'serve-site-test-token' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const args = ['--import', 'tsx', join(repo, 'src-main/serve/main.ts'), '--site', sitePath, '--data-dir', dataDir, '--port', '0'];
+    const { child, out, exited } = await spawnUntil(args, 'Local Flex Controller console:', 90_000, { ...process.env, LFC_TOKEN: 'serve-site-test-token' });
     try {
-      const deadline = Date.now() + 90_000;
-      while (!stdout.includes('Local Flex Controller console:')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`serve did not get ready:\n${stdout}\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const intake = /field EMS for .*: trigger intake (http:\/\/127\.0\.0\.1:\d+\/v1\/triggers)/.exec(stdout)![1]!;
+      const intake = /field EMS for .*: trigger intake (http:\/\/127\.0\.0\.1:\d+\/v1\/triggers)/.exec(out.stdout)![1]!;
       expect((await postTrigger(intake, null, TRIGGER)).status).toBe(401);
       const token = (await readFile(join(dataDir, 'intake-token'), 'utf8')).trim();
       const answer = await postTrigger(intake, token, { ...TRIGGER, durationS: 3600 });
@@ -181,10 +180,10 @@ describe('npm run serve -- --site, against the same rig', () => {
       const startedMs = session.rig.simNowMs();
       await session.rig.untilSim(startedMs + 3 * 60_000);
       // The console's own view of it, over HTTP with the printed token: the page is served.
-      const page = /(http:\/\/127\.0\.0\.1:\d+\/)login\?token=/.exec(stdout)![1]!;
+      const page = /(http:\/\/127\.0\.0\.1:\d+\/)login\?token=/.exec(out.stdout)![1]!;
       expect((await fetch(`${page}favicon.ico`)).status).toBe(200);
       child.kill('SIGINT');
-      expect(await exited, stderr).toBe(0);
+      expect(await exited, out.stderr).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
