@@ -296,6 +296,22 @@ export function explainNativeLoadError(error: Error): string {
   return `better-sqlite3's native addon was built for another runtime (ABI ${m[1]}) but ${runtime} needs ABI ${m[2]}: ${fix}. (${error.message.split('\n')[0]})`;
 }
 
+/**
+ * The history file is damaged (not a database, or a malformed one): SQLite cannot read it. The host moves
+ * it aside and starts a new one (never resets it in place), and says so; see `main/services/host-services.ts`.
+ * Another application's database or a newer schema is not this error: those are refused, never moved.
+ */
+export class HistoryDamagedError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string,
+    cause: unknown,
+  ) {
+    super(`history file ${file} cannot be used: ${reason}`, { cause });
+    this.name = 'HistoryDamagedError';
+  }
+}
+
 export class SqliteHistoryStore implements HistoryStore {
   private readonly db: Database.Database;
   private readonly seriesIds = new Map<string, number>();
@@ -346,6 +362,8 @@ export class SqliteHistoryStore implements HistoryStore {
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
     } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') throw new HistoryDamagedError(file, (error as Error).message, error);
       throw new Error(`history file ${file} cannot be used: ${(error as Error).message}`, { cause: error });
     }
   }

@@ -9,13 +9,14 @@
  *   logs/lfc.log, lfc.log.1 …     the log, rotated at 5 MiB, 3 old files kept
  *   scenarios/<name>/             runs saved as scenarios
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { LfcCore, realWallTimers } from '../../core/lfc-core';
 import type { LfcCoreOptions, PreferencesPort, WallTimers } from '../../core/lfc-core';
 import type { Preferences } from '../../shared/ipc-contract';
 import { defaultHistoryFile, openHistoryStore } from '../../storage/history-store';
+import { HistoryDamagedError } from '../../storage/sqlite-history-store';
 import type { HistoryStore } from '../../storage/history-store';
 import { FileLogger, teeConsole } from '../logger';
 import type { SecretStore } from '../settings/secret-store';
@@ -85,8 +86,19 @@ export function openHostServices(options: HostServicesOptions): HostServices {
 
   let history: HistoryStore;
   const historyFile = options.historyFile ?? defaultHistoryFile(dataDirPath);
+  const open = () => openHistoryStore({ file: historyFile, ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}) });
   try {
-    history = openHistoryStore({ file: historyFile, ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}) });
+    try {
+      history = open();
+    } catch (error) {
+      if (!(error instanceof HistoryDamagedError)) throw error;
+      // Damaged: kept as it is, under another name, for whoever wants to rescue it; a new history starts.
+      const aside = moveAside(historyFile, wall.now());
+      const problem = `the history file ${historyFile} is damaged (${error.message.replace(/^history file .* cannot be used: /, '')}); it was moved to ${aside} and a new history started`;
+      startupProblems.push(problem);
+      logger.error(`[history] ${problem}`);
+      history = open();
+    }
   } catch (error) {
     logger.error(`[history] cannot open ${historyFile}:`, error);
     restoreConsole();
@@ -167,4 +179,11 @@ export function openHostServices(options: HostServicesOptions): HostServices {
       logger.close();
     },
   };
+}
+
+/** Renames a damaged SQLite file and its WAL and shared-memory files to `<file>.damaged-<time>`; returns the new name. */
+function moveAside(file: string, nowMs: number): string {
+  const aside = `${file}.damaged-${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) renameSync(file + suffix, aside + suffix);
+  return aside;
 }

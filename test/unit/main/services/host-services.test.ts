@@ -3,10 +3,11 @@
  * store) in a temporary data folder: the history file and its retention, prune at start and daily (leapt
  * timers), the log file, the settings' problems, and the preferences the console reads and writes.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import type { WallTimers } from '../../../../src-main/core/lfc-core';
@@ -115,12 +116,33 @@ describe('openHostServices', () => {
     expect(readFileSync(logFileIn(join(dir, 'data')), 'utf8')).toContain('WARN  [settings] theme:');
   });
 
-  it('says which history file it cannot open, and leaves nothing running', () => {
+  it('says which history file it cannot open (another application’s database), and leaves nothing running', () => {
     mkdirSync(join(dir, 'data', 'history'), { recursive: true });
-    writeFileSync(defaultHistoryFile(join(dir, 'data')), 'this is not a database, it is a text file that is long enough to have a header');
+    const foreign = new Database(defaultHistoryFile(join(dir, 'data')));
+    foreign.exec('CREATE TABLE theirs (x)');
+    foreign.close();
     const wall = new ManualWall();
-    expect(() => open(wall)).toThrow(/lfc-history\.sqlite3/);
+    expect(() => open(wall)).toThrow(/lfc-history\.sqlite3 cannot be used: it is another SQLite database/);
     expect(wall.timers).toEqual([]);
     expect(existsSync(logFileIn(join(dir, 'data')))).toBe(true);
+  });
+
+  it('moves a damaged history aside, byte for byte, starts a new one and says so — never resets it in place', () => {
+    mkdirSync(join(dir, 'data', 'history'), { recursive: true });
+    const file = defaultHistoryFile(join(dir, 'data'));
+    const damaged = 'this is not a database, it is a text file that is long enough to have a header. '.repeat(20);
+    writeFileSync(file, damaged);
+    const s = open(new ManualWall());
+    try {
+      const moved = readdirSync(join(dir, 'data', 'history')).filter((f) => f.includes('.damaged-'));
+      expect(moved).toHaveLength(1);
+      expect(readFileSync(join(dir, 'data', 'history', moved[0]!), 'utf8')).toBe(damaged);
+      expect(s.startupProblems.join('\n')).toMatch(/lfc-history\.sqlite3 is damaged \(file is not a database\); it was moved to .*\.damaged-.* and a new history started/);
+      s.history.appendPoints([{ seriesId: 'x.powerKw', timeMs: 0, value: 1 }]);
+      s.history.flush();
+      expect(s.history.listSeries()).toEqual(['x.powerKw']);
+    } finally {
+      s.close();
+    }
   });
 });
