@@ -591,7 +591,7 @@ export class Engine {
       endReason: null,
       firstSetpointAckMs: null,
       predictedExhaustionAtMs: null,
-      exhaustionPredictions: [],
+      exhaustionPredictions: this.prepared?.trigger === trigger ? this.prepared.points : [],
       requested: requestedSpan({ trigger, endReason: null, runEndMs: null, nextTriggerStartMs: null, recordingEndMs: null }),
       energyChecks: [],
       samples: {
@@ -610,6 +610,7 @@ export class Engine {
     };
     this.run = run;
     this.runs.push(run);
+    this.prepared = null;
     this.exhaustionSinceMs = null;
     this.resetBessMean();
     this.emit('run-started', 'info', `${run.runId}: use case ${trigger.useCase} started`, { triggerId: trigger.id });
@@ -1296,6 +1297,8 @@ export class Engine {
       if (planned) this.recordPrediction(run, now, planned.result.plan.predictedExhaustionAtMs);
       else this.predictExhaustion(run, now, bessMeanKw);
       this.checkEnergy(run, now, planned?.result ?? null);
+    } else if (planned && this.pending) {
+      this.recordPreparedPrediction(this.pending.trigger, now, planned.result.plan.predictedExhaustionAtMs);
     }
   }
 
@@ -1536,6 +1539,22 @@ export class Engine {
     this.lastPrepWriteMs = now;
     this.write(b.id, kw, now + b.setpointTtlS * 1000, 'preparation');
   }
+
+  /**
+   * The forecasts made while preparing an announced trigger (its plan holds only that trigger's targets):
+   * they open its run's series, so a warning given before the start counts as one (KPI.md: lead, at60/30/15).
+   */
+  private recordPreparedPrediction(trigger: Trigger, now: number, atMs: number | null): void {
+    if (this.prepared?.trigger !== trigger) this.prepared = { trigger, points: [] };
+    const endMs = requestedSpan({ trigger, endReason: null, runEndMs: null, nextTriggerStartMs: null, recordingEndMs: null }).endMs ?? Infinity;
+    const within = atMs !== null && atMs < endMs ? Math.round(Math.max(now, atMs)) : null;
+    this.prepared.points.push({ madeMs: now, atMs: within });
+    if (within !== null && within - now <= 30 * 60_000) {
+      this.emit('flex-exhaustion-warning', 'warning', `flexibility of announced trigger ${trigger.id} predicted to run out at ${iso(within)}`, { predictedExhaustionAt: iso(within), triggerId: trigger.id });
+    }
+  }
+
+  private prepared: { trigger: Trigger; points: Array<{ madeMs: number; atMs: number | null }> } | null = null;
 
   private recordPrediction(run: RunRecord, now: number, atMs: number | null): void {
     const runEndMs = run.requested.endMs ?? Infinity;

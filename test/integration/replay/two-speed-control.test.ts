@@ -45,6 +45,12 @@ describe('two-speed control (lfc with the 15-minute plan)', () => {
       return cols.reduce((sum, c) => sum + c.values[row]!, 0) / cols.length;
     };
     expect(meanIndoorAt(startMs)).toBeGreaterThan(meanIndoorAt(startMs - 2 * 3_600_000) + 0.5);
+    // The exhaustion forecasts of the preparation belong to the run's series (KPI.md): a warning given
+    // before the start counts as one. Here none predicts an exhaustion, and none is dropped.
+    const before = lfc.runs[0]!.exhaustionPredictions.filter((p) => p.madeMs < startMs);
+    expect(before.length).toBeGreaterThan(0);
+    expect(before.every((p) => p.atMs === null)).toBe(true);
+    expect(lfc.runs[0]!.exhaustionPredictions.map((p) => p.madeMs)).toEqual([...lfc.runs[0]!.exhaustionPredictions.map((p) => p.madeMs)].sort((a, b) => a - b));
   }, 60_000);
 
   it('holds both runs of the island day to their end, where deadbeat spends the battery inside the band', async () => {
