@@ -881,7 +881,8 @@ export class Engine {
       rampPerCycleKw: rampKw,
       targetKw: aimKw,
       breakerKw: sample.powerKw,
-      bessPowerKw,
+      // Measured before a feed-forward written since acts: the law corrects from the power it will have.
+      bessPowerKw: bessPowerKw + this.pendingFeedForwardKw(sample.sampleMs),
       bessRatingKw: b.powerKw,
       bessSocPct: this.bess.socPct,
       bessSocMinPct: b.socMinPct,
@@ -1531,7 +1532,14 @@ export class Engine {
     if (!plan || this.run) return;
     const slot = planSlotAt(plan, now);
     const b = this.bess.config;
-    let kw = slot >= 0 ? (plan.bessKw[slot] ?? 0) : 0;
+    // A slot the plan reads as on target (its middle lies inside the request) holds that target from the
+    // slot's start; before the request starts that is not preparation but holding early, and it spends the
+    // energy the request needs (measured: gen-s1-0011 emptied the BESS 5 minutes short). The BESS idles
+    // until the last two BESS cycles before the start, so that the request still starts settled.
+    const onTarget = slot >= 0 && Number.isFinite(plan.deviationKw[slot] ?? NaN);
+    const startMs = this.pending?.trigger.startMs ?? now;
+    const early = onTarget && now < startMs - 2 * this.config.bessPeriodS * 1000;
+    let kw = slot >= 0 && !early ? (plan.bessKw[slot] ?? 0) : 0;
     kw = Math.max(-b.powerKw, Math.min(b.powerKw, kw));
     if (kw > 0 && this.bess.socPct >= b.socMaxPct) kw = 0;
     if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
@@ -1590,6 +1598,7 @@ export class Engine {
     const b = this.bess.config;
     const householdDelayS = Math.max(0, ...this.config.households.map((h) => h.responseDelayS ?? 0));
     const waitS = Math.max(0, householdDelayS - (b.responseDelayS ?? 0));
+    const actsAtMs = this.clock.nowMs() + householdDelayS * 1000;
     this.clock.schedule(this.clock.nowMs() + waitS * 1000, () => {
       if (this.run !== run || this.safeState || this.breakerStale) return;
       let kw = Math.max(-b.powerKw, Math.min(b.powerKw, this.lastBessCommandKw + deltaKw));
@@ -1597,8 +1606,21 @@ export class Engine {
       if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
       this.lastBessCommandKw = kw;
       this.write(b.id, kw, this.clock.nowMs() + b.setpointTtlS * 1000, 'dispatch feed-forward');
+      this.pendingFeedForward.push({ deltaKw, actsAtMs });
     });
   }
+
+  /**
+   * Feed-forwards written whose dispatch a breaker sample taken before `sampleMs` cannot show yet: the
+   * loop's law, acting on such a sample, would undo the feed-forward (it measures neither the dispatch's
+   * step nor the BESS's answer to it) and the step would reach the breaker uncountered for a whole cycle.
+   */
+  private pendingFeedForwardKw(sampleMs: number): number {
+    this.pendingFeedForward = this.pendingFeedForward.filter((f) => f.actsAtMs > sampleMs);
+    return this.pendingFeedForward.reduce((sum, f) => sum + f.deltaKw, 0);
+  }
+
+  private pendingFeedForward: Array<{ deltaKw: number; actsAtMs: number }> = [];
 
   /**
    * A first-order prediction: the storages drain (or fill) at the rate the community needed over the last
