@@ -241,27 +241,7 @@ export class LfcCore {
       memberRecordPeriodS: options.memberRecordPeriodS ?? 60,
       recentWindowMs: options.recentWindowMs ?? 30 * 60_000,
     };
-    this.closeInterruptedRuns();
     if (this.opts.autoRun) this.startTimers();
-  }
-
-  /**
-   * Runs the history holds as still in force belong to a process that is gone (killed, crashed, powered
-   * off): no session of this one can end them. They are closed as `interrupted` at the last moment the
-   * history heard of them (their last event, else their start), so the Runs view never shows a dead run
-   * as running. Their KPIs stay as they were stored (none: a run's KPIs are computed at its end).
-   */
-  private closeInterruptedRuns(): void {
-    const runs = this.history.listRuns({ limit: 500 });
-    for (const run of runs) {
-      if (run.endMs !== null) continue;
-      // Engine run ids repeat across sessions (run-001 …): look no further than the next run's start.
-      const nextStartMs = Math.min(Number.MAX_SAFE_INTEGER, ...runs.filter((r) => r.startMs > run.startMs).map((r) => r.startMs));
-      const events = this.history.events(run.startMs, nextStartMs, { runId: run.runId.split('/').pop()! });
-      const lastMs = Math.max(run.startMs, ...events.map((e) => e.timeMs));
-      this.history.saveRun({ ...run, endMs: lastMs, endReason: 'interrupted' });
-      console.warn(`[core] run ${run.runId} was still in force when its process stopped; closed as interrupted at ${new Date(lastMs).toISOString()}`);
-    }
   }
 
   // ------------------------------------------------------------------------------------------- events

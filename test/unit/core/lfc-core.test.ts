@@ -170,24 +170,6 @@ describe('LfcCore live session', () => {
     expect(done.sides[1]!.timeMs.length).toBe(done.sides[0]!.timeMs.length);
   });
 
-  it('closes a run a killed process left in force as interrupted, at the last moment the history heard of it', () => {
-    const other = openHistoryStore({ file: ':memory:' });
-    try {
-      other.saveRun({ runId: 'sim-dead/run-001', sessionId: 'sim-dead', scenario: 'x', controller: 'lfc', useCase: 2, startMs: 1_000_000, endMs: null, endReason: null, trigger: {}, kpis: null, appVersion: 't', configVersion: 'lfc-config/1' });
-      other.appendEvents([{ timeMs: 1_300_000, type: 'dispatch', level: 'info', message: 'the last sign of life', runId: 'run-001' }]);
-      other.saveRun({ runId: 'sim-later/run-001', sessionId: 'sim-later', scenario: 'x', controller: 'lfc', useCase: 2, startMs: 2_000_000, endMs: 2_100_000, endReason: 'operator-stop', trigger: {}, kpis: null, appVersion: 't', configVersion: 'lfc-config/1' });
-      other.appendEvents([{ timeMs: 2_050_000, type: 'dispatch', level: 'info', message: 'a later session’s run-001', runId: 'run-001' }]);
-      other.flush();
-      const restarted = new LfcCore({ resourcesDirPath: resourcesDir(), dataDirPath: dataDir, history: other, appVersion: 't', autoRun: false, loadSolver: null });
-      const dead = restarted.listRuns().find((r) => r.runId === 'sim-dead/run-001')!;
-      expect(dead).toMatchObject({ endReason: 'interrupted', endMs: 1_300_000 });
-      expect(restarted.listRuns().find((r) => r.runId === 'sim-later/run-001')).toMatchObject({ endReason: 'operator-stop', endMs: 2_100_000 });
-      restarted.close();
-    } finally {
-      other.close();
-    }
-  });
-
   it('reset() forgets the sessions', () => {
     core.reset();
     expect(core.getState().status).toBe('idle');
