@@ -882,7 +882,8 @@ export class Engine {
       targetKw: aimKw,
       breakerKw: sample.powerKw,
       // Measured before a feed-forward written since acts: the law corrects from the power it will have.
-      bessPowerKw: bessPowerKw + this.pendingFeedForwardKw(sample.sampleMs),
+      // Only a measured power lacks it: the read-back and the last command (stale telemetry) contain it.
+      bessPowerKw: bessPowerKw + (this.bessTelemetryStale ? 0 : this.pendingFeedForwardKw(sample.sampleMs)),
       bessRatingKw: b.powerKw,
       bessSocPct: this.bess.socPct,
       bessSocMinPct: b.socMinPct,
@@ -1555,7 +1556,9 @@ export class Engine {
   private recordPreparedPrediction(trigger: Trigger, now: number, atMs: number | null): void {
     if (this.prepared?.trigger !== trigger) this.prepared = { trigger, points: [] };
     const endMs = requestedSpan({ trigger, endReason: null, runEndMs: null, nextTriggerStartMs: null, recordingEndMs: null }).endMs ?? Infinity;
-    const within = atMs !== null && atMs < endMs ? Math.round(Math.max(now, atMs)) : null;
+    // A preparation plan may place the shortfall in the slot that holds the start, before it: the request
+    // cannot run out before it begins.
+    const within = atMs !== null && atMs < endMs ? Math.round(Math.max(now, atMs, trigger.startMs)) : null;
     this.prepared.points.push({ madeMs: now, atMs: within });
     if (within !== null && within - now <= 30 * 60_000) {
       this.emit('flex-exhaustion-warning', 'warning', `flexibility of announced trigger ${trigger.id} predicted to run out at ${iso(within)}`, { predictedExhaustionAt: iso(within), triggerId: trigger.id });
@@ -1601,12 +1604,14 @@ export class Engine {
     const actsAtMs = this.clock.nowMs() + householdDelayS * 1000;
     this.clock.schedule(this.clock.nowMs() + waitS * 1000, () => {
       if (this.run !== run || this.safeState || this.breakerStale) return;
+      const previousKw = this.lastBessCommandKw;
       let kw = Math.max(-b.powerKw, Math.min(b.powerKw, this.lastBessCommandKw + deltaKw));
       if (kw > 0 && this.bess.socPct >= b.socMaxPct) kw = 0;
       if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
       this.lastBessCommandKw = kw;
       this.write(b.id, kw, this.clock.nowMs() + b.setpointTtlS * 1000, 'dispatch feed-forward');
-      this.pendingFeedForward.push({ deltaKw, actsAtMs });
+      // What was written, after the limits: the change the BESS will make.
+      this.pendingFeedForward.push({ deltaKw: kw - previousKw, actsAtMs });
     });
   }
 

@@ -170,8 +170,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     res.end(body);
   };
 
-  // Wrong tokens per address and minute, at /login and on WebSocket upgrades: past ten, that address is
-  // answered 429 for the rest of the minute, right token or not (guessing a token is then hopeless).
+  // Wrong tokens per address and minute, at /login and on WebSocket upgrades: past ten, further wrong ones
+  // from that address are answered 429 for the rest of the minute (a tab of an earlier start that keeps
+  // reconnecting floods nothing). A valid token or session always passes: the token's 192 bits make
+  // guessing hopeless, and a lockout must not shut the operator out.
   const failures = new Map<string, { sinceMs: number; count: number }>();
   const lockedOut = (address: string): number | null => {
     const f = failures.get(address);
@@ -199,12 +201,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname === '/login') {
       const address = req.socket.remoteAddress ?? '';
-      const waitS = lockedOut(address);
-      if (waitS !== null) {
-        res.setHeader('Retry-After', String(waitS));
-        return send(res, 429, `too many wrong tokens from ${address}: wait ${waitS} s`);
-      }
       if (!sameSecret(url.searchParams.get('token'), options.token)) {
+        const waitS = lockedOut(address);
+        if (waitS !== null) {
+          res.setHeader('Retry-After', String(waitS));
+          return send(res, 429, `too many wrong tokens from ${address}: wait ${waitS} s`);
+        }
         failed(address);
         return send(res, 401, 'wrong or missing token: open the URL that `npm run serve` printed');
       }
@@ -266,8 +268,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const offeredSecret = protocols.find((p) => p.startsWith(WS_SESSION_PROTOCOL_PREFIX))?.slice(WS_SESSION_PROTOCOL_PREFIX.length);
     const bySession = offeredSecret !== undefined && isSessionSecret(offeredSecret);
     const address = req.socket.remoteAddress ?? '';
-    if (lockedOut(address) !== null) return reject(socket, 429, 'Too Many Requests');
     if (!bySession && !sameSecret(bearer(req), options.token)) {
+      if (lockedOut(address) !== null) return reject(socket, 429, 'Too Many Requests');
       failed(address);
       return reject(socket, 401, 'Unauthorized');
     }

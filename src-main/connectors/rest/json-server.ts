@@ -51,9 +51,10 @@ export interface JsonServerOptions {
   /** Refuse (403) requests whose remote address this returns false for, before anything else. */
   allowRemote?: (remoteAddress: string) => boolean;
   /**
-   * Failed bearer-token checks allowed per remote address and window before every request from that address
-   * to a protected route is answered 429 for the rest of the window (default 10 a minute): guessing a token
-   * over the wire is then hopeless, and the record is not flooded.
+   * Failed bearer-token checks allowed per remote address and window; past them, every further failure
+   * from that address is answered 429 for the rest of the window (default 10 a minute), so a misconfigured
+   * or hostile client cannot flood the record. A valid token always passes (a stop trigger from the control
+   * room must never wait for someone else's mistakes); guessing is made hopeless by the tokens' length.
    */
   authFailures?: { max: number; windowMs: number };
   /** Told of every request refused before it reached a route handler (address, token, body), for the record. */
@@ -134,20 +135,21 @@ export async function startJsonServer(opts: JsonServerOptions, routes: Route[]):
     }
     let tokenName: string | null = null;
     if (needAuth && !route.open) {
-      const now = Date.now();
-      let f = failures.get(remoteAddress);
-      if (f && now - f.sinceMs >= authLimit.windowMs) {
-        failures.delete(remoteAddress);
-        f = undefined;
-      }
-      if (f && f.count >= authLimit.max) {
-        const waitS = Math.ceil((f.sinceMs + authLimit.windowMs - now) / 1000);
-        refuse({ status: 429, body: { error: `too many requests with a wrong or missing token from ${remoteAddress}: wait ${waitS} s` }, headers: { 'retry-after': String(waitS) } });
-        req.resume();
-        return;
-      }
       tokenName = tokenNameOf(req.headers.authorization, tokens);
       if (tokenName === null) {
+        // A valid token always passes; only failures from an address past the limit are answered 429.
+        const now = Date.now();
+        let f = failures.get(remoteAddress);
+        if (f && now - f.sinceMs >= authLimit.windowMs) {
+          failures.delete(remoteAddress);
+          f = undefined;
+        }
+        if (f && f.count >= authLimit.max) {
+          const waitS = Math.ceil((f.sinceMs + authLimit.windowMs - now) / 1000);
+          refuse({ status: 429, body: { error: `too many requests with a wrong or missing token from ${remoteAddress}: wait ${waitS} s` }, headers: { 'retry-after': String(waitS) } });
+          req.resume();
+          return;
+        }
         if (failures.size > 10_000) failures.clear(); // a flood of addresses cannot grow it without bound
         const next = f ?? { sinceMs: now, count: 0 };
         next.count++;

@@ -125,7 +125,19 @@ export function feasibilityOf(snapshot: EngineSnapshot, targetKw: number | null)
 const REFUSAL_WINDOW_MS = 60_000;
 const REFUSALS_RECORDED_PER_WINDOW = 20;
 
-/** How many answered request ids the intake remembers for retries (oldest forgotten first). */
+/** A request as compared for a retry: times as instants ("…Z" and "…+00:00" are the same request). */
+function canonicalRequest(t: z.output<typeof TriggerRequestSchema>): string {
+  return JSON.stringify({
+    ...t,
+    startAt: t.startAt !== undefined ? Date.parse(t.startAt) : undefined,
+    schedule: t.schedule?.map((p) => ({ from: Date.parse(p.from), to: Date.parse(p.to), targetKw: p.targetKw })),
+  });
+}
+
+/**
+ * How many answered request ids the intake remembers for retries (oldest forgotten first). In memory: a
+ * retry after the EMS itself restarted is a new request.
+ */
 const REMEMBERED_REQUEST_IDS = 1000;
 
 export class HttpTriggerIntake {
@@ -212,13 +224,13 @@ export class HttpTriggerIntake {
     const idKey = t.requestId !== undefined ? `${req.tokenName ?? '-'}\u0000${t.requestId}` : null;
     if (idKey !== null) {
       const first = this.answered.get(idKey);
-      const request = JSON.stringify(parsed.data);
+      const request = canonicalRequest(parsed.data);
       if (first && first.request === request) return reply(first.status, { ...first.answer, replayed: true });
       if (first) return refused(409, `requestId ${t.requestId} was already used for another request (first answered ${first.status} at ${first.answer.receivedAt}): use a new requestId for a new request`, [{ path: '$.requestId', message: 'already used for another request' }]);
     }
     const answer = this.decide(t, id, nowMs, req, refused, reply);
     if (idKey !== null) {
-      this.answered.set(idKey, { request: JSON.stringify(parsed.data), status: answer.status, answer: answer.body as TriggerAnswer });
+      this.answered.set(idKey, { request: canonicalRequest(parsed.data), status: answer.status, answer: answer.body as TriggerAnswer });
       if (this.answered.size > REMEMBERED_REQUEST_IDS) this.answered.delete(this.answered.keys().next().value!);
     }
     return answer;

@@ -3,17 +3,19 @@
  *
  * A browser's number field reads them by its own locale and may drop what it does not expect ("-150,5"
  * became −1505 in a German console): a setpoint must never be read other than as typed. So setpoint fields
- * are text fields parsed here: one decimal separator, either "." or ","; spaces (also thin and no-break) as
- * digit groups; the minus sign "−" as "-". A separator followed by exactly three digits is the grouping
+ * are text fields parsed here: one decimal separator, either "." or ","; spaces (also thin and no-break)
+ * only between groups of three digits; the minus sign "−" as "-". A separator followed by exactly three digits is the grouping
  * separator of one of the two languages ("1.500" is 1500 in German, 1.5 in English): refused as ambiguous
  * rather than guessed.
  */
 export type ParsedDecimal = { ok: true; value: number | null } | { ok: false; reason: 'not-a-number' | 'ambiguous' };
 
 export function parseDecimal(text: string): ParsedDecimal {
-  const t = text.replace(/[\s\u00a0\u202f\u2009]/g, '').replace(/\u2212/g, '-');
-  if (t === '') return { ok: true, value: null };
-  if (!/^[+-]?(\d+([.,]\d+)?|[.,]\d+)$/.test(t)) return { ok: false, reason: 'not-a-number' };
+  const spaced = text.trim().replace(/[\u00a0\u202f\u2009]/g, ' ').replace(/\u2212/g, '-');
+  if (spaced === '') return { ok: true, value: null };
+  // A space only between groups of three digits ("1 200"): "-150 5" is a typo, not −1505.
+  if (!/^[+-]?((\d{1,3}( \d{3})+|\d+)([.,]\d+)?|[.,]\d+)$/.test(spaced)) return { ok: false, reason: 'not-a-number' };
+  const t = spaced.replace(/ /g, '');
   if (/^[+-]?\d{1,3}[.,]\d{3}$/.test(t)) return { ok: false, reason: 'ambiguous' };
   const value = Number(t.replace(',', '.'));
   return Number.isFinite(value) ? { ok: true, value } : { ok: false, reason: 'not-a-number' };

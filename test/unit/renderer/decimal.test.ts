@@ -23,7 +23,7 @@ describe('parseDecimal', () => {
   it('refuses what is not one number, and a separator that may be a grouping', () => {
     expect(parseDecimal('1.500')).toEqual({ ok: false, reason: 'ambiguous' });
     expect(parseDecimal('-1,500')).toEqual({ ok: false, reason: 'ambiguous' });
-    for (const bad of ['1.500,5', '1,500.5', '12a', '--5', '1e3', 'NaN', 'Infinity', '5-', '.', '1..5']) expect(parseDecimal(bad)).toMatchObject({ ok: false });
+    for (const bad of ['1.500,5', '1,500.5', '12a', '--5', '1e3', 'NaN', 'Infinity', '5-', '.', '1..5', '-150 5', '1 50', '12 3,5', '1 2345']) expect(parseDecimal(bad)).toMatchObject({ ok: false });
   });
 
   it('writes a number back in the language', () => {

@@ -1,7 +1,7 @@
 /**
  * The intake as a caller (or an attacker) meets it over HTTP on loopback: a retried request with the same
  * requestId gets the first answer and starts nothing new; the same id with another request is a conflict;
- * a token guessed too often locks the address out for the window; an oversized or deeply nested body, a
+ * wrong tokens past the limit are answered 429 while a valid one still passes; an oversized or deeply nested body, a
  * wrong content type and a request sent too slowly are refused and change nothing.
  */
 import { connect } from 'node:net';
@@ -54,19 +54,27 @@ describe('the trigger intake over HTTP', () => {
     expect(other.status).toBe(409);
     expect(other.body['error']).toMatch(/requestId dso-4711 was already used for another request/);
     expect(submitted).toHaveLength(1);
+    // The same instant written another way is the same request.
+    const at = { useCase: 1, startAt: '2026-06-21T12:00:00Z', requestId: 'dso-4712' };
+    expect((await post(at)).status).toBe(202);
+    expect((await post({ ...at, startAt: '2026-06-21T14:00:00+02:00' })).body).toMatchObject({ replayed: true });
+    expect(submitted).toHaveLength(2);
     // Without a requestId every request is a new one.
     await post({ useCase: 2, targetKw: -150, durationS: 600 });
     await post({ useCase: 2, targetKw: -150, durationS: 600 });
-    expect(submitted).toHaveLength(3);
+    expect(submitted).toHaveLength(4);
   });
 
-  it('locks out an address that keeps guessing the token, even with the right one, for the window', async () => {
+  it('answers an address that keeps guessing with 429 for the window, and still takes a valid stop from it', async () => {
     for (let i = 0; i < 10; i++) expect((await post({ useCase: 0 }, `guess-${i}`)).status).toBe(401);
-    const locked = await post({ useCase: 0 });
+    const locked = await post({ useCase: 0 }, 'guess-again');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(locked.body['error']).toMatch(/too many requests with a wrong or missing token/);
     expect(submitted).toHaveLength(0);
+    // A stop from the control room never waits for someone else's mistakes.
+    expect((await post({ useCase: 0 })).status).toBe(202);
+    expect(submitted.map((t) => t.useCase)).toEqual([0]);
   });
 
   it('refuses an oversized body, a deeply nested one, a wrong content type and NaN, changing nothing', async () => {
