@@ -18,9 +18,8 @@ import type { ConnectionInfo, ConnectionTestResult, LivePoint, LiveState, Stored
 import type { LoadedSite } from '../site/site-file';
 import type { HistoryStore, SeriesPoint } from '../storage/history-store';
 import { storedRun } from './stored-run';
-import { checkOperatorTrigger, liveStateOf, operatorTrigger } from './live-state';
+import { breakerPoints, checkOperatorTrigger, eventDto, keepRecent, keepRecentEvent, liveStateOf, operatorTrigger } from './live-state';
 import { CoreError } from './requests';
-import { SERIES } from './series';
 
 export interface FieldSessionOptions {
   loaded: LoadedSite;
@@ -202,14 +201,7 @@ export class FieldSession {
     if (!engine) return;
     const t = s.sampleMs;
     const p = this.pending;
-    const target = engine.targetKwAt(t);
-    const run = engine.activeRun;
-    p.push({ seriesId: SERIES.breakerMeasured, timeMs: t, value: s.powerKw });
-    p.push({ seriesId: SERIES.breakerTarget, timeMs: t, value: target ?? NaN });
-    p.push({ seriesId: SERIES.breakerTolerance, timeMs: t, value: run ? run.trigger.toleranceKw : NaN });
-    const band = run ? engine.communityBand(run, t) : null;
-    p.push({ seriesId: SERIES.flexDown, timeMs: t, value: band ? band.downKw : NaN });
-    p.push({ seriesId: SERIES.flexUp, timeMs: t, value: band ? band.upKw : NaN });
+    const target = breakerPoints(engine, t, s.powerKw, p);
     // What the EMS believes of each asset (its last report, carried forward), the BESS at every sample.
     const members = t - this.lastMemberRecordMs >= this.o.memberRecordPeriodS * 1000;
     if (members) this.lastMemberRecordMs = t;
@@ -220,23 +212,14 @@ export class FieldSession {
       if (a.socPct !== undefined) p.push({ seriesId: `${a.id}.socPct`, timeMs: t, value: a.socPct });
       if (a.indoorC !== undefined) p.push({ seriesId: `${a.id}.indoorC`, timeMs: t, value: a.indoorC });
     }
-    this.recent.push({ timeMs: t, measuredKw: Number.isFinite(s.powerKw) ? s.powerKw : null, targetKw: target });
-    const cutoff = t - this.o.recentWindowMs;
-    let drop = 0;
-    while (drop < this.recent.length && this.recent[drop]!.timeMs < cutoff) drop++;
-    if (drop > 0) this.recent.splice(0, drop);
+    keepRecent(this.recent, { timeMs: t, measuredKw: Number.isFinite(s.powerKw) ? s.powerKw : null, targetKw: target }, this.o.recentWindowMs);
     if (p.length >= 2000) this.flush();
   }
 
   private recordEvent(e: RuntimeEvent): void {
-    const dto: StoredEventDto = { timeMs: e.timeMs, type: e.type, level: e.level, message: e.message };
-    if (e.runId !== undefined) dto.runId = e.runId;
-    if (e.assetId !== undefined) dto.assetId = e.assetId;
-    const data = e.source === 'connector' ? { connector: e.connector, ...(e.data ?? {}) } : e.data;
-    if (data !== undefined) dto.data = data;
+    const dto = eventDto({ ...e, data: e.source === 'connector' ? { connector: e.connector, ...(e.data ?? {}) } : e.data });
     this.toHistory(`event ${e.type}`, () => this.o.history.appendEvents([dto]));
-    this.recentEvents.unshift(dto);
-    if (this.recentEvents.length > 20) this.recentEvents.length = 20;
+    keepRecentEvent(this.recentEvents, dto);
     if (e.type === 'trigger-received') this.lastTriggerMs = e.timeMs;
     const run = this.ems.ems?.engine.activeRun;
     if (e.type === 'run-started' && run) this.saveRun(run);

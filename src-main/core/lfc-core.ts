@@ -69,7 +69,7 @@ import type {
 } from '../shared/ipc-contract';
 import type { ForecastPoint, HistoryStore, SeriesPoint } from '../storage/history-store';
 import { stepsDue } from './live-logic';
-import { checkOperatorTrigger, liveStateOf, operatorTrigger } from './live-state';
+import { breakerPoints, checkOperatorTrigger, eventDto, keepRecent, keepRecentEvent, liveStateOf, operatorTrigger } from './live-state';
 import { storedRun } from './stored-run';
 import { FieldSession } from './field-session';
 import { SiteService } from './site-service';
@@ -574,14 +574,7 @@ export class LfcCore {
     const t = r.sampleMs;
     const p = live.pending;
     const measured = r.sentKw === null ? NaN : r.sentKw;
-    const target = engine.targetKwAt(t);
-    const run = engine.activeRun;
-    p.push({ seriesId: SERIES.breakerMeasured, timeMs: t, value: measured });
-    p.push({ seriesId: SERIES.breakerTarget, timeMs: t, value: target ?? NaN });
-    p.push({ seriesId: SERIES.breakerTolerance, timeMs: t, value: run ? run.trigger.toleranceKw : NaN });
-    const band = run ? engine.communityBand(run, t) : null;
-    p.push({ seriesId: SERIES.flexDown, timeMs: t, value: band ? band.downKw : NaN });
-    p.push({ seriesId: SERIES.flexUp, timeMs: t, value: band ? band.upKw : NaN });
+    const target = breakerPoints(engine, t, measured, p);
     const plant = sim.plant;
     let pv = 0;
     for (const x of plant.pvPowerKw) pv += x;
@@ -600,21 +593,13 @@ export class LfcCore {
       if (reading.socPct !== undefined) p.push({ seriesId: `${m.id}.socPct`, timeMs: t, value: reading.socPct });
       if (reading.indoorC !== undefined) p.push({ seriesId: `${m.id}.indoorC`, timeMs: t, value: reading.indoorC });
     }
-    live.recent.push({ timeMs: t, measuredKw: Number.isFinite(measured) ? measured : null, targetKw: target });
-    const cutoff = t - this.opts.recentWindowMs;
-    let drop = 0;
-    while (drop < live.recent.length && live.recent[drop]!.timeMs < cutoff) drop++;
-    if (drop > 0) live.recent.splice(0, drop);
+    keepRecent(live.recent, { timeMs: t, measuredKw: Number.isFinite(measured) ? measured : null, targetKw: target }, this.opts.recentWindowMs);
   }
 
   private recordEvent(live: LiveContext, e: EngineEvent): void {
-    const dto: StoredEventDto = { timeMs: e.timeMs, type: e.type, level: e.level, message: e.message };
-    if (e.runId !== undefined) dto.runId = e.runId;
-    if (e.assetId !== undefined) dto.assetId = e.assetId;
-    if (e.data !== undefined) dto.data = e.data;
+    const dto = eventDto(e);
     this.history.appendEvents([dto]);
-    live.recentEvents.unshift(dto);
-    if (live.recentEvents.length > 20) live.recentEvents.length = 20;
+    keepRecentEvent(live.recentEvents, dto);
     // The run exists in the engine by the time it says so: record it at once, so the Runs view lists it.
     const run = live.sim?.engine.activeRun;
     if (e.type === 'run-started' && run) this.saveRun(live, run);

@@ -5,6 +5,8 @@
  * span, outdoor temperature, when each asset last reported, its connections).
  */
 import type { Engine, RunRecord } from '../engine/engine';
+import type { SeriesPoint } from '../storage/history-store';
+import { SERIES } from './series';
 import { heatPumpBand, storageBand } from '../engine/flexibility';
 import { exhaustionCountdown } from '../engine/kpi';
 import type { Trigger } from '../engine/model';
@@ -128,4 +130,46 @@ export function operatorTrigger(req: TriggerRequest, seq: number, nowMs: number)
     toleranceKw: req.toleranceKw ?? DEFAULT_TOLERANCE_KW,
     schedule: req.useCase === 3 || req.useCase === 4 ? (req.schedule ?? null) : null,
   };
+}
+
+/**
+ * What every live session records of one breaker sample, whatever its plant: the measured and target power,
+ * the tolerance and the engine's band (during a run). `measuredKw` is NaN for a missing or bad sample.
+ */
+export function breakerPoints(engine: Engine, sampleMs: number, measuredKw: number, into: SeriesPoint[]): number | null {
+  const target = engine.targetKwAt(sampleMs);
+  const run = engine.activeRun;
+  const band = run ? engine.communityBand(run, sampleMs) : null;
+  into.push(
+    { seriesId: SERIES.breakerMeasured, timeMs: sampleMs, value: measuredKw },
+    { seriesId: SERIES.breakerTarget, timeMs: sampleMs, value: target ?? NaN },
+    { seriesId: SERIES.breakerTolerance, timeMs: sampleMs, value: run ? run.trigger.toleranceKw : NaN },
+    { seriesId: SERIES.flexDown, timeMs: sampleMs, value: band ? band.downKw : NaN },
+    { seriesId: SERIES.flexUp, timeMs: sampleMs, value: band ? band.upKw : NaN },
+  );
+  return target;
+}
+
+/** Appends a point to the Now chart's window and drops what fell out of it (oldest first). */
+export function keepRecent(recent: LivePoint[], point: LivePoint, windowMs: number): void {
+  recent.push(point);
+  const cutoff = point.timeMs - windowMs;
+  let drop = 0;
+  while (drop < recent.length && recent[drop]!.timeMs < cutoff) drop++;
+  if (drop > 0) recent.splice(0, drop);
+}
+
+/** An event as the history stores it (optional fields only when present). */
+export function eventDto(e: { timeMs: number; type: string; level: StoredEventDto['level']; message: string; runId?: string | null; assetId?: string; data?: Record<string, unknown> }): StoredEventDto {
+  const dto: StoredEventDto = { timeMs: e.timeMs, type: e.type, level: e.level, message: e.message };
+  if (e.runId !== undefined) dto.runId = e.runId;
+  if (e.assetId !== undefined) dto.assetId = e.assetId;
+  if (e.data !== undefined) dto.data = e.data;
+  return dto;
+}
+
+/** Keeps the newest events first, at most 20 (the Now view's list). */
+export function keepRecentEvent(recentEvents: StoredEventDto[], dto: StoredEventDto): void {
+  recentEvents.unshift(dto);
+  if (recentEvents.length > 20) recentEvents.length = 20;
 }

@@ -4,11 +4,12 @@
  * forgotten when where they are sent changes), the OPC UA PKI (trust / reject, UaExpert style), and the
  * test of each connection. Split from `LfcCore`, which composes it, so the core stays the live session's.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 import { pkiState, rejectCertificate, trustCertificate } from '../connectors/opcua/probe';
 import { siteConnections, sitePkiDir, testSiteConnection } from '../field/site-connections';
+import { writeFileAtomic } from '../node/atomic-write';
 import type { ConnectionInfo, ConnectionTestResult, PkiState, SaveSiteRequest, SiteDocument } from '../shared/ipc-contract';
 import { loadSiteFile, parseSiteFile, readSecretsFile, secretDestinations, secretNamesOf, secretsPathOf, SiteFileError } from '../site/site-file';
 import type { LoadedSite } from '../site/site-file';
@@ -119,9 +120,7 @@ export class SiteService {
       throw new CoreError('NOT_AVAILABLE', `site:save: the secrets could not be stored, the site file is unchanged: ${error instanceof Error ? error.message : String(error)}`);
     }
     mkdirSync(dirname(this.sitePath), { recursive: true });
-    const tmp = `${this.sitePath}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(JSON.parse(req.text), null, 2) + '\n');
-    renameSync(tmp, this.sitePath);
+    writeFileAtomic(this.sitePath, JSON.stringify(JSON.parse(req.text), null, 2) + '\n', 0o644);
     return { ...this.get(), cleared };
   }
 

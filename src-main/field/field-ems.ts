@@ -27,8 +27,7 @@
  * contact and the record says so. Any other is refused, and the error names its thumbprint and subject so
  * the operator can check it against the device and add it (or trust it in the console).
  */
-import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBessMapping } from '../connectors/opcua/mapping.js';
 import { RestClient } from '../connectors/rest/http-client.js';
@@ -38,6 +37,7 @@ import type { RunRecord } from '../engine/engine.js';
 import type { AssetReport, BreakerSample } from '../engine/model.js';
 import { WallClock } from '../engine/wall-clock.js';
 import { labAckTimeoutS, labOpcuaTiming } from '../lab/lab-session.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 import { resourcesDir } from '../node/paths.js';
 import { loadOrCreateInstallationKey } from '../record/installation-key.js';
 import { RecordLog } from '../record/record-log.js';
@@ -196,7 +196,8 @@ export class FieldEms {
       },
     });
     await this.intake.start();
-    writeSecretFile(this.intakeTokenPath, tokens[intakeCfg.tokens[0]!.name]! + '\n');
+    // Only its owner may read it, whatever the umask.
+    writeFileAtomic(this.intakeTokenPath, tokens[intakeCfg.tokens[0]!.name]! + '\n', 0o600);
   }
 
   /** `system`: the wall clock. `lab-rig`: the rig's simulated time and speed, read once over the wire. */
@@ -281,9 +282,9 @@ export class FieldEms {
       assetColumns: [],
     });
     const engineEvents = ems.events.flatMap((e) => (e.source === 'engine' ? [e] : []));
-    writeAtomic(join(this.opts.outDir, 'kpi.json'), JSON.stringify(this.kpiDocument(), null, 2) + '\n');
-    writeAtomic(join(this.opts.outDir, 'timeseries.csv'), csv);
-    writeAtomic(join(this.opts.outDir, 'events.jsonl'), eventsJsonl(engineEvents));
+    writeFileAtomic(join(this.opts.outDir, 'kpi.json'), JSON.stringify(this.kpiDocument(), null, 2) + '\n', 0o644);
+    writeFileAtomic(join(this.opts.outDir, 'timeseries.csv'), csv, 0o644);
+    writeFileAtomic(join(this.opts.outDir, 'events.jsonl'), eventsJsonl(engineEvents), 0o644);
   }
 
   /** Ends a run in force (`ems-stopped`), releases the assets, writes the outputs and closes everything. */
@@ -312,18 +313,4 @@ export class FieldEms {
  */
 function wholeMs(clock: Clock): Clock {
   return { nowMs: () => Math.floor(clock.nowMs()), schedule: (atMs, fn) => clock.schedule(atMs, fn) };
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
-/** A file only its owner may read, whatever the umask; replaced if it exists. */
-function writeSecretFile(path: string, text: string): void {
-  const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
-  renameSync(tmp, path);
 }

@@ -54,6 +54,7 @@ import { createCoreHandlers, invokeChannel, isInvokeChannel } from '../core/hand
 import type { HostInfo } from '../core/handlers';
 import type { LfcCore } from '../core/lfc-core';
 import { contentSecurityPolicy } from '../main/security';
+import { AuthFailureLimiter } from '../connectors/rest/auth-failures';
 import type { IpcResult } from '../shared/ipc-contract';
 
 export const SESSION_COOKIE = 'lfc_session';
@@ -174,23 +175,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // from that address are answered 429 for the rest of the minute (a tab of an earlier start that keeps
   // reconnecting floods nothing). A valid token or session always passes: the token's 192 bits make
   // guessing hopeless, and a lockout must not shut the operator out.
-  const failures = new Map<string, { sinceMs: number; count: number }>();
-  const lockedOut = (address: string): number | null => {
-    const f = failures.get(address);
-    if (!f) return null;
-    const leftMs = f.sinceMs + 60_000 - Date.now();
-    if (leftMs <= 0) {
-      failures.delete(address);
-      return null;
-    }
-    return f.count >= (options.maxAuthFailuresPerMinute ?? 10) ? Math.ceil(leftMs / 1000) : null;
-  };
-  const failed = (address: string): void => {
-    if (failures.size > 10_000) failures.clear();
-    const f = failures.get(address) ?? { sinceMs: Date.now(), count: 0 };
-    f.count++;
-    failures.set(address, f);
-  };
+  const limiter = new AuthFailureLimiter(options.maxAuthFailuresPerMinute ?? 10, 60_000);
 
   const server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     res.setHeader('Content-Security-Policy', csp);
@@ -202,12 +187,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (url.pathname === '/login') {
       const address = req.socket.remoteAddress ?? '';
       if (!sameSecret(url.searchParams.get('token'), options.token)) {
-        const waitS = lockedOut(address);
+        const waitS = limiter.lockedOutS(address);
         if (waitS !== null) {
           res.setHeader('Retry-After', String(waitS));
           return send(res, 429, `too many wrong tokens from ${address}: wait ${waitS} s`);
         }
-        failed(address);
+        limiter.fail(address);
         return send(res, 401, 'wrong or missing token: open the URL that `npm run serve` printed');
       }
       const sessionSecret = randomBytes(24).toString('base64url');
@@ -269,8 +254,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const bySession = offeredSecret !== undefined && isSessionSecret(offeredSecret);
     const address = req.socket.remoteAddress ?? '';
     if (!bySession && !sameSecret(bearer(req), options.token)) {
-      if (lockedOut(address) !== null) return reject(socket, 429, 'Too Many Requests');
-      failed(address);
+      if (limiter.lockedOutS(address) !== null) return reject(socket, 429, 'Too Many Requests');
+      limiter.fail(address);
       return reject(socket, 401, 'Unauthorized');
     }
     if (protocols.length > 0 && !protocols.includes(WS_PROTOCOL)) return reject(socket, 400, `Subprotocol ${WS_PROTOCOL} Required`);

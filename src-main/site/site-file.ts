@@ -20,11 +20,12 @@
  * console keeps the secrets the operator types in its host's store (Electron `safeStorage` on the desktop,
  * an encrypted file in serve mode), looked up first (`loadSiteFile`'s `held`).
  */
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConnectorConfigError, ConnectorConfigSchema, jsonPath, requireSecrets, type ConfigIssue, type SecretResolver } from '../connectors/config/connector-config.js';
 import { AssetSchema, ControlSchema, MeasurementSchema, SiteSchema } from '../engine/scenario/schema.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 
 export const SITE_FILE_FORMAT = 'lfc-site/1';
 
@@ -202,9 +203,6 @@ export function writeSiteFile(path: string, site: SiteFile, secrets: Record<stri
   writeFileSync(sitePath, JSON.stringify(site, null, 2) + '\n');
   const secretsPath = secretsPathOf(sitePath, site);
   // Written beside, 0600 from its first byte, then renamed over: an existing file's wider mode never sees the secrets.
-  const tmp = `${secretsPath}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
-  chmodSync(tmp, 0o600); // the umask may have narrowed it further, never widened; this makes it exact
-  renameSync(tmp, secretsPath);
+  writeFileAtomic(secretsPath, JSON.stringify(secrets, null, 2) + '\n', 0o600);
   return { sitePath, secretsPath };
 }

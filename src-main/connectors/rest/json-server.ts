@@ -7,6 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { AuthFailureLimiter } from './auth-failures.js';
 import type { AddressInfo } from 'node:net';
 
 export interface JsonRequest {
@@ -106,8 +107,7 @@ export async function startJsonServer(opts: JsonServerOptions, routes: Route[]):
   const tokens = opts.tokens ?? {};
   const needAuth = Object.keys(tokens).length > 0;
   const maxBody = opts.maxBodyBytes ?? 256 * 1024;
-  const authLimit = opts.authFailures ?? { max: 10, windowMs: 60_000 };
-  const failures = new Map<string, { sinceMs: number; count: number }>();
+  const limiter = new AuthFailureLimiter(opts.authFailures?.max, opts.authFailures?.windowMs);
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const send = (reply: JsonReply) => {
       if (res.headersSent || res.destroyed) return;
@@ -138,22 +138,13 @@ export async function startJsonServer(opts: JsonServerOptions, routes: Route[]):
       tokenName = tokenNameOf(req.headers.authorization, tokens);
       if (tokenName === null) {
         // A valid token always passes; only failures from an address past the limit are answered 429.
-        const now = Date.now();
-        let f = failures.get(remoteAddress);
-        if (f && now - f.sinceMs >= authLimit.windowMs) {
-          failures.delete(remoteAddress);
-          f = undefined;
-        }
-        if (f && f.count >= authLimit.max) {
-          const waitS = Math.ceil((f.sinceMs + authLimit.windowMs - now) / 1000);
+        const waitS = limiter.lockedOutS(remoteAddress);
+        if (waitS !== null) {
           refuse({ status: 429, body: { error: `too many requests with a wrong or missing token from ${remoteAddress}: wait ${waitS} s` }, headers: { 'retry-after': String(waitS) } });
           req.resume();
           return;
         }
-        if (failures.size > 10_000) failures.clear(); // a flood of addresses cannot grow it without bound
-        const next = f ?? { sinceMs: now, count: 0 };
-        next.count++;
-        failures.set(remoteAddress, next);
+        limiter.fail(remoteAddress);
         refuse({ status: 401, body: { error: req.headers.authorization ? 'the bearer token is not valid' : 'a bearer token is required (Authorization: Bearer <token>)' }, headers: { 'www-authenticate': 'Bearer' } });
         req.resume();
         return;

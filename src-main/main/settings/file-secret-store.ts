@@ -13,7 +13,7 @@ import { dirname, resolve } from 'node:path';
 
 import { z } from 'zod';
 
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../../node/atomic-write';
 import { assertSecretName } from './secret-store';
 import type { SecretStore } from './secret-store';
 

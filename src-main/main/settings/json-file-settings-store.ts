@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '../../node/atomic-write';
 import type { Settings } from './settings-schema';
 import { ValidatedSettingsStore } from './settings-store';
 import type { SettingsDocumentIo } from './settings-store';
