@@ -7,7 +7,7 @@
  * exhaustion forecast's lead and error, false alarms, the runs where lfc held less than deadbeat, the
  * bound's solve statuses, and the runs where a controller held more than the bound (must be none).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -171,5 +171,15 @@ export async function benchDistribution(): Promise<Row[]> {
     if (b !== undefined && b !== null && b > 0 && r.heldPct !== null) toAchieved.push(r.heldPct / b);
   }
   rows.push({ controller: 'lfc/bound-achieved', scenarios: written.length, runs: toAchieved.length, heldP10: pctl(toAchieved, 0.1), heldP50: pctl(toAchieved, 0.5), heldP90: pctl(toAchieved, 0.9) });
+  // Run by run, so that a percentile can be traced to the runs behind it (worst lfc/bound first).
+  const dbByKey = new Map(figures['deadbeat']!.map((r) => [`${r.scenario}/${r.runId}`, r]));
+  const perRun = figures['lfc']!.map((r) => {
+    const key = `${r.scenario}/${r.runId}`;
+    const b = boundHeld.get(key) ?? null;
+    return { run: key, lfcHeldPct: r.heldPct, deadbeatHeldPct: dbByKey.get(key)?.heldPct ?? null, boundHeldPct: b, boundAchievedPct: boundAchieved.get(key) ?? null, lfcToBound: b && r.heldPct !== null ? r.heldPct / b : null, lfc: r };
+  });
+  perRun.sort((a, b) => (a.lfcToBound ?? 2) - (b.lfcToBound ?? 2));
+  mkdirSync(join('bench', 'results'), { recursive: true });
+  writeFileSync(join('bench', 'results', `distribution-runs-seed${seed}-n${count}.json`), JSON.stringify({ seed, count, boundTimeLimitS, runs: perRun }, null, 1));
   return rows;
 }

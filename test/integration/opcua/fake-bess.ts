@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../../src-main/engine/clock.js';
 import type { AssetReport } from '../../../src-main/engine/model.js';
-import type { LinkEvent, OpcuaBessConnector } from '../../../src-main/connectors/opcua/bess-client.js';
+import type { LinkEvent } from '../../../src-main/connectors/opcua/bess-client.js';
+import type { AssetTelemetry } from '../../../src-main/engine/ports.js';
 import type { BessDevice } from '../../../src-main/lab/opcua/bess-server.js';
 
 export const T0_MS = Date.UTC(2026, 5, 21, 10, 0, 0);
@@ -68,7 +69,7 @@ export function tempDir(prefix: string): { path: string; remove(): void } {
 }
 
 /** Resolves with the first report that satisfies `predicate`. */
-export function nextReport(connector: OpcuaBessConnector, predicate: (r: AssetReport) => boolean = () => true, guardMs = 15_000): Promise<AssetReport> {
+export function nextReport(connector: AssetTelemetry, predicate: (r: AssetReport) => boolean = () => true, guardMs = 15_000): Promise<AssetReport> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       off();
