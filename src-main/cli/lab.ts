@@ -1,6 +1,6 @@
 /**
  * `npm run lab -- <scenario.json> [--speed N] [--rig-only] [--from <ISO>] [--minutes M] [--out <dir>]
- *  [--bess-via opcua|rest] [--pki <dir>] [--site-out <site.json>]`
+ *  [--bess-via opcua|modbus|rest] [--pki <dir>] [--site-out <site.json>]`
  *
  * Runs the plant simulator in real time (or N× faster) and serves it over the field's protocols — the
  * community BESS over OPC UA (SignAndEncrypt, Basic256Sha256, user login), the breaker on the grid
@@ -35,7 +35,10 @@ export const USAGE = `usage: npm run lab -- <scenario.json> [options]
   --minutes M           window length in simulated minutes (default: to the scenario's end)
   --rig-only            serve the rig only, for an EMS of your own (tokens and OPC UA login are printed)
   --out <dir>           write kpi.json, events.jsonl and the tamper-evident record.jsonl
-  --bess-via opcua|rest serve the community BESS over OPC UA (default) or the REST storage dialect
+  --bess-via opcua|modbus|rest
+                        serve the community BESS over OPC UA (default), as a SunSpec Modbus TCP device
+                        (models 1, 802, 704 at 40000, unit id 1, loopback only: Modbus has no security),
+                        or the REST storage dialect
   --site-out <file>     with --rig-only: write the site file (and its 0600 secrets file beside it) that
                         reaches this rig, for npm run ems -- --site <file>
   --pki <dir>           keep the OPC UA certificates here (rig-server/, ems-client/); default: a temporary
@@ -49,7 +52,7 @@ export interface LabArgs {
   fromMs: number | null;
   minutes: number | null;
   outDir: string | null;
-  bessVia: 'opcua' | 'rest';
+  bessVia: 'opcua' | 'rest' | 'modbus';
   pkiDir: string | null;
   siteOut: string | null;
 }
@@ -84,7 +87,7 @@ export function parseLabArgs(argv: string[]): LabArgs {
     else if (arg === '--site-out') a.siteOut = value();
     else if (arg === '--bess-via') {
       const v = value();
-      if (v !== 'opcua' && v !== 'rest') throw new UsageError(`--bess-via: expected opcua or rest, got ${JSON.stringify(v)}`);
+      if (v !== 'opcua' && v !== 'rest' && v !== 'modbus') throw new UsageError(`--bess-via: expected opcua, modbus or rest, got ${JSON.stringify(v)}`);
       a.bessVia = v;
     }
     else if (arg === '--help' || arg === '-h') throw new HelpRequested(USAGE);

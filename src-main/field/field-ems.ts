@@ -36,7 +36,7 @@ import type { Clock } from '../engine/clock.js';
 import type { RunRecord } from '../engine/engine.js';
 import type { AssetReport, BreakerSample } from '../engine/model.js';
 import { WallClock } from '../engine/wall-clock.js';
-import { labAckTimeoutS, labOpcuaTiming } from '../lab/lab-session.js';
+import { labAckTimeoutS, labModbusTiming, labOpcuaTiming } from '../lab/lab-session.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { resourcesDir } from '../node/paths.js';
 import { loadOrCreateInstallationKey } from '../record/installation-key.js';
@@ -45,6 +45,7 @@ import { KPI_FORMAT, eventsJsonl, runSummary, timeseriesCsv } from '../replay/ou
 import { engineConfigFor } from '../replay/replay.js';
 import { EmsRuntime, type RuntimeEvent } from '../runtime/ems-runtime.js';
 import { buildFieldConnectors, type BuiltConnectors } from '../runtime/field-connectors.js';
+import { modbusConnectorFactory } from '../runtime/modbus-connectors.js';
 import { opcuaConnectorFactory } from '../runtime/opcua-connectors.js';
 import { memberIds } from '../sim/plant.js';
 import type { LoadedSite } from '../site/site-file.js';
@@ -178,7 +179,8 @@ export class FieldEms {
           : undefined;
         // Every OPC UA link uses the one PKI folder the console's Trust / Reject manage (`sitePkiDir`).
         const config = { ...site.connectors, assets: site.connectors.assets.map((b) => (b.via === 'opcua' && b.pkiDir !== undefined ? { ...b, pkiDir } : b)) };
-        this.built = await buildFieldConnectors({ config, secrets, ctx, membersOf, breakerPeriodS: site.plant.measurement.breakerPeriodS, ...(opcua ? { opcua } : {}) });
+        const modbus = site.connectors.assets.some((b) => b.via === 'modbus') ? modbusConnectorFactory({ ctx, ...(speed > 1 ? { timing: labModbusTiming(speed) } : {}) }) : undefined;
+        this.built = await buildFieldConnectors({ config, secrets, ctx, membersOf, breakerPeriodS: site.plant.measurement.breakerPeriodS, ...(opcua ? { opcua } : {}), ...(modbus ? { modbus } : {}) });
         return this.built.connectors;
       },
     });

@@ -31,6 +31,7 @@ import { RecordLog } from '../record/record-log.js';
 import { engineConfigFor } from '../replay/replay.js';
 import { EmsRuntime, type RuntimeEvent } from '../runtime/ems-runtime.js';
 import { buildFieldConnectors, type BuiltConnectors } from '../runtime/field-connectors.js';
+import { modbusConnectorFactory, type ModbusTiming } from '../runtime/modbus-connectors.js';
 import { opcuaConnectorFactory, type OpcuaTiming } from '../runtime/opcua-connectors.js';
 import { BESS_TELEMETRY_PERIOD_S } from '../sim/field.js';
 import { memberIds } from '../sim/plant.js';
@@ -65,6 +66,21 @@ export function labOpcuaTiming(speed: number): Required<Pick<OpcuaTiming, 'sampl
     heartbeatPeriodMs: heartbeatS * 1000,
     revertS: 10 + heartbeatS + wireS,
     writeTimeoutMs: (4 + wireS) * 1000,
+  };
+}
+
+/**
+ * The Modbus link's timings in the lab at `speed`: polls as often as the BESS publishes (real ms, ≥ 20), an
+ * answer timeout of the real-time wire budget, the heartbeat and the device's reversion time in simulated
+ * time, scaled like the OPC UA link's so that the wire's real milliseconds never make the device revert.
+ */
+export function labModbusTiming(speed: number): Required<Pick<ModbusTiming, 'pollMs' | 'timeoutMs' | 'revertS' | 'heartbeatPeriodMs'>> {
+  const t = labOpcuaTiming(speed);
+  return {
+    pollMs: Math.max(20, Math.round((BESS_TELEMETRY_PERIOD_S * 1000) / speed)),
+    timeoutMs: LAB_WIRE_BUDGET_MS,
+    heartbeatPeriodMs: Math.max(5000, t.heartbeatPeriodMs),
+    revertS: Math.ceil(Math.max(30, 10 + 2 * Math.max(5, t.heartbeatPeriodMs / 1000) + (LAB_WIRE_BUDGET_MS / 1000) * speed)),
   };
 }
 
@@ -222,7 +238,8 @@ export class LabSession {
                 trustServer: (c) => this.trustRigServer(c.endpointUrl, c.thumbprint),
               })
             : undefined;
-        this.built = await buildFieldConnectors({ config, secrets, ctx, membersOf, breakerPeriodS: scenario.measurement.breakerPeriodS, ...(opcua ? { opcua } : {}) });
+        const modbus = rig.bessVia === 'modbus' ? modbusConnectorFactory({ ctx, timing: labModbusTiming(rig.speed) }) : undefined;
+        this.built = await buildFieldConnectors({ config, secrets, ctx, membersOf, breakerPeriodS: scenario.measurement.breakerPeriodS, ...(opcua ? { opcua } : {}), ...(modbus ? { modbus } : {}) });
         if (rig.bessOpcua && !this.opcuaTrust) this.opcuaTrust = { endpointUrl: rig.bessOpcua.endpointUrl, thumbprint: rig.bessOpcua.certificateThumbprint, decision: 'already-trusted' };
         return this.built.connectors;
       },

@@ -3,7 +3,8 @@
  * clock) served over the same protocols as the field — the grid operator's platform (breaker as 3-phase
  * U, I, φ, setpoint forwarding), the vendor backends for household storages and heat pumps, the community
  * BESS's backend over OPC UA (`opcua/bess-server.ts`: SignAndEncrypt, user login; or, with
- * `bessVia: 'rest'`, the REST storage dialect), and a weather service answering like Open-Meteo with the
+ * `bessVia: 'rest'`, the REST storage dialect; or, with `bessVia: 'modbus'`, the battery itself as a SunSpec
+ * Modbus TCP device, `modbus/sunspec-server.ts`, on loopback: Modbus has no security), and a weather service answering like Open-Meteo with the
  * scenario's forecast.
  *
  * The scenario's faults are injected where the field would show them, at the protocol level: a dropped-out
@@ -42,6 +43,7 @@ import { Plant } from '../sim/plant.js';
 import { dsoPlatformServer, weatherServer, type DsoPlatformServer } from './dso-weather-servers.js';
 import { eventInForceAt } from './carry-in.js';
 import type { LabService } from './lab-service.js';
+import { startSunspecServer, type SunspecServer } from './modbus/sunspec-server.js';
 import { BESS_RIG_NAMESPACE_URI, startBessOpcuaServer, type BessDevice, type BessOpcuaServer, type BessRigFaults } from './opcua/bess-server.js';
 import { heatPumpBackendServer, storageBackendServer, type DeviceWriteOutcome, type LabDevices, type VendorServer } from './vendor-servers.js';
 
@@ -92,8 +94,8 @@ export interface LabRigOptions {
   /** Pacing tick, real ms (default 10). */
   tickMs?: number;
   meterId?: string;
-  /** How the community BESS is served: OPC UA (default, as in the field) or the REST storage dialect. */
-  bessVia?: 'opcua' | 'rest';
+  /** How the community BESS is served: OPC UA (default), Modbus TCP with SunSpec, or the REST storage dialect. */
+  bessVia?: 'opcua' | 'rest' | 'modbus';
   /**
    * Folder of the OPC UA certificates: `rig-server/` (the BESS server's) and `ems-client/` (the EMS's).
    * Default: a temporary folder, removed at `stop()`. Kept between runs, the EMS trusts the rig from the
@@ -123,7 +125,9 @@ export class LabRig {
   readonly storageBackend: VendorServer<StorageReportWire>;
   readonly heatPumpBackend: VendorServer<HeatPumpReportWire>;
   readonly weather: LabService;
-  readonly bessVia: 'opcua' | 'rest';
+  readonly bessVia: 'opcua' | 'rest' | 'modbus';
+  /** The BESS as a SunSpec Modbus device (`bessVia: 'modbus'`, once `startServers` has run). */
+  bessModbus: SunspecServer | null = null;
   /** The BESS's OPC UA server (`bessVia: 'opcua'`, once `startServers` has run). */
   bessOpcua: BessOpcuaServer | null = null;
   readonly bessOpcuaPassword = randomBytes(18).toString('base64url');
@@ -196,7 +200,7 @@ export class LabRig {
     this.bessVia = opts.bessVia ?? 'opcua';
     const bessMembers = [...bessIds];
     this.bessMemberId = bessMembers.length === 1 ? bessMembers[0]! : null;
-    if (this.bessVia === 'opcua' && this.bessMemberId === null) throw new Error(`lab rig: the OPC UA BESS server serves one community BESS, the scenario has ${bessMembers.length}`);
+    if (this.bessVia !== 'rest' && this.bessMemberId === null) throw new Error(`lab rig: the ${this.bessVia === 'opcua' ? 'OPC UA' : 'Modbus'} BESS server serves one community BESS, the scenario has ${bessMembers.length}`);
     // A temporary PKI folder only when there is an OPC UA server to give it to.
     this.pkiIsTemporary = opts.pkiDir === undefined && this.bessVia === 'opcua';
     this.pkiRoot = opts.pkiDir !== undefined ? resolve(opts.pkiDir) : this.pkiIsTemporary ? mkdtempSync(join(tmpdir(), 'lfc-lab-pki-')) : '';
@@ -210,7 +214,7 @@ export class LabRig {
     this.field.subscribe((s) => this.dso.publish({ sampleMs: s.sampleMs, powerKw: s.powerKw }));
     this.field.subscribeReports((r: AssetReport) => {
       const kind = kindOf(r.assetId);
-      if (kind === 'bess' && this.bessVia === 'opcua') return; // the OPC UA server publishes the BESS itself
+      if (kind === 'bess' && this.bessVia !== 'rest') return; // the OPC UA server publishes the BESS itself; a Modbus device is polled
       if (kind === 'bess' || kind === 'householdStorage') {
         const wire: StorageReportWire = { deviceId: r.assetId, sampleTime: iso(r.sampleMs), powerKw: r.powerKw, socPct: r.socPct ?? null };
         (kind === 'bess' ? this.bessBackend : this.storageBackend).telemetry.publish(wire);
@@ -220,7 +224,7 @@ export class LabRig {
     });
     this.field.onFaultInjected = (f, atMs) => this.injected.push({ atMs, what: `${f.kind}${'asset' in f && f.asset ? ` on ${f.asset}` : ''} for ${f.durationS} s` });
     for (const f of opts.protocolFaults ?? []) this.clock.schedule(f.atMs, () => void this.injectProtocolFault(f));
-    if (this.bessVia === 'opcua') this.scheduleBessOpcuaFaults();
+    if (this.bessVia !== 'rest') this.scheduleBessDeviceFaults();
     this.carriedIn = eventInForceAt(this.scenario.events, startMs);
     if (this.carriedIn) {
       const { event, index } = this.carriedIn;
@@ -288,6 +292,11 @@ export class LabRig {
       });
       this.applyBessFaults();
     }
+    if (this.bessVia === 'modbus' && !this.bessModbus) {
+      const bess = this.scenario.assets.find((a) => a.kind === 'bess')!;
+      this.bessModbus = await startSunspecServer({ device: this.bessDevice(), ratedKw: 'powerKw' in bess ? bess.powerKw : 300, host: '127.0.0.1' });
+      this.applyBessFaults();
+    }
   }
 
   /** Starts the simulation, paced against the wall clock; `wall0` and `sim0` anchor the EMS's clock too. */
@@ -325,7 +334,15 @@ export class LabRig {
     const bess: LabEndpoint[] =
       this.bessVia === 'rest'
         ? [{ role: 'BESS backend (REST storage dialect)', url: this.bessBackend.service.url, detail: 'GET /v1/telemetry, PUT /v1/devices/{id}/setpoint' }]
-        : this.bessOpcua
+        : this.bessModbus
+          ? [
+              {
+                role: 'BESS (Modbus TCP / SunSpec, I-04 telemetry / I-06 setpoints)',
+                url: `${this.bessModbus.host}:${this.bessModbus.port}`,
+                detail: `unit id ${this.bessModbus.unitId}, SunSpec at 40000 (models 1, 802, 704); Modbus has no security: loopback only`,
+              },
+            ]
+          : this.bessOpcua
           ? [
               {
                 role: 'BESS vendor backend (OPC UA, I-04 telemetry / I-06 setpoints)',
@@ -362,7 +379,9 @@ export class LabRig {
         ...assetIds('bess').map((asset) =>
           this.bessVia === 'rest'
             ? { asset, via: 'rest' as const, backend: 'storage' as const, endpoint: 'bess', longPollS: 30 }
-            : { asset, via: 'opcua' as const, endpointUrl: this.bessOpcuaUrl(), userSecret: 'BESS_OPCUA_USER', passwordSecret: 'BESS_OPCUA_PASSWORD', pkiDir: this.emsPkiDir },
+            : this.bessVia === 'modbus'
+              ? { asset, via: 'modbus' as const, ...this.bessModbusAddress(), revertS: 30, pollMs: 1000, timeoutMs: 1000, control: 'auto' as const, batteryPowerSign: 'discharge-positive' as const }
+              : { asset, via: 'opcua' as const, endpointUrl: this.bessOpcuaUrl(), userSecret: 'BESS_OPCUA_USER', passwordSecret: 'BESS_OPCUA_PASSWORD', pkiDir: this.emsPkiDir },
         ),
         ...assetIds('householdStorage').map((asset) => ({ asset, via: 'rest' as const, backend: 'storage' as const, endpoint: 'storage', longPollS: 30 })),
         ...assetIds('heatPump').map((asset) => ({ asset, via: 'rest' as const, backend: 'heatPump' as const, endpoint: 'heatpump', longPollS: 30 })),
@@ -373,6 +392,11 @@ export class LabRig {
     const secrets: Record<string, string> = { LAB_TOKEN: this.token };
     if (this.bessVia === 'opcua') Object.assign(secrets, { BESS_OPCUA_USER: LAB_OPCUA_USER, BESS_OPCUA_PASSWORD: this.bessOpcuaPassword });
     return { config, secrets };
+  }
+
+  private bessModbusAddress(): { host: string; port: number; unitId: number } {
+    if (!this.bessModbus) throw new Error('lab rig: the Modbus BESS server is not running (startServers first)');
+    return { host: this.bessModbus.host, port: this.bessModbus.port, unitId: this.bessModbus.unitId };
   }
 
   private bessOpcuaUrl(): string {
@@ -387,6 +411,9 @@ export class LabRig {
     const opcua = this.bessOpcua;
     this.bessOpcua = null;
     await opcua?.stop();
+    const modbus = this.bessModbus;
+    this.bessModbus = null;
+    await modbus?.stop();
     if (this.pkiIsTemporary) rmSync(this.pkiRoot, { recursive: true, force: true });
     for (const w of this.simWaiters) w.resolve();
     this.simWaiters = [];
@@ -436,7 +463,7 @@ export class LabRig {
     });
   }
 
-  /** The plant's community BESS as the OPC UA server's device: reads and writes at the rig's simulated time. */
+  /** The plant's community BESS as the OPC UA or Modbus server's device: reads and writes at the rig's simulated time. */
   private bessDevice(): BessDevice {
     const id = this.bessMemberId!;
     return {
@@ -456,8 +483,12 @@ export class LabRig {
     };
   }
 
-  /** The scenario's BESS faults as the OPC UA server's fault hooks, switched at their simulated times. */
-  private scheduleBessOpcuaFaults(): void {
+  /**
+   * The scenario's BESS faults as the device server's fault hooks, switched at their simulated times: offline
+   * is `BadNoCommunication` over OPC UA and a device that does not answer over Modbus; a rejected setpoint is
+   * `BadOutOfService` or Modbus exception 4.
+   */
+  private scheduleBessDeviceFaults(): void {
     const bessAssetId = this.plant.member(this.bessMemberId!)!.assetId;
     const hooks: Partial<Record<string, keyof typeof this.bessFaultDepth>> = { assetOffline: 'offline', assetSetpointRejected: 'rejectWrites' };
     for (const f of this.scenario.faults) {
@@ -480,6 +511,7 @@ export class LabRig {
   private applyBessFaults(): void {
     const f: Partial<BessRigFaults> = { offline: this.bessFaultDepth.offline > 0, rejectWrites: this.bessFaultDepth.rejectWrites > 0 };
     this.bessOpcua?.setFault(f);
+    this.bessModbus?.setFault({ silent: f.offline ?? false, rejectWrites: f.rejectWrites ?? false });
   }
 
   private forecastMissingNow(): boolean {

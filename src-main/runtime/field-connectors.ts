@@ -30,6 +30,7 @@ export interface BuildOptions {
   breakerPeriodS: number;
   simulator?: { breaker: BreakerMeter; telemetry: AssetTelemetry; setpoints: SetpointSink; weather: WeatherSource };
   opcua?: (binding: Extract<ConnectorConfig['assets'][number], { via: 'opcua' }>, memberIds: string[]) => AssetConnector | Promise<AssetConnector>;
+  modbus?: (binding: Extract<ConnectorConfig['assets'][number], { via: 'modbus' }>, memberIds: string[]) => AssetConnector | Promise<AssetConnector>;
 }
 
 const noTriggers: TriggerIntake = { subscribe: () => () => {} };
@@ -92,6 +93,13 @@ export async function buildFieldConnectors(o: BuildOptions): Promise<BuiltConnec
       closers.push(() => f.close());
       sink = f;
       label = `${b.endpoint} (DSO platform, ${b.unit})`;
+    } else if (b.via === 'modbus') {
+      if (!o.modbus) throw new Error(`asset "${b.asset}" is bound to Modbus, but this build has no Modbus connector`);
+      const c = await o.modbus(b, members);
+      closers.push(() => c.close());
+      telemetries.push(c);
+      sink = c;
+      label = `${b.host}:${b.port} unit ${b.unitId} (Modbus/SunSpec)`;
     } else {
       if (!o.opcua) throw new Error(`asset "${b.asset}" is bound to OPC UA, but this build has no OPC UA connector`);
       const c = await o.opcua(b, members);

@@ -1,9 +1,7 @@
 /**
  * The `opcua` factory of `buildFieldConnectors`: turns an OPC UA asset binding of the connector
- * configuration into a started `OpcuaBessConnector`, and fits it into the runtime —
- * - its link events become connector events in the runtime's event stream (and so in the record): lost
- *   links, bad values, refused heartbeats, writes left unacknowledged, certificate decisions;
- * - every write is traced (real ms on the wire, outcome) like the REST connectors' writes;
+ * configuration into a started `OpcuaBessConnector`, and fits it into the runtime (`link-connector.ts`:
+ * link events into the runtime's event stream, traced writes) —
  * - an untrusted server certificate is put to the caller's `trustServer` decision, with its thumbprint:
  *   only an explicit yes accepts it (trust on first use, never silently). Without a decision the start
  *   fails with the thumbprint, for the operator to check and accept.
@@ -15,9 +13,9 @@
 import type { ConnectorConfig, SecretResolver } from '../connectors/config/connector-config.js';
 import { OpcuaBessConnector, UntrustedServerCertificateError, type LinkEvent, type OpcuaBessConnectorOptions } from '../connectors/opcua/bess-client.js';
 import type { BessNodeMapping } from '../connectors/opcua/mapping.js';
-import type { ConnectorContext, ConnectorEventType } from '../connectors/rest/connector-context.js';
-import type { AssetReport, SetpointAck, SetpointCommand } from '../engine/model.js';
+import type { ConnectorContext } from '../connectors/rest/connector-context.js';
 import type { AssetConnector } from './field-connectors.js';
+import { wireDeviceLink } from './link-connector.js';
 
 export type OpcuaBinding = Extract<ConnectorConfig['assets'][number], { via: 'opcua' }>;
 
@@ -43,27 +41,6 @@ export interface OpcuaFactoryOptions {
   wallNowMs?: () => number;
 }
 
-/**
- * Which runtime event a link event is, if it is one the runtime logs (lifecycle chatter is not; an untrusted
- * certificate is logged once the trust decision is made, below).
- */
-const RUNTIME_EVENT: Partial<Record<LinkEvent['type'], ConnectorEventType>> = {
-  disconnected: 'connector-error',
-  'bad-value': 'connector-error',
-  'heartbeat-refused': 'connector-error',
-  'login-refused': 'connector-error',
-  'no-expiry': 'connector-error',
-  error: 'connector-error',
-  'write-timeout': 'connector-no-ack',
-  'write-not-sent': 'connector-no-ack',
-  'device-unreachable': 'connector-no-ack',
-  restored: 'connector-restored',
-  'value-restored': 'connector-restored',
-  'subscription-recreated': 'server-restart-detected',
-};
-
-const NO_ACK_LINK_EVENTS = new Set<LinkEvent['type']>(['write-timeout', 'write-not-sent', 'device-unreachable']);
-
 /** The factory `buildFieldConnectors` calls for each `via: "opcua"` binding (the BESS: one member). */
 export function opcuaConnectorFactory(o: OpcuaFactoryOptions): (binding: OpcuaBinding, memberIds: string[]) => Promise<AssetConnector> {
   return async (binding, memberIds) => {
@@ -71,7 +48,6 @@ export function opcuaConnectorFactory(o: OpcuaFactoryOptions): (binding: OpcuaBi
     const assetId = memberIds[0]!;
     const { ctx } = o;
     const name = `${binding.asset} (OPC UA)`;
-    const wallNow = o.wallNowMs ?? (() => performance.now());
     const secret = (n: string | undefined, what: string): string | undefined => {
       if (n === undefined) return undefined;
       const v = o.secrets(n);
@@ -81,24 +57,8 @@ export function opcuaConnectorFactory(o: OpcuaFactoryOptions): (binding: OpcuaBi
     const username = secret(binding.userSecret, 'OPC UA user name');
     const password = secret(binding.passwordSecret, 'OPC UA password');
     if ((username === undefined) !== (password === undefined)) throw new Error(`asset "${binding.asset}": userSecret and passwordSecret go together`);
-
-    /** Writes in flight: command id → what the trace needs when the answer (or its absence) is known. */
-    const inFlight = new Map<string, { cmd: SetpointCommand; wall0: number }>();
-    const trace = (commandId: string, outcome: 'ack' | 'rejected' | 'no-ack') => {
-      const w = inFlight.get(commandId);
-      if (!w) return;
-      inFlight.delete(commandId);
-      ctx.onWriteTrace?.({ commandId, assetId: w.cmd.assetId, connector: name, issuedMs: w.cmd.issuedMs, answeredMs: ctx.clock.nowMs(), wireWallMs: wallNow() - w.wall0, attempts: 1, outcome });
-    };
-
-    const onLinkEvent = (e: LinkEvent) => {
-      o.onLinkEvent?.(binding, e);
-      const commandId = typeof e.data?.commandId === 'string' ? e.data.commandId : null;
-      if (commandId && NO_ACK_LINK_EVENTS.has(e.type)) trace(commandId, 'no-ack');
-      const type = RUNTIME_EVENT[e.type];
-      if (!type) return;
-      ctx.onEvent({ timeMs: e.timeMs, type, level: e.level, connector: name, assetId, message: `${name}: ${e.message}`, data: { link: e.type, ...(e.data ?? {}) } });
-    };
+    const link = wireDeviceLink({ ctx, name, assetId, ...(o.wallNowMs ? { wallNowMs: o.wallNowMs } : {}), onLinkEvent: (e) => o.onLinkEvent?.(binding, e) });
+    const onLinkEvent = link.onLinkEvent;
 
     const connector = new OpcuaBessConnector({
       endpointUrl: binding.endpointUrl,
@@ -125,16 +85,6 @@ export function opcuaConnectorFactory(o: OpcuaFactoryOptions): (binding: OpcuaBi
       await connector.start();
     }
 
-    return {
-      subscribe: (listener: (r: AssetReport) => void) => connector.subscribe(listener),
-      write: (cmd: SetpointCommand, onAck: (ack: SetpointAck) => void) => {
-        inFlight.set(cmd.commandId, { cmd, wall0: wallNow() });
-        connector.write(cmd, (ack) => {
-          trace(cmd.commandId, ack.ok ? 'ack' : 'rejected');
-          onAck(ack);
-        });
-      },
-      close: () => connector.stop(),
-    };
+    return link.wrap(connector);
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The connector configuration (`lfc-connectors/1`): one JSON file that says which connector serves which
- * asset — the simulator in-process, OPC UA, a REST vendor backend, or the grid operator's platform — with
+ * asset — the simulator in-process, OPC UA, Modbus TCP with SunSpec, a REST vendor backend, or the grid operator's platform — with
  * URLs, timeouts, retries, TLS files and credentials *by name* (secrets never sit in this file; they are
  * resolved at start from the environment, `LFC_SECRET_<NAME>`, or a secrets file the operator keeps apart).
  *
@@ -19,6 +19,7 @@
  *   "breaker": { "via": "dsoPlatform", "endpoint": "dso", "meterId": "ss-4711-lv" },
  *   "assets": [
  *     { "asset": "bess", "via": "opcua", "endpointUrl": "opc.tcp://bess.local:4840", "userSecret": "BESS_OPCUA_USER" },
+ *     // or, for a SunSpec battery/inverter: { "asset": "bess", "via": "modbus", "host": "10.0.7.20", "unitId": 1, "revertS": 30 },
  *     { "asset": "hs",   "via": "rest", "backend": "storage", "endpoint": "storage" },
  *     { "asset": "hp",   "via": "dsoPlatform", "endpoint": "dso", "unit": "%", "ratedKw": 3 }
  *   ],
@@ -66,6 +67,20 @@ const AssetBindingSchema = z.discriminatedUnion('via', [
     userSecret: secretName.optional(),
     passwordSecret: secretName.optional(),
     pkiDir: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    asset: z.string().min(1),
+    via: z.literal('modbus'),
+    /** Modbus TCP has no security: a host on a segment only the EMS reaches (see the README). */
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(502),
+    unitId: z.number().int().min(1, 'a Modbus unit id is 1…247').max(247, 'a Modbus unit id is 1…247').default(1),
+    /** The device's own reversion time (s): it falls back by itself this long after the EMS goes silent. */
+    revertS: z.number().int().min(10, 'at least 10 s: the EMS re-arms it every 5 s').max(3600).default(30),
+    pollMs: z.number().int().min(50).max(60_000).default(1000),
+    timeoutMs: z.number().int().min(50).max(30_000).default(1000),
+    control: z.enum(['auto', '704', '124']).default('auto'),
+    batteryPowerSign: z.enum(['discharge-positive', 'charge-positive']).default('discharge-positive'),
   }),
   z.strictObject({ asset: z.string().min(1), via: z.literal('rest'), backend: z.enum(['storage', 'heatPump']), endpoint: z.string().min(1), longPollS: z.number().positive().max(300).default(30) }),
   z.strictObject({ asset: z.string().min(1), via: z.literal('dsoPlatform'), endpoint: z.string().min(1), unit: z.enum(['kW', '%']).default('kW'), ratedKw: z.number().positive().optional() }),
