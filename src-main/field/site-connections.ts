@@ -1,12 +1,13 @@
 /**
  * A site's connections as the console lists, watches and tests them: the breaker meter (I-05 over the DSO
- * platform), each asset's binding (OPC UA to the BESS, a vendor backend, the DSO platform's setpoint
+ * platform), each asset's binding (OPC UA or Modbus/SunSpec to the BESS, a vendor backend, the DSO platform's setpoint
  * forwarding), the weather service and the trigger intake (I-01).
  *
  * Ids are stable and readable: `breaker`, `asset:<assetId>`, `weather`, `intake`.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AssetBinding, EndpointConfig } from '../connectors/config/connector-config.js';
+import { probeModbus } from '../connectors/modbus/probe.js';
 import { loadBessMapping } from '../connectors/opcua/mapping.js';
 import { probeOpcua } from '../connectors/opcua/probe.js';
 import { probeRest } from '../connectors/rest/probe.js';
@@ -25,6 +26,7 @@ export function siteConnections(site: SiteFile, intakeUrl: string | null = null)
     const asset = site.plant.assets.find((a) => a.id === b.asset);
     const kind = asset?.kind ?? 'asset';
     if (b.via === 'opcua') out.push({ id: `asset:${b.asset}`, label: `${b.asset} (OPC UA)`, kind: 'opcua', endpoint: b.endpointUrl, role: `${kind}: telemetry (I-04) and setpoints (I-06)` });
+    else if (b.via === 'modbus') out.push({ id: `asset:${b.asset}`, label: `${b.asset} (Modbus/SunSpec)`, kind: 'modbus', endpoint: `${b.host}:${b.port} unit ${b.unitId}`, role: `${kind}: telemetry (I-04) and setpoints (I-06), reverts after ${b.revertS} s; Modbus has no security` });
     else if (b.via === 'rest') out.push({ id: `asset:${b.asset}`, label: `${b.asset} (${b.backend} backend)`, kind: 'rest', endpoint: url(b.endpoint), role: `${kind}: vendor cloud, telemetry and setpoints` });
     else if (b.via === 'dsoPlatform') out.push({ id: `asset:${b.asset}`, label: `${b.asset} (DSO platform)`, kind: 'rest', endpoint: url(b.endpoint), role: `${kind}: setpoint forwarding (I-06)` });
   }
@@ -61,7 +63,7 @@ export function siteConnectionHealth(site: SiteFile, snap: EngineSnapshot, lastR
       const rows = snap.assets.filter((a) => members.includes(a.id));
       const lost = rows.length > 0 && rows.every((a) => a.link === 'lost');
       const rejecting = rows.some((a) => a.link === 'rejecting');
-      // The BESS streams (OPC UA subscription); the others report every assetPeriodS.
+      // The BESS streams (OPC UA subscription) or is polled (Modbus); the others report every assetPeriodS.
       const periodS = asset?.kind === 'bess' ? Math.max(m.breakerPeriodS, 10) : m.assetPeriodS;
       return { ...base, health: grade(t, periodS, lost), lastDataMs: t, detail: `last report ${age(t)}${lost ? ', link lost' : ''}${rejecting ? ', rejecting setpoints' : ''}` };
     }
@@ -147,6 +149,10 @@ export async function testSiteConnection(loaded: LoadedSite, dataDir: string, id
       vouchedThumbprints: site.opcua.trustedThumbprints,
       ...(user ? { user } : {}),
     });
+    return { id, ...r };
+  }
+  if (binding.via === 'modbus') {
+    const r = await probeModbus({ host: binding.host, port: binding.port, unitId: binding.unitId, timeoutMs: binding.timeoutMs, control: binding.control, batteryPowerSign: binding.batteryPowerSign });
     return { id, ...r };
   }
   if (binding.via === 'rest') {

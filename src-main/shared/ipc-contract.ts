@@ -367,7 +367,7 @@ export interface ReplayState {
   sides: ReplaySide[];
 }
 
-export type ConnectionKind = 'simulator' | 'opcua' | 'rest' | 'intake';
+export type ConnectionKind = 'simulator' | 'opcua' | 'modbus' | 'rest' | 'intake';
 
 export interface ConnectionInfo {
   id: string;
@@ -412,6 +412,18 @@ export interface ConnectionTestResult {
     /** `user <name>` or `anonymous`, with `ok` when the session opened. */
     login: { as: string; ok: boolean } | null;
     socPct: number | null;
+  } | null;
+  /** A Modbus/SunSpec test: what discovery found on the device, and one reading. */
+  modbus?: {
+    unitId: number;
+    baseAddress: number;
+    models: Array<{ id: number; name: string; address: number; length: number }>;
+    device: string | null;
+    serialNumber: string | null;
+    /** The model setpoints are written to: 704 (DER AC controls) or 124 (basic storage controls). */
+    control: '704' | '124';
+    socPct: number | null;
+    powerKw: number | null;
   } | null;
 }
 

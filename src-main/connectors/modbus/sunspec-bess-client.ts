@@ -396,6 +396,12 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
     return { powerKw, socPct };
   }
 
+  /** One reading of power (kW, EMS frame) and SoC now, outside the poll (the console's connection test). */
+  async readNow(): Promise<{ powerKw: number; socPct: number | null } | null> {
+    if (!this.linkUp) throw new ModbusLinkError('unreachable', `Modbus link to ${this.endpoint} is down`);
+    return this.measure(true);
+  }
+
   // ------------------------------------------------------------------ setpoints
 
   write(command: SetpointCommand, onAck: (ack: SetpointAck) => void): void {
