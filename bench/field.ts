@@ -5,9 +5,11 @@
  * - hold: summer-export-hold's request (11:00, −250 kW ± 10 kW for 2 h), posted to the EMS's intake at its
  *   time, against the same request in an in-process replay of the scenario: withinBandPct of each and their
  *   difference (goal: within 2 points). The field value is the EMS's own KPI over the samples that arrived.
- * - loop: breaker sample arrived → setpoint acknowledged over OPC UA (the engine's decision + EMS → ack
- *   hops, in EMS-clock ms divided by the rig's speed = real ms), p50/p95/p99 (goal p99 < 50 ms), and the
- *   OPC UA connector's wire time per write.
+ * - the same request with the BESS served as a SunSpec Modbus device (issue 14): withinBandPct within 2
+ *   points of the OPC UA run; connect + SunSpec discovery on loopback (goal < 1 s).
+ * - loop: breaker sample arrived → setpoint acknowledged over OPC UA and over Modbus (the engine's decision +
+ *   EMS → ack hops, in EMS-clock ms divided by the rig's speed = real ms), p50/p95/p99 (goal p99 < 50 ms),
+ *   and the connector's wire time per write.
  * - start: `npm run ems` (a child process) from spawn to "ready" against the same rig, median of three
  *   (goal < 3 s).
  *
@@ -21,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
+import { SunspecBessConnector } from '../src-main/connectors/modbus/sunspec-bess-client';
 import type { RunRecord } from '../src-main/engine/engine';
 import { FieldEms } from '../src-main/field/field-ems';
 import { LabSession } from '../src-main/lab/lab-session';
@@ -65,6 +68,58 @@ async function startToReady(sitePath: string, dataDir: string): Promise<number> 
   }
 }
 
+interface OverTheWire {
+  run: RunRecord;
+  /** Arrival → acknowledged per cycle, real ms. */
+  perCycle: number[];
+  wire: { p50: number | null; p99: number | null } | undefined;
+  sitePath: string;
+  /** Modbus only: connect + SunSpec discovery, real ms, one per fresh connection. */
+  discoveryMs: number[];
+}
+
+/** summer-export-hold's request held by the field EMS against a rig-only lab rig whose BESS is served `bessVia`. */
+async function holdOverTheWire(bessVia: 'opcua' | 'modbus', speed: number, dir: string): Promise<OverTheWire> {
+  const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios/summer-export-hold/scenario.json'));
+  const loadProfiles = loadProfileLibraryFromResources(resourcesDir());
+  const forecastJson = await readFile(resolve(loaded.dir, 'weather/forecast.json'), 'utf8');
+  const lab = new LabSession({ ...loaded, forecastJson, loadProfiles }, { speed, bessVia, windowStartMs: TRIGGER_AT_MS - 5 * 60_000, windowEndMs: TRIGGER_AT_MS + TRIGGER.durationS * 1000 + 5 * 60_000, rigOnly: true });
+  await lab.start();
+  try {
+    const { site, secrets } = siteFileForRig(lab.rig);
+    const sitePath = writeSiteFile(join(dir, `rig-${bessVia}.site.json`), site, secrets).sitePath;
+    let resolveRun: (r: RunRecord) => void = () => undefined;
+    const ended = new Promise<RunRecord>((r) => (resolveRun = r));
+    const field = new FieldEms({ loaded: loadSiteFile(sitePath), dataDir: join(dir, `data-${bessVia}`), outDir: join(dir, `out-${bessVia}`), appVersion: 'bench', onRunEnded: (r) => resolveRun(r) });
+    await field.start();
+    await lab.rig.untilSim(TRIGGER_AT_MS);
+    const token = (await readFile(field.intakeTokenPath, 'utf8')).trim();
+    const res = await fetch(field.intakeUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(TRIGGER) });
+    if (res.status !== 202) throw new Error(`the intake answered ${res.status}: ${await res.text()}`);
+    // While the run is in force: fresh connections to the Modbus device, each discovering its SunSpec chain.
+    const discoveryMs: number[] = [];
+    if (bessVia === 'modbus') {
+      const m = lab.rig.bessModbus!;
+      for (let k = 0; k < 20; k++) {
+        const c = new SunspecBessConnector({ host: m.host, port: m.port, unitId: m.unitId, assetId: 'bench', clock: { nowMs: () => Date.now(), schedule: () => () => undefined }, pollMs: 3_600_000, heartbeatPeriodMs: 0 });
+        const t0 = performance.now();
+        await c.start();
+        discoveryMs.push(performance.now() - t0);
+        await c.stop();
+      }
+    }
+    const run = await ended;
+    const latency = field.ems!.latencyReport();
+    await field.stop();
+    // Arrival → acknowledged, per cycle: the engine's decision and EMS → ack hops (EMS ms) at the rig's speed.
+    const perCycle = run.latencyMs.decision.map((d, k) => (d + (run.latencyMs.emsToAck[k] ?? NaN)) / speed).filter(Number.isFinite);
+    const wire = Object.entries(latency.connectors).find(([name]) => name.includes(bessVia === 'opcua' ? 'OPC UA' : 'Modbus'))?.[1]?.wireWallMs;
+    return { run, perCycle, wire, sitePath, discoveryMs };
+  } finally {
+    await lab.stop();
+  }
+}
+
 export async function benchField(): Promise<Row[]> {
   const i = process.argv.indexOf('--field-speed');
   const speed = i >= 0 ? Number(process.argv[i + 1]) : 30;
@@ -76,47 +131,57 @@ export async function benchField(): Promise<Row[]> {
   // The same request in a replay of the scenario (its own trigger at 11:00).
   const replay = runReplay({ ...loaded, loadProfiles, controller: 'lfc', solver });
   const replayRun = replay.runs.find((r) => r.startMs === TRIGGER_AT_MS) ?? replay.runs[0]!;
-
-  const forecastJson = await readFile(resolve(loaded.dir, 'weather/forecast.json'), 'utf8');
-  const lab = new LabSession({ ...loaded, forecastJson, loadProfiles }, { speed, windowStartMs: TRIGGER_AT_MS - 5 * 60_000, windowEndMs: TRIGGER_AT_MS + TRIGGER.durationS * 1000 + 5 * 60_000, rigOnly: true });
-  await lab.start();
   try {
-    const { site, secrets } = siteFileForRig(lab.rig);
-    const sitePath = writeSiteFile(join(dir, 'rig.site.json'), site, secrets).sitePath;
-    let resolveRun: (r: RunRecord) => void = () => undefined;
-    const ended = new Promise<RunRecord>((r) => (resolveRun = r));
-    const field = new FieldEms({ loaded: loadSiteFile(sitePath), dataDir: join(dir, 'data'), outDir: join(dir, 'out'), appVersion: 'bench', onRunEnded: (r) => resolveRun(r) });
-    await field.start();
-    await lab.rig.untilSim(TRIGGER_AT_MS);
-    const token = (await readFile(field.intakeTokenPath, 'utf8')).trim();
-    const res = await fetch(field.intakeUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(TRIGGER) });
-    if (res.status !== 202) throw new Error(`the intake answered ${res.status}: ${await res.text()}`);
-    const run = await ended;
-    const latency = field.ems!.latencyReport();
-    await field.stop();
-    // Arrival → acknowledged, per cycle: the engine's decision and EMS → ack hops (EMS ms) at the rig's speed.
-    const perCycle = run.latencyMs.decision.map((d, k) => (d + (run.latencyMs.emsToAck[k] ?? NaN)) / speed).filter(Number.isFinite);
-    const bessWire = Object.entries(latency.connectors).find(([name]) => name.includes('OPC UA'))?.[1]?.wireWallMs;
+    const opcua = await holdOverTheWire('opcua', speed, dir);
     const starts: number[] = [];
-    for (let k = 0; k < 3; k++) starts.push(await startToReady(sitePath, join(dir, `data-start-${k}`)));
-    const fieldWithin = run.kpis?.accuracy.withinBandPct ?? null;
+    const lab = new LabSession({ ...loaded, forecastJson: await readFile(resolve(loaded.dir, 'weather/forecast.json'), 'utf8'), loadProfiles }, { speed, windowStartMs: TRIGGER_AT_MS - 5 * 60_000, windowEndMs: TRIGGER_AT_MS + 30 * 60_000, rigOnly: true });
+    await lab.start();
+    try {
+      const { site, secrets } = siteFileForRig(lab.rig);
+      const sitePath = writeSiteFile(join(dir, 'rig-start.site.json'), site, secrets).sitePath;
+      for (let k = 0; k < 3; k++) starts.push(await startToReady(sitePath, join(dir, `data-start-${k}`)));
+    } finally {
+      await lab.stop();
+    }
+    const modbus = await holdOverTheWire('modbus', speed, dir);
+    const within = (o: OverTheWire) => o.run.kpis?.accuracy.withinBandPct ?? null;
+    const fieldWithin = within(opcua);
+    const modbusWithin = within(modbus);
     const replayWithin = replayRun.kpis?.accuracy.withinBandPct ?? null;
+    const loopRow = (o: OverTheWire, name: string): Row => ({
+      measure: `breaker sample arrived → setpoint acknowledged over ${name}, real ms (p50)`,
+      field: r2(quantile(o.perCycle, 0.5)),
+      replay: null,
+      differencePts: null,
+      goal: 'p99 < 50',
+      note: `p95 ${r2(quantile(o.perCycle, 0.95))}, p99 ${r2(quantile(o.perCycle, 0.99))}, n ${o.perCycle.length}; ${name} wire p50 ${r2(o.wire?.p50 ?? null)}, p99 ${r2(o.wire?.p99 ?? null)}`,
+    });
     return [
       {
-        measure: 'hold summer-export-hold (−250 kW ± 10, 2 h): withinBandPct',
+        measure: 'hold summer-export-hold (−250 kW ± 10, 2 h) over OPC UA: withinBandPct',
         field: r2(fieldWithin),
         replay: r2(replayWithin),
         differencePts: fieldWithin !== null && replayWithin !== null ? r2(fieldWithin - replayWithin) : null,
         goal: '|difference| ≤ 2',
-        note: `field at ${speed}×, end ${run.endReason}; replay end ${replayRun.endReason}`,
+        note: `field at ${speed}×, end ${opcua.run.endReason}; replay end ${replayRun.endReason}`,
       },
       {
-        measure: 'breaker sample arrived → setpoint acknowledged, real ms',
-        field: r2(quantile(perCycle, 0.5)),
+        measure: 'the same over Modbus/SunSpec: withinBandPct (difference to OPC UA)',
+        field: r2(modbusWithin),
+        replay: r2(fieldWithin),
+        differencePts: modbusWithin !== null && fieldWithin !== null ? r2(modbusWithin - fieldWithin) : null,
+        goal: '|difference| ≤ 2',
+        note: `Modbus at ${speed}×, end ${modbus.run.endReason}; the "replay" column is the OPC UA run`,
+      },
+      loopRow(opcua, 'OPC UA'),
+      loopRow(modbus, 'Modbus'),
+      {
+        measure: 'Modbus connect + SunSpec discovery on loopback, real ms (median of 20)',
+        field: r2(quantile(modbus.discoveryMs, 0.5)),
         replay: null,
         differencePts: null,
-        goal: 'p99 < 50',
-        note: `p95 ${r2(quantile(perCycle, 0.95))}, p99 ${r2(quantile(perCycle, 0.99))}, n ${perCycle.length}; OPC UA wire p50 ${r2(bessWire?.p50 ?? null)}, p99 ${r2(bessWire?.p99 ?? null)}`,
+        goal: '< 1000',
+        note: `max ${r2(Math.max(...modbus.discoveryMs))}; models 1, 802, 704, during the run`,
       },
       {
         measure: '`npm run ems` spawn → ready, s (median of 3)',
@@ -124,11 +189,10 @@ export async function benchField(): Promise<Row[]> {
         replay: null,
         differencePts: null,
         goal: '< 3',
-        note: starts.map((s) => (s / 1000).toFixed(2)).join(', '),
+        note: starts.map((x) => (x / 1000).toFixed(2)).join(', '),
       },
     ];
   } finally {
-    await lab.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
