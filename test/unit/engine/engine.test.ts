@@ -270,6 +270,39 @@ describe('Engine safety rules', () => {
     expect(h.engine.runs[0]!.endReason).toBe('flex-exhausted');
   });
 
+  it('keeps the run in force while the BESS is only at its power limit, and ends it once it is full', () => {
+    // gen-s1-0024/run-001: a two-minute cloud had the BESS at its power limit for 60 s and ended a run the
+    // bound holds 97 % of at 15 %. A shortage at the power limit passes; only a store at its limit is out.
+    const h = harness();
+    h.trigger({ targetKw: -100, durationS: 900 });
+    h.setBess(300, 50); // charging at its 300 kW rating, half full
+    h.run(180, () => -600); // 500 kW too much export for three minutes
+    expect(h.types()).toContain('flex-exhaustion-warning');
+    expect(h.types()).not.toContain('flex-exhausted');
+    expect(h.engine.activeRun?.runId).toBe('run-001');
+    h.setBess(0, 50);
+    h.run(120, () => -100); // the shortage passes: held again, same run
+    expect(h.engine.activeRun?.runId).toBe('run-001');
+    // Full while the surplus is back: exhausted, after the confirmation time counted from being full.
+    h.setBess(300, 90);
+    h.run(50, () => -600);
+    expect(h.types()).not.toContain('flex-exhausted');
+    h.run(30, () => -600);
+    expect(h.types()).toContain('flex-exhausted');
+    expect(h.engine.runs[0]!.endReason).toBe('flex-exhausted');
+  });
+
+  it('ends the run when the BESS stays at its power limit for a whole dispatch period', () => {
+    const h = harness();
+    h.trigger({ targetKw: -100, durationS: 3600 });
+    h.setBess(300, 50);
+    h.run(880, () => -600);
+    expect(h.types()).not.toContain('flex-exhausted');
+    h.run(40, () => -600);
+    expect(h.types()).toContain('flex-exhausted');
+    expect(h.engine.runs[0]!.endReason).toBe('flex-exhausted');
+  });
+
   it('records one KPI sample per breaker sample of the run, invalid ones as NaN', () => {
     const h = harness();
     h.trigger({ durationS: 60 });
