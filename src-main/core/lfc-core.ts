@@ -145,6 +145,11 @@ export interface LfcCoreOptions {
   wall?: WallTimers;
   /** Run the pacing and 1 Hz live timers (default true). Tests pass false and call `pump()` themselves. */
   autoRun?: boolean;
+  /**
+   * Close, at start, the runs the history holds as still in force (see `closeInterruptedRuns`). Only for the
+   * process that owns the history (its lock, `node/owner-lock.ts`): another one's live run is not dead.
+   */
+  closeInterruptedRuns?: boolean;
   tickMs?: number;
   liveIntervalMs?: number;
   /** The longest wall time one tick may spend simulating at speed 'max'. */
@@ -195,7 +200,7 @@ const idleReplay = (): ReplayState => ({ status: 'idle', scenario: null, scenari
 export class LfcCore {
   private readonly wall: WallTimers;
   private readonly history: HistoryStore;
-  private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history' | 'preferences' | 'logFilePath' | 'loadSolver' | 'sitePath' | 'secretStore'>>;
+  private readonly opts: Required<Omit<LfcCoreOptions, 'wall' | 'history' | 'preferences' | 'logFilePath' | 'loadSolver' | 'sitePath' | 'secretStore' | 'closeInterruptedRuns'>>;
   /** The site of field mode: its file, secrets, PKI and connection tests (Settings → Connections). */
   readonly site: SiteService;
   /** The field EMS, when the live session runs in field mode (then `live` is null). */
@@ -241,7 +246,28 @@ export class LfcCore {
       memberRecordPeriodS: options.memberRecordPeriodS ?? 60,
       recentWindowMs: options.recentWindowMs ?? 30 * 60_000,
     };
+    if (options.closeInterruptedRuns) this.closeInterruptedRuns();
     if (this.opts.autoRun) this.startTimers();
+  }
+
+  /**
+   * Runs the history holds as still in force belong to a process that is gone (killed, crashed, powered
+   * off): no session of this one can end them. They are closed as `interrupted` at the last moment the
+   * history heard of them (their last event, else their start), so the Runs view never shows a dead run
+   * as running. Their KPIs stay as they were stored (none: a run's KPIs are computed at its end; the field
+   * EMS's signed record keeps what it wrote up to the crash).
+   */
+  private closeInterruptedRuns(): void {
+    const runs = this.history.listRuns({ limit: 500 });
+    for (const run of runs) {
+      if (run.endMs !== null) continue;
+      // Engine run ids repeat across sessions (run-001 …): look no further than the next run's start.
+      const nextStartMs = Math.min(Number.MAX_SAFE_INTEGER, ...runs.filter((r) => r.startMs > run.startMs).map((r) => r.startMs));
+      const events = this.history.events(run.startMs, nextStartMs, { runId: run.runId.split('/').pop()! });
+      const lastMs = Math.max(run.startMs, ...events.map((e) => e.timeMs));
+      this.history.saveRun({ ...run, endMs: lastMs, endReason: 'interrupted' });
+      console.warn(`[core] run ${run.runId} was still in force when its process stopped; closed as interrupted at ${new Date(lastMs).toISOString()}`);
+    }
   }
 
   // ------------------------------------------------------------------------------------------- events

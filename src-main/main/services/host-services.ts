@@ -10,9 +10,10 @@
  *   scenarios/<name>/             runs saved as scenarios
  */
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { LfcCore, realWallTimers } from '../../core/lfc-core';
+import { acquireOwnerLock, type OwnerLock } from '../../node/owner-lock';
 import type { LfcCoreOptions, PreferencesPort, WallTimers } from '../../core/lfc-core';
 import type { Preferences } from '../../shared/ipc-contract';
 import { defaultHistoryFile, openHistoryStore } from '../../storage/history-store';
@@ -86,6 +87,20 @@ export function openHostServices(options: HostServicesOptions): HostServices {
 
   let history: HistoryStore;
   const historyFile = options.historyFile ?? defaultHistoryFile(dataDirPath);
+  // One owner per history (see node/owner-lock.ts): a second console on this folder is refused here.
+  let lock: OwnerLock = { file: '', stale: null, release: () => undefined };
+  try {
+    if (historyFile !== ':memory:') {
+      mkdirSync(dirname(historyFile), { recursive: true });
+      lock = acquireOwnerLock(`${historyFile}.lock`, wall.now());
+    }
+  } catch (error) {
+    logger.error(`[history] ${error instanceof Error ? error.message : String(error)}`);
+    restoreConsole();
+    logger.close();
+    throw error;
+  }
+  if (lock.stale) logger.warn(`[history] the previous owner of this data folder (process ${lock.stale.pid}, started ${lock.stale.startedAt}) stopped without closing it`);
   const open = () => openHistoryStore({ file: historyFile, ...(options.sqliteNativeBinding ? { nativeBinding: options.sqliteNativeBinding } : {}) });
   try {
     try {
@@ -101,6 +116,7 @@ export function openHostServices(options: HostServicesOptions): HostServices {
     }
   } catch (error) {
     logger.error(`[history] cannot open ${historyFile}:`, error);
+    lock.release();
     restoreConsole();
     logger.close();
     throw error;
@@ -120,6 +136,8 @@ export function openHostServices(options: HostServicesOptions): HostServices {
     resourcesDirPath: options.resourcesDirPath,
     dataDirPath,
     history,
+    // This process holds the history's lock: a run still in force in it belongs to a process that is gone.
+    closeInterruptedRuns: true,
     appVersion: options.appVersion,
     preferences,
     logFilePath: logger.file,
@@ -174,6 +192,7 @@ export function openHostServices(options: HostServicesOptions): HostServices {
       unsubscribe();
       core.close();
       history.close();
+      lock.release();
       logger.info('stopped');
       restoreConsole();
       logger.close();

@@ -1,10 +1,12 @@
 /**
  * What every host opens around the core, with serve mode's real stores (JSON settings file, file secret
  * store) in a temporary data folder: the history file and its retention, prune at start and daily (leapt
- * timers), the log file, the settings' problems, and the preferences the console reads and writes.
+ * timers), the log file, the settings' problems, the preferences the console reads and writes, and the
+ * history's one owner (a second console on the folder refused; a dead owner's runs closed as interrupted).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import Database from 'better-sqlite3';
@@ -141,6 +143,36 @@ describe('openHostServices', () => {
       s.history.appendPoints([{ seriesId: 'x.powerKw', timeMs: 0, value: 1 }]);
       s.history.flush();
       expect(s.history.listSeries()).toEqual(['x.powerKw']);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('refuses a second console on the same data folder, naming the process that holds it; opens again once the first has closed', () => {
+    const first = open(new ManualWall());
+    try {
+      expect(() => open(new ManualWall())).toThrow(new RegExp(`in use by process ${process.pid}`));
+    } finally {
+      first.close();
+    }
+    open(new ManualWall()).close();
+  });
+
+  it('closes a run that a killed process left in force as interrupted, at the last moment the history heard of it', () => {
+    const file = defaultHistoryFile(join(dir, 'data'));
+    mkdirSync(join(dir, 'data', 'history'), { recursive: true });
+    const h = openHistoryStore({ file });
+    h.saveRun({ runId: 'field-dead/run-001', sessionId: 'field-dead', scenario: 'x', controller: 'lfc', useCase: 2, startMs: 1_000_000, endMs: null, endReason: null, trigger: {}, kpis: null, appVersion: 't', configVersion: 'lfc-config/1' });
+    h.appendEvents([{ timeMs: 1_300_000, type: 'dispatch', level: 'info', message: 'the last sign of life', runId: 'run-001' }]);
+    h.flush();
+    h.close();
+    // The dead process's lock is still there (kill -9 leaves it).
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: deadPid, host: hostname(), startedAt: '2026-11-01T00:00:00.000Z' }));
+    const s = open(new ManualWall());
+    try {
+      expect(s.core.listRuns().find((r) => r.runId === 'field-dead/run-001')).toMatchObject({ endReason: 'interrupted', endMs: 1_300_000 });
+      expect(readFileSync(logFileIn(join(dir, 'data')), 'utf8')).toMatch(new RegExp(`previous owner of this data folder \\(process ${deadPid}.*stopped without closing it`));
     } finally {
       s.close();
     }
