@@ -71,14 +71,16 @@ export function labOpcuaTiming(speed: number): Required<Pick<OpcuaTiming, 'sampl
 
 /**
  * The Modbus link's timings in the lab at `speed`: polls as often as the BESS publishes (real ms, ≥ 20), an
- * answer timeout of the real-time wire budget, the heartbeat and the device's reversion time in simulated
+ * answer timeout of the real-time wire budget, reconnection as fast in simulated time as in the field, the heartbeat and the device's reversion time in simulated
  * time, scaled like the OPC UA link's so that the wire's real milliseconds never make the device revert.
  */
-export function labModbusTiming(speed: number): Required<Pick<ModbusTiming, 'pollMs' | 'timeoutMs' | 'revertS' | 'heartbeatPeriodMs'>> {
+export function labModbusTiming(speed: number): Required<Pick<ModbusTiming, 'pollMs' | 'timeoutMs' | 'revertS' | 'heartbeatPeriodMs' | 'reconnect'>> {
   const t = labOpcuaTiming(speed);
   return {
     pollMs: Math.max(20, Math.round((BESS_TELEMETRY_PERIOD_S * 1000) / speed)),
     timeoutMs: LAB_WIRE_BUDGET_MS,
+    // The field's backoff (0.5 → 10 s) in simulated time: at 60× a real 10 s would be a 10-minute blackout.
+    reconnect: { initialDelayMs: Math.max(50, 500 / speed), maxDelayMs: Math.max(200, 10_000 / speed) },
     heartbeatPeriodMs: Math.max(5000, t.heartbeatPeriodMs),
     revertS: Math.ceil(Math.max(30, 10 + 2 * Math.max(5, t.heartbeatPeriodMs / 1000) + (LAB_WIRE_BUDGET_MS / 1000) * speed)),
   };

@@ -12,7 +12,7 @@ import { wireDeviceLink } from './link-connector.js';
 
 export type ModbusBinding = Extract<ConnectorConfig['assets'][number], { via: 'modbus' }>;
 
-export type ModbusTiming = Pick<SunspecBessConnectorOptions, 'pollMs' | 'timeoutMs' | 'revertS' | 'heartbeatPeriodMs'>;
+export type ModbusTiming = Pick<SunspecBessConnectorOptions, 'pollMs' | 'timeoutMs' | 'revertS' | 'heartbeatPeriodMs' | 'reconnect'>;
 
 export interface ModbusFactoryOptions {
   ctx: ConnectorContext;

@@ -8,6 +8,8 @@
  * The bundled scenario rejects setpoints only on a household storage (hs-03, 13:00); the second window adds
  * the same fault on the BESS for one minute after the outage (12:25:30–12:26:30), so the OPC UA server's
  * `rejectWrites` hook is exercised from the scenario too.
+ * The second window runs again with the BESS as a SunSpec Modbus device: offline is a device that does not
+ * answer at all, a refused setpoint Modbus exception 4.
  * The operator's −80 kW request (10:15, 3.5 h) is in force in both windows: the rig re-sends what is left
  * of it at each window's start. Both windows share one PKI folder, so the second finds the rig's
  * certificate trusted already.
@@ -21,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../../src-main/engine/engine.js';
-import { labOpcuaTiming, LabSession, labAckTimeoutS } from '../../../src-main/lab/lab-session.js';
+import { labModbusTiming, labOpcuaTiming, LabSession, labAckTimeoutS } from '../../../src-main/lab/lab-session.js';
 import type { LabRigInputs } from '../../../src-main/lab/rig.js';
 import { loadProfileLibraryFromResources } from '../../../src-main/node/load-profiles.js';
 import { resourcesDir } from '../../../src-main/node/paths.js';
@@ -50,11 +52,12 @@ let pkiDir: string;
 let inputs: LabRigInputs;
 let dropout: WindowResult;
 let offline: WindowResult;
+let offlineModbus: WindowResult;
 
-async function runWindow(fromMs: number, toMs: number, traceFromMs: number, traceToMs: number, extraFaults: ScenarioFault[] = []): Promise<WindowResult> {
+async function runWindow(fromMs: number, toMs: number, traceFromMs: number, traceToMs: number, extraFaults: ScenarioFault[] = [], bessVia: 'opcua' | 'modbus' = 'opcua'): Promise<WindowResult> {
   const events: RuntimeEvent[] = [];
   const scenario = { ...inputs.scenario, faults: [...inputs.scenario.faults, ...extraFaults] };
-  const session = new LabSession({ ...inputs, scenario }, { speed: SPEED, windowStartMs: fromMs, windowEndMs: toMs, pkiDir, onEvent: (e) => events.push(e) });
+  const session = new LabSession({ ...inputs, scenario }, { speed: SPEED, windowStartMs: fromMs, windowEndMs: toMs, pkiDir, bessVia, onEvent: (e) => events.push(e) });
   const trace: WindowResult['trace'] = [];
   const rig = session.rig;
   const sample = (t: number): void => {
@@ -83,10 +86,10 @@ beforeAll(async () => {
   const forecastJson = await readFile(resolve(loaded.dir, 'weather/forecast.json'), 'utf8');
   inputs = { ...loaded, forecastJson, loadProfiles: loadProfileLibraryFromResources(resourcesDir()) };
   dropout = await runWindow(local('10:44'), local('10:48'), DROPOUT_FROM, DROPOUT_TO);
-  offline = await runWindow(local('12:19'), local('12:27'), OFFLINE_FROM, OFFLINE_TO, [
-    { at: new Date(REJECT_FROM).toISOString(), kind: 'assetSetpointRejected', asset: 'bess', durationS: (REJECT_TO - REJECT_FROM) / 1000 },
-  ]);
-}, 60_000);
+  const rejectFault: ScenarioFault = { at: new Date(REJECT_FROM).toISOString(), kind: 'assetSetpointRejected', asset: 'bess', durationS: (REJECT_TO - REJECT_FROM) / 1000 };
+  offline = await runWindow(local('12:19'), local('12:27'), OFFLINE_FROM, OFFLINE_TO, [rejectFault]);
+  offlineModbus = await runWindow(local('12:19'), local('12:27'), OFFLINE_FROM, OFFLINE_TO, [rejectFault], 'modbus');
+}, 90_000);
 
 afterAll(() => {
   if (pkiDir) rmSync(pkiDir, { recursive: true, force: true });
@@ -178,5 +181,38 @@ describe('faults-and-bad-data over the wire: BESS rejects setpoints (OPC UA, add
     expect(linkEvents(offline, 'bad-value').filter((e) => within(e.timeMs, REJECT_FROM, REJECT_TO))).toEqual([]);
     const accepting = engineEvents(offline, 'asset-restored').find((e) => e.assetId === 'bess' && e.timeMs >= REJECT_TO);
     expect(accepting?.message).toMatch(/accepts setpoints again/);
+  });
+});
+
+describe('faults-and-bad-data over the wire: the same BESS faults over Modbus/SunSpec', () => {
+  it('a device that does not answer: unanswered writes, ack-timeout, asset-lost, the link re-opened; and its return', () => {
+    const w = offlineModbus;
+    const noAnswer = linkEvents(w, 'write-timeout').filter((e) => within(e.timeMs, OFFLINE_FROM, OFFLINE_TO));
+    expect(noAnswer.length, 'writes without an answer gave no acknowledgement').toBeGreaterThan(0);
+    expect(noAnswer[0]!.type).toBe('connector-no-ack');
+    expect(linkEvents(w, 'disconnected').find((e) => within(e.timeMs, OFFLINE_FROM, OFFLINE_TO)), 'the link counted as down').toBeDefined();
+    const ackTimeout = engineEvents(w, 'ack-timeout').find((e) => e.assetId === 'bess' && within(e.timeMs, OFFLINE_FROM, OFFLINE_TO));
+    expect(ackTimeout, 'ack-timeout while offline').toBeDefined();
+    expect(engineEvents(w, 'asset-lost').find((e) => e.assetId === 'bess' && within(e.timeMs, ackTimeout!.timeMs, OFFLINE_TO)), 'asset-lost while offline').toBeDefined();
+    expect(linkEvents(w, 'restored').find((e) => e.timeMs >= OFFLINE_TO), 'the link re-opened after the outage').toBeDefined();
+    expect(engineEvents(w, 'asset-restored').find((e) => e.assetId === 'bess' && e.timeMs >= OFFLINE_TO), 'asset-restored after the outage').toBeDefined();
+  });
+
+  it('device side: nothing reaches the battery while it does not answer, and its last setpoint lapses by its own reversion timer', () => {
+    const writes = offlineModbus.session.rig.bessDeviceWrites;
+    expect(writes.filter((x) => within(x.atMs, OFFLINE_FROM, OFFLINE_TO - 1))).toEqual([]);
+    const last = writes.filter((x) => x.atMs < OFFLINE_FROM).at(-1)!;
+    expect(last.setpointKw).not.toBeNull();
+    // Armed for the lab's reversion time, or less when the command itself expires sooner.
+    expect(last.expiresMs - last.atMs).toBeLessThanOrEqual(labModbusTiming(SPEED).revertS * 1000);
+    expect(last.expiresMs).toBeLessThan(OFFLINE_TO);
+    for (const s of offlineModbus.trace.filter((x) => within(x.timeMs, last.expiresMs + 1000, OFFLINE_TO))) expect(s.setpointKw, new Date(s.timeMs).toISOString()).toBeNull();
+  });
+
+  it('a refused setpoint is Modbus exception 4 with its meaning; nothing is applied meanwhile', () => {
+    const rejected = engineEvents(offlineModbus, 'setpoint-rejected').find((e) => e.assetId === 'bess' && within(e.timeMs, REJECT_FROM, REJECT_TO + 30_000));
+    expect(rejected?.message).toMatch(/Modbus exception 4 \(server device failure\)/);
+    expect(offlineModbus.session.rig.bessDeviceWrites.filter((x) => within(x.atMs, REJECT_FROM, REJECT_TO - 1))).toEqual([]);
+    expect(engineEvents(offlineModbus, 'asset-restored').find((e) => e.assetId === 'bess' && e.timeMs >= REJECT_TO)?.message).toMatch(/accepts setpoints again/);
   });
 });
