@@ -13,11 +13,11 @@
  * that cannot be reached at start is that: the message says which connection and why).
  */
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { FieldEms } from '../field/field-ems.js';
 import { APP_VERSION } from '../node/version.js';
 import { ConnectorConfigError } from '../connectors/config/connector-config.js';
 import { SiteFileError, loadSiteFile } from '../site/site-file.js';
+import { HelpRequested, parseCommandLine, UsageError } from './args.js';
 
 export const USAGE = `usage: npm run ems -- --site <site.json> [options]
   --site <file>       the site file (format lfc-site/1; its secrets in <name>.secrets.json, mode 0600,
@@ -32,17 +32,16 @@ export interface EmsArgs {
   outDir: string;
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseEmsArgs(argv: string[]): EmsArgs | 'help' {
-  let parsed;
+  let v;
   try {
-    parsed = parseArgs({ args: argv, options: { site: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    v = parseCommandLine(argv, { site: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' } }, USAGE).values;
   } catch (err) {
-    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    if (err instanceof HelpRequested) return 'help';
+    throw err;
   }
-  const v = parsed.values;
-  if (v.help) return 'help';
   if (!v.site) throw new UsageError(`--site is required\n${USAGE}`);
   const sitePath = resolve(v.site);
   const dataDir = resolve(v['data-dir'] ?? resolve(dirname(sitePath), sitePath.replace(/^.*[\\/]/, '').replace(/\.json$/i, '') + '.data'));

@@ -27,6 +27,7 @@ import { APP_VERSION } from '../node/version.js';
 import { runSummary } from '../replay/outputs.js';
 import { siteFileForRig } from '../site/rig-site.js';
 import { writeSiteFile } from '../site/site-file.js';
+import { HelpRequested, isoTime, oneOf, parseCommandLine, positiveNumber, UsageError } from './args.js';
 
 export const USAGE = `usage: npm run lab -- <scenario.json> [options]
   --speed N             simulated time runs N× faster than real time (default 1); OPC UA sampling,
@@ -57,45 +58,35 @@ export interface LabArgs {
   siteOut: string | null;
 }
 
-class UsageError extends Error {}
-class HelpRequested extends Error {}
-
 export function parseLabArgs(argv: string[]): LabArgs {
-  const a: LabArgs = { scenarioPath: '', speed: 1, rigOnly: false, fromMs: null, minutes: null, outDir: null, bessVia: 'opcua', pkiDir: null, siteOut: null };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (arg === '--speed') {
-      const v = value();
-      a.speed = Number(v);
-      if (!Number.isFinite(a.speed) || a.speed <= 0) throw new UsageError(`--speed: expected a positive number, got ${JSON.stringify(v)}`);
-    } else if (arg === '--rig-only') a.rigOnly = true;
-    else if (arg === '--from') {
-      const v = value();
-      a.fromMs = Date.parse(v);
-      if (!Number.isFinite(a.fromMs)) throw new UsageError(`--from: expected an ISO 8601 date-time, got ${JSON.stringify(v)}`);
-    } else if (arg === '--minutes') {
-      const v = value();
-      a.minutes = Number(v);
-      if (!(a.minutes > 0)) throw new UsageError(`--minutes: expected a positive number, got ${JSON.stringify(v)}`);
-    } else if (arg === '--out') a.outDir = value();
-    else if (arg === '--pki') a.pkiDir = value();
-    else if (arg === '--site-out') a.siteOut = value();
-    else if (arg === '--bess-via') {
-      const v = value();
-      if (v !== 'opcua' && v !== 'rest' && v !== 'modbus') throw new UsageError(`--bess-via: expected opcua, modbus or rest, got ${JSON.stringify(v)}`);
-      a.bessVia = v;
-    }
-    else if (arg === '--help' || arg === '-h') throw new HelpRequested(USAGE);
-    else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}\n${USAGE}`);
-    else if (!a.scenarioPath) a.scenarioPath = arg;
-    else throw new UsageError(`unexpected argument ${JSON.stringify(arg)}\n${USAGE}`);
-  }
-  if (!a.scenarioPath) throw new UsageError(`no scenario file given\n${USAGE}`);
+  const { values: v, positionals } = parseCommandLine(
+    argv,
+    {
+      speed: { type: 'string' },
+      'rig-only': { type: 'boolean' },
+      from: { type: 'string' },
+      minutes: { type: 'string' },
+      out: { type: 'string' },
+      pki: { type: 'string' },
+      'site-out': { type: 'string' },
+      'bess-via': { type: 'string' },
+    },
+    USAGE,
+    1,
+  );
+  const scenarioPath = positionals[0];
+  if (!scenarioPath) throw new UsageError(`no scenario file given\n${USAGE}`);
+  const a: LabArgs = {
+    scenarioPath,
+    speed: v.speed === undefined ? 1 : positiveNumber('--speed', v.speed),
+    rigOnly: v['rig-only'] ?? false,
+    fromMs: v.from === undefined ? null : isoTime('--from', v.from),
+    minutes: v.minutes === undefined ? null : positiveNumber('--minutes', v.minutes),
+    outDir: v.out ?? null,
+    bessVia: v['bess-via'] === undefined ? 'opcua' : oneOf('--bess-via', v['bess-via'], ['opcua', 'modbus', 'rest'] as const),
+    pkiDir: v.pki ?? null,
+    siteOut: v['site-out'] ?? null,
+  };
   if (a.siteOut !== null && !a.rigOnly) throw new UsageError(`--site-out needs --rig-only: the site file is for an EMS of your own\n${USAGE}`);
   return a;
 }
@@ -182,7 +173,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof HelpRequested) {
-      process.stdout.write(`${err.message}\n`);
+      process.stdout.write(`${err.usage}\n`);
       return 0;
     }
     if (err instanceof UsageError || err instanceof ScenarioError) {

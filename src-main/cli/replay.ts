@@ -19,6 +19,7 @@ import { eventsJsonl, kpiDocument, summaryText, timeseriesCsv } from '../replay/
 import { ReplaySession } from '../replay/replay.js';
 import { loadLpSolver } from '../node/solver.js';
 import { APP_VERSION } from '../node/version.js';
+import { HelpRequested, oneOf, parseCommandLine, positiveNumber, UsageError } from './args.js';
 
 /** A controller to replay, or `bound`: the physical limit, which is computed, not replayed. */
 export type ReplayControllerName = ControllerName | 'bound';
@@ -36,47 +37,26 @@ export interface ReplayArgs {
 const USAGE = 'usage: npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle|bound] [--speed max|N] [--time-limit S] [--quiet]';
 const CONTROLLERS: readonly ReplayControllerName[] = ['lfc', 'deadbeat', 'oracle', 'bound'];
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseReplayArgs(argv: string[]): ReplayArgs {
-  let scenarioPath: string | undefined;
-  let outDir: string | undefined;
-  let controller: string = 'lfc';
-  let speed: number | 'max' = 'max';
-  let quiet = false;
-  let timeLimitS = 30;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (a === '--out') outDir = value();
-    else if (a === '--controller') controller = value();
-    else if (a === '--speed') {
-      const v = value();
-      if (v === 'max') speed = 'max';
-      else {
-        const n = Number(v);
-        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--speed: expected "max" or a positive number, got ${JSON.stringify(v)}`);
-        speed = n;
-      }
-    } else if (a === '--time-limit') {
-      const v = value();
-      const n = Number(v);
-      if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--time-limit: expected a positive number of seconds, got ${JSON.stringify(v)}`);
-      timeLimitS = n;
-    } else if (a === '--quiet') quiet = true;
-    else if (a === '--help' || a === '-h') throw new UsageError(USAGE);
-    else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
-    else if (scenarioPath === undefined) scenarioPath = a;
-    else throw new UsageError(`unexpected argument ${JSON.stringify(a)}\n${USAGE}`);
-  }
+  const { values: v, positionals } = parseCommandLine(
+    argv,
+    { out: { type: 'string' }, controller: { type: 'string' }, speed: { type: 'string' }, 'time-limit': { type: 'string' }, quiet: { type: 'boolean' } },
+    USAGE,
+    1,
+  );
+  const scenarioPath = positionals[0];
   if (!scenarioPath) throw new UsageError(`no scenario file given\n${USAGE}`);
-  if (!outDir) throw new UsageError(`--out <dir> is required\n${USAGE}`);
-  if (!(CONTROLLERS as readonly string[]).includes(controller)) throw new UsageError(`--controller: expected lfc, deadbeat, oracle or bound, got ${JSON.stringify(controller)}`);
-  return { scenarioPath, outDir, controller: controller as ReplayControllerName, speed, quiet, timeLimitS };
+  if (!v.out) throw new UsageError(`--out <dir> is required\n${USAGE}`);
+  return {
+    scenarioPath,
+    outDir: v.out,
+    controller: v.controller === undefined ? 'lfc' : oneOf('--controller', v.controller, CONTROLLERS),
+    speed: v.speed === undefined || v.speed === 'max' ? 'max' : positiveNumber('--speed', v.speed),
+    quiet: v.quiet ?? false,
+    timeLimitS: v['time-limit'] === undefined ? 30 : positiveNumber('--time-limit', v['time-limit']),
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -163,6 +143,10 @@ export async function main(argv: string[]): Promise<number> {
     await replayCommand(parseReplayArgs(argv));
     return 0;
   } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${err.usage}\n`);
+      return 0;
+    }
     if (err instanceof UsageError) {
       process.stderr.write(`replay: ${err.message}\n`);
       return 2;

@@ -6,14 +6,9 @@
  * arguments, 1 when writing fails.
  */
 import { generateScenarioFiles } from '../scenarios/generate-files.js';
+import { HelpRequested, parseCommandLine, UsageError, wholeNumber } from './args.js';
 
 const USAGE = 'usage: npm run scenarios -- generate [--seed N (default 1)] [--count K (default 100)] --out DIR';
-
-function wholeNumber(flag: string, text: string | undefined, min: number): number {
-  const n = text === undefined ? NaN : Number(text);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${flag} needs a whole number ≥ ${min}, got ${JSON.stringify(text ?? '')}`);
-  return n;
-}
 
 export async function scenariosMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   const [command, ...rest] = argv;
@@ -25,20 +20,32 @@ export async function scenariosMain(argv: string[], out: (s: string) => void = (
     err(`scenarios: unknown command ${JSON.stringify(command ?? '')}\n${USAGE}\n`);
     return 2;
   }
-  let seed = 1;
-  let count = 100;
-  let outDir: string | undefined;
+  let seed: number;
+  let count: number;
+  let outDir: string;
   try {
-    for (let i = 0; i < rest.length; i++) {
-      const a = rest[i]!;
-      if (a === '--seed') seed = wholeNumber('--seed', rest[++i], 0);
-      else if (a === '--count') count = wholeNumber('--count', rest[++i], 1);
-      else if (a === '--out') outDir = rest[++i];
-      else throw new Error(`unknown argument ${JSON.stringify(a)}`);
-    }
-    if (!outDir) throw new Error('--out DIR is required');
+    const { values: v } = parseCommandLine(rest, { seed: { type: 'string' }, count: { type: 'string' }, out: { type: 'string' } }, USAGE);
+    // Every problem at once, as a scenario file's are.
+    const problems: string[] = [];
+    const check = <T>(f: () => T, fallback: T): T => {
+      try {
+        return f();
+      } catch (e) {
+        problems.push((e as Error).message);
+        return fallback;
+      }
+    };
+    seed = v.seed === undefined ? 1 : check(() => wholeNumber('--seed', v.seed!, 0), 1);
+    count = v.count === undefined ? 100 : check(() => wholeNumber('--count', v.count!, 1), 100);
+    if (!v.out) problems.push('--out DIR is required');
+    if (problems.length > 0) throw new UsageError(`${problems.join('\n')}\n${USAGE}`);
+    outDir = v.out!;
   } catch (e) {
-    err(`scenarios: ${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
+    if (e instanceof HelpRequested) {
+      out(USAGE + '\n');
+      return 0;
+    }
+    err(`scenarios: ${(e as Error).message}\n`);
     return 2;
   }
   try {

@@ -9,28 +9,23 @@ import { readFileSync } from 'node:fs';
 import { describePublicKey } from '../record/installation-key.js';
 import { verifyRecordText } from '../record/verify.js';
 
+import { HelpRequested, parseCommandLine, UsageError } from './args.js';
 const USAGE = 'usage: npm run verify-log -- <record.jsonl> [--key <installation-ed25519.pub.pem>]';
 
 export function verifyLogMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
-  let file: string | undefined;
+  let file: string;
   let keyFile: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--key') keyFile = argv[++i];
-    else if (a === '--help' || a === '-h') {
+  try {
+    const { values, positionals } = parseCommandLine(argv, { key: { type: 'string' } }, USAGE, 1);
+    if (!positionals[0]) throw new UsageError(`no record file given\n${USAGE}`);
+    file = positionals[0];
+    keyFile = values.key;
+  } catch (e) {
+    if (e instanceof HelpRequested) {
       out(USAGE + '\n');
       return 0;
-    } else if (a.startsWith('--')) {
-      err(`verify-log: unknown option ${a}\n${USAGE}\n`);
-      return 2;
-    } else if (file === undefined) file = a;
-    else {
-      err(`verify-log: unexpected argument ${JSON.stringify(a)}\n${USAGE}\n`);
-      return 2;
     }
-  }
-  if (!file) {
-    err(`verify-log: no record file given\n${USAGE}\n`);
+    err(`verify-log: ${(e as Error).message}\n`);
     return 2;
   }
   let text: string;

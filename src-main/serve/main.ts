@@ -28,6 +28,7 @@ import { defaultSettings } from '../main/settings/settings-schema';
 import { resourcesDir } from '../node/paths';
 import { APP_VERSION } from '../node/version';
 import type { SpeedSetting } from '../shared/ipc-contract';
+import { HelpRequested, parseCommandLine, positiveNumber, UsageError, wholeNumber } from '../cli/args';
 import { buildRenderer, rendererBuildIsStale } from './build-renderer';
 import { newToken, startServer } from './server';
 
@@ -45,35 +46,23 @@ export interface ServeArgs {
 const USAGE =
   'usage: npm run serve -- [--port N] [--host H] [--data-dir <dir>] [--site <site.json> | --scenario <scenario.json> [--speed 1|N|max] [--with-scenario-triggers]]';
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseServeArgs(argv: string[]): ServeArgs {
-  const args: ServeArgs = { port: 8765, host: '127.0.0.1', scenarioPath: undefined, speed: 1, dataDirPath: undefined, withScenarioTriggers: false, sitePath: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
-    if (a === '--port') {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port: expected 0…65535, got ${argv[i]}`);
-      args.port = n;
-    } else if (a === '--host') args.host = value();
-    else if (a === '--scenario') args.scenarioPath = resolve(value());
-    else if (a === '--speed') {
-      const v = value();
-      const n = Number(v);
-      if (v === 'max') args.speed = 'max';
-      else if (Number.isFinite(n) && n >= 1) args.speed = n;
-      else throw new UsageError(`--speed: expected "max" or a number ≥ 1, got ${JSON.stringify(v)}`);
-    } else if (a === '--data-dir') args.dataDirPath = resolve(value());
-    else if (a === '--with-scenario-triggers') args.withScenarioTriggers = true;
-    else if (a === '--site') args.sitePath = resolve(value());
-    else if (a === '--help' || a === '-h') throw new UsageError(USAGE);
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)}\n${USAGE}`);
-  }
+  const { values: v } = parseCommandLine(
+    argv,
+    { port: { type: 'string' }, host: { type: 'string' }, scenario: { type: 'string' }, speed: { type: 'string' }, 'data-dir': { type: 'string' }, 'with-scenario-triggers': { type: 'boolean' }, site: { type: 'string' } },
+    USAGE,
+  );
+  const args: ServeArgs = {
+    port: v.port === undefined ? 8765 : wholeNumber('--port', v.port, 0, 65535),
+    host: v.host ?? '127.0.0.1',
+    scenarioPath: v.scenario === undefined ? undefined : resolve(v.scenario),
+    speed: v.speed === undefined ? 1 : v.speed === 'max' ? 'max' : positiveNumber('--speed', v.speed, 1),
+    dataDirPath: v['data-dir'] === undefined ? undefined : resolve(v['data-dir']),
+    withScenarioTriggers: v['with-scenario-triggers'] ?? false,
+    sitePath: v.site === undefined ? undefined : resolve(v.site),
+  };
   if (args.sitePath !== undefined && (args.scenarioPath !== undefined || args.withScenarioTriggers)) throw new UsageError(`--site runs the field EMS: it takes no --scenario or --with-scenario-triggers\n${USAGE}`);
   // A field EMS's data (the signed record, the installation key, the PKI's trust, the history) are never
   // temporary: without --data-dir they live beside the site file, as `npm run ems` keeps them.
@@ -86,6 +75,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     args = parseServeArgs(argv);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      process.stdout.write(`${error.usage}\n`);
+      return 0;
+    }
     process.stderr.write(`serve: ${(error as Error).message}\n`);
     return 2;
   }

@@ -56,7 +56,7 @@ describe('npm run scenarios -- generate', () => {
     expect(await scenariosMain(['generate', '--count', '0', '--out', root], quiet, (s) => errors.push(s))).toBe(2);
     expect(await scenariosMain(['generate', '--seed', '1'], quiet, (s) => errors.push(s))).toBe(2);
     expect(await scenariosMain(['make'], quiet, (s) => errors.push(s))).toBe(2);
-    expect(errors.join('')).toMatch(/--count needs a whole number ≥ 1[\s\S]*--out DIR is required[\s\S]*unknown command "make"/);
+    expect(errors.join('')).toMatch(/--count: expected a whole number ≥ 1, got "0"[\s\S]*--out DIR is required[\s\S]*unknown command "make"/);
   });
 
   it('a generated scenario replays with lfc and deadbeat, and its KPIs recompute from the record', async () => {

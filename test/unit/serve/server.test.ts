@@ -243,7 +243,7 @@ describe('serve mode', () => {
     expect(parseServeArgs([])).toMatchObject({ port: 8765, host: '127.0.0.1', speed: 1 });
     expect(parseServeArgs(['--port', '0', '--speed', 'max', '--host', '0.0.0.0'])).toMatchObject({ port: 0, speed: 'max', host: '0.0.0.0' });
     expect(() => parseServeArgs(['--speed', '0'])).toThrow(/--speed/);
-    expect(() => parseServeArgs(['--bogus'])).toThrow(/unknown argument/);
+    expect(() => parseServeArgs(['--bogus'])).toThrow(/Unknown option '--bogus'/);
     expect(parseServeArgs(['--site', 'x/site.json'])).toMatchObject({ sitePath: expect.stringMatching(/x\/site\.json$/), scenarioPath: undefined, dataDirPath: expect.stringMatching(/x\/site\.data$/) });
     expect(parseServeArgs(['--site', 'x/site.json', '--data-dir', 'd'])).toMatchObject({ dataDirPath: expect.stringMatching(/\/d$/) });
     expect(() => parseServeArgs(['--site', 's.json', '--scenario', 'x.json'])).toThrow(/--site runs the field EMS/);
