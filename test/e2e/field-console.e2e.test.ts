@@ -8,89 +8,36 @@
  * the Now view; then an independent HTTP client posts a use-case-2 trigger to the intake and the rig's
  * breaker, as the plant's own meter sampled it, is held in band. Screenshots go to test-results/screenshots/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { BreakerSample } from '../../src-main/engine/model';
-import { LabSession } from '../../src-main/lab/lab-session';
 import type { HostServices } from '../../src-main/main/services/host-services';
-import { loadProfileLibraryFromResources } from '../../src-main/node/load-profiles';
-import { resourcesDir } from '../../src-main/node/paths';
-import { loadScenarioFile } from '../../src-main/node/scenario-file';
-import { buildRenderer } from '../../src-main/serve/build-renderer';
-import { openServeServices } from '../../src-main/serve/main';
-import { newToken, startServer } from '../../src-main/serve/server';
 import type { RunningServer } from '../../src-main/serve/server';
-import { siteFileForRig } from '../../src-main/site/rig-site';
+import { screenshotDir, startRigConsole, type RigConsole } from './fixtures/rig-console';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SPEED = 30;
-const START_MS = Date.parse('2026-06-21T10:58:00+02:00');
-const END_MS = START_MS + 60 * 60_000;
-const projectRoot = resolve(resourcesDir(), '..');
-const screenshotDir = join(projectRoot, 'test-results', 'screenshots');
-
-let lab: LabSession;
+let rig: RigConsole;
 let services: HostServices;
 let server: RunningServer;
-let context: BrowserContext;
 let page: Page;
 let dir: string;
 let siteFile: string;
 let secrets: Record<string, string>;
 let thumbprint: string;
-const meter: BreakerSample[] = [];
 
 beforeAll(async () => {
-  mkdirSync(screenshotDir, { recursive: true });
-  const rendererDir = join(projectRoot, 'test-results', 'e2e-renderer-field');
-  await buildRenderer(projectRoot, rendererDir);
-  dir = mkdtempSync(join(tmpdir(), 'lfc-e2e-field-'));
-  const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios/summer-export-hold/scenario.json'));
-  const forecastJson = await readFile(resolve(loaded.dir, 'weather/forecast.json'), 'utf8');
-  lab = new LabSession({ ...loaded, forecastJson, loadProfiles: loadProfileLibraryFromResources(resourcesDir()) }, { speed: SPEED, windowStartMs: START_MS, windowEndMs: END_MS, rigOnly: true });
-  lab.rig.field.subscribe((s) => meter.push(s));
-  await lab.start();
-  const made = siteFileForRig(lab.rig);
-  secrets = made.secrets;
-  thumbprint = lab.rig.bessOpcua!.certificateThumbprint.toLowerCase();
+  rig = await startRigConsole({ name: 'field', bessVia: 'opcua', windowMinutes: 60 });
+  ({ services, server, page, dir, secrets } = rig);
+  thumbprint = rig.lab.rig.bessOpcua!.certificateThumbprint.toLowerCase();
   // As an operator gets it: the site file alone (no secrets in it), not yet vouching for the certificate.
   siteFile = join(dir, 'rig.site.json');
-  writeFileSync(siteFile, JSON.stringify({ ...made.site, opcua: { ...made.site.opcua, trustedThumbprints: [] } }, null, 2));
-  services = openServeServices(join(dir, 'data'), resourcesDir(), { teeConsole: false });
-  await services.core.startSimulator({ speed: 1 });
-  server = await startServer({
-    core: services.core,
-    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot },
-    rendererDirPath: rendererDir,
-    token: newToken(),
-    port: 0,
-  });
-  context = await chromium.launchPersistentContext(join(dir, 'chromium'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    acceptDownloads: true,
-    viewport: { width: 1366, height: 900 },
-    locale: 'en-GB',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  writeFileSync(siteFile, JSON.stringify({ ...rig.site, opcua: { ...rig.site.opcua, trustedThumbprints: [] } }, null, 2));
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  await services?.core.stopField();
-  services?.close();
-  await lab?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 async function go(view: string): Promise<void> {
@@ -168,7 +115,7 @@ describe('Settings → Connections against a lab rig, in Chromium', () => {
     await expect.poll(() => services.core.listRuns().filter((r) => r.endMs !== null).length, { timeout: 40_000, interval: 500 }).toBe(1);
     const run = services.core.listRuns()[0]!;
     expect(run.endReason).toBe('duration-elapsed');
-    const xs = meter.filter((s) => s.sampleMs >= run.startMs + 60_000 && s.sampleMs < run.endMs! && Number.isFinite(s.powerKw));
+    const xs = rig.meter.filter((s) => s.sampleMs >= run.startMs + 60_000 && s.sampleMs < run.endMs! && Number.isFinite(s.powerKw));
     expect(xs.length).toBeGreaterThan(15);
     const within = xs.filter((s) => Math.abs(s.powerKw - trigger.targetKw) <= trigger.toleranceKw).length / xs.length;
     expect(within).toBeGreaterThanOrEqual(0.9);

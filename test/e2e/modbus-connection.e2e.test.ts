@@ -6,80 +6,30 @@
  * impossible unit id is refused at its field; then field mode runs on it and the BESS link is healthy on
  * the Now view. Screenshots go to test-results/screenshots/.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LabSession } from '../../src-main/lab/lab-session';
-import type { HostServices } from '../../src-main/main/services/host-services';
-import { loadProfileLibraryFromResources } from '../../src-main/node/load-profiles';
-import { resourcesDir } from '../../src-main/node/paths';
-import { loadScenarioFile } from '../../src-main/node/scenario-file';
-import { buildRenderer } from '../../src-main/serve/build-renderer';
-import { openServeServices } from '../../src-main/serve/main';
-import { newToken, startServer } from '../../src-main/serve/server';
 import type { RunningServer } from '../../src-main/serve/server';
-import { siteFileForRig } from '../../src-main/site/rig-site';
+import { screenshotDir, startRigConsole, type RigConsole } from './fixtures/rig-console';
 
-const CHROMIUM = '/usr/bin/chromium';
-const START_MS = Date.parse('2026-06-21T10:58:00+02:00');
-const projectRoot = resolve(resourcesDir(), '..');
-const screenshotDir = join(projectRoot, 'test-results', 'screenshots');
-
-let lab: LabSession;
-let services: HostServices;
+let rig: RigConsole;
 let server: RunningServer;
-let context: BrowserContext;
 let page: Page;
-let dir: string;
 let siteFile: string;
 let secrets: Record<string, string>;
 
 beforeAll(async () => {
-  mkdirSync(screenshotDir, { recursive: true });
-  const rendererDir = join(projectRoot, 'test-results', 'e2e-renderer-modbus');
-  await buildRenderer(projectRoot, rendererDir);
-  dir = mkdtempSync(join(tmpdir(), 'lfc-e2e-modbus-'));
-  const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios/summer-export-hold/scenario.json'));
-  const forecastJson = await readFile(resolve(loaded.dir, 'weather/forecast.json'), 'utf8');
-  lab = new LabSession({ ...loaded, forecastJson, loadProfiles: loadProfileLibraryFromResources(resourcesDir()) }, { speed: 30, windowStartMs: START_MS, windowEndMs: START_MS + 60 * 60_000, rigOnly: true, bessVia: 'modbus' });
-  await lab.start();
-  const made = siteFileForRig(lab.rig);
-  secrets = made.secrets;
-  siteFile = join(dir, 'rig.site.json');
-  writeFileSync(siteFile, JSON.stringify(made.site, null, 2));
-  services = openServeServices(join(dir, 'data'), resourcesDir(), { teeConsole: false });
-  await services.core.startSimulator({ speed: 1 });
-  server = await startServer({
-    core: services.core,
-    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot },
-    rendererDirPath: rendererDir,
-    token: newToken(),
-    port: 0,
-  });
-  context = await chromium.launchPersistentContext(join(dir, 'chromium'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1366, height: 900 },
-    locale: 'en-GB',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  rig = await startRigConsole({ name: 'modbus', bessVia: 'modbus', windowMinutes: 60 });
+  ({ server, page, secrets } = rig);
+  siteFile = join(rig.dir, 'rig.site.json');
+  writeFileSync(siteFile, JSON.stringify(rig.site, null, 2));
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  await services?.core.stopField();
-  services?.close();
-  await lab?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 async function go(view: string): Promise<void> {
@@ -102,7 +52,7 @@ describe('Settings → Connections with a SunSpec Modbus BESS, in Chromium', () 
     await unit.dispatchEvent('change');
     await page.locator('[data-testid="site-save"]').click();
     await expect.poll(() => page.locator('.field-error').allInnerTexts(), { timeout: 10_000 }).toEqual(expect.arrayContaining([expect.stringMatching(/unitId: a Modbus unit id is 1…247/)]));
-    await unit.fill(String(lab.rig.bessModbus!.unitId));
+    await unit.fill(String(rig.lab.rig.bessModbus!.unitId));
     await unit.dispatchEvent('change');
     await page.locator('[data-testid="site-save"]').click();
     await page.locator('[data-testid="site-saved"]').waitFor();
