@@ -19,7 +19,7 @@
  *   writable points exception 2 (illegal data address), a device in local mode (`rejectWrites`) exception 4
  *   (server device failure). Requests for another unit id are not answered at all (as a TCP gateway with
  *   nobody at that address).
- * - Faults for tests: `silent` (no answers), `slowMs` (answers late), `nanValues` (power and SoC "not
+ * - Faults for tests: `silent` (no answers), `illegalAddress` (exception 2 to everything), `slowMs` (answers late), `nanValues` (power and SoC "not
  *   implemented"), `rejectWrites`, and `dropConnections()` (the TCP connections are cut).
  *
  * ## Security
@@ -32,6 +32,8 @@ import type { BessDevice } from '../opcua/bess-server.js';
 
 export interface SunspecServerFaults {
   silent: boolean;
+  /** Every request answered with exception 2 (illegal data address), as a device whose map changed. */
+  illegalAddress: boolean;
   slowMs: number;
   nanValues: boolean;
   rejectWrites: boolean;
@@ -141,7 +143,7 @@ export async function startSunspecServer(opts: SunspecServerOptions): Promise<Su
     set(m, 'MinRsvPct_SF', 0);
   }
 
-  const faults: SunspecServerFaults = { silent: false, slowMs: 0, nanValues: false, rejectWrites: false };
+  const faults: SunspecServerFaults = { silent: false, illegalAddress: false, slowMs: 0, nanValues: false, rejectWrites: false };
   const device = opts.device;
   /** Expiry (device clock) of the setpoint this server applied, for `WSetRvrtRem` and re-arming. */
   let expiresMs: number | null = null;
@@ -241,6 +243,7 @@ export async function startSunspecServer(opts: SunspecServerOptions): Promise<Su
     if (faults.silent) return;
     const run = () => {
       try {
+        if (faults.illegalAddress) throw modbusError(2, 'the device has no such registers (any more)');
         cb(null, fn());
       } catch (err) {
         cb(err as Error, undefined as T);

@@ -40,7 +40,7 @@ describe('Modbus/SunSpec link: connector ↔ the rig SunSpec server on loopback'
 
   afterEach(async () => {
     for (const c of connectors.splice(0)) await c.stop().catch(() => undefined);
-    server.setFault({ silent: false, slowMs: 0, nanValues: false, rejectWrites: false });
+    server.setFault({ silent: false, illegalAddress: false, slowMs: 0, nanValues: false, rejectWrites: false });
     device.refuse = null;
   });
 
@@ -126,6 +126,21 @@ describe('Modbus/SunSpec link: connector ↔ the rig SunSpec server on loopback'
     server.setFault({ rejectWrites: true });
     const ack2 = await write(c, { commandId: 'c7', powerKw: 10 });
     expect(ack2!.error).toMatch(/Modbus exception 4 \(server device failure\)/);
+  });
+
+  it('a device that answers exception 2 (its map changed): writes are refused with it, polls say it, and the link stays up', async () => {
+    const log = new EventLog();
+    const c = connector(log);
+    await c.start();
+    server.setFault({ illegalAddress: true });
+    const ack = await write(c, { commandId: 'x2', powerKw: 10 });
+    expect(ack).toMatchObject({ ok: false });
+    expect(ack!.error).toMatch(/Modbus exception 2 \(illegal data address\)/);
+    const polled = await log.waitFor('error');
+    expect(polled.message).toMatch(/telemetry poll .*Modbus exception 2/);
+    expect(log.types()).not.toContain('disconnected');
+    server.setFault({ illegalAddress: false });
+    expect((await write(c, { commandId: 'x3', powerKw: 10 }))?.ok).toBe(true);
   });
 
   it('drives model 124 when the device has no 704: rates in % of WChaMax, forced charge by a negative discharge limit', async () => {
