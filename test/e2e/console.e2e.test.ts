@@ -295,4 +295,15 @@ describe('the operator’s console in Chromium against serve mode', () => {
     await expect.poll(() => core.getReplay().status, { timeout: 20_000 }).toBe('done');
     await shootAll('dark');
   }, 60_000);
+
+  it('says so when the controller goes away under an open page, and greys every figure as the last one received', async () => {
+    await go('now');
+    expect(await page.locator('[data-testid="connection-lost"]').count()).toBe(0);
+    await server.close();
+    await page.locator('[data-testid="connection-lost"]').waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid="connection-lost"]').innerText()).toMatch(/Seit .* keine Daten vom Regler|No data from the controller for/);
+    expect(await page.locator('main').getAttribute('data-stale')).toBe('true');
+    expect(await page.locator('[data-testid="link"]').innerText()).toMatch(/keine Verbindung|no connection/);
+    await page.screenshot({ path: join(screenshotDir, 'now-connection-lost.png'), fullPage: true });
+  }, 30_000);
 });

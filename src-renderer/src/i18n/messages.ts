@@ -1,6 +1,7 @@
 /** The console's texts in English and German. Keys are grouped by view; both languages have every key (a test checks). */
 export const en = {
-  app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Field', speed: 'Speed', link: 'Link', linkOk: 'connected', linkLost: 'no connection', sessionTime: 'Session time', skip: 'Skip to content', shortcuts: 'Keyboard shortcuts' },
+  app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Field', speed: 'Speed', link: 'Link', linkOk: 'connected', linkLost: 'no connection', sessionTime: 'Session time', skip: 'Skip to content', shortcuts: 'Keyboard shortcuts',
+    lostBanner: 'No data from the controller for {age}: every value on this page is the last one received, not live. Reconnecting…' },
   nav: { now: 'Now', setpoint: 'Setpoint', assets: 'Assets', trends: 'Trends', runs: 'Runs', replay: 'Replay', settings: 'Settings' },
   stop: { button: 'Stop', hint: 'Stop the run now (Alt+S)', sent: 'Stop sent: every asset is released.', failed: 'Stop failed' },
   now: {
@@ -52,7 +53,8 @@ export const en = {
 export type Messages = typeof en;
 
 export const de: Messages = {
-  app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Feld', speed: 'Tempo', link: 'Verbindung', linkOk: 'verbunden', linkLost: 'keine Verbindung', sessionTime: 'Sitzungszeit', skip: 'Zum Inhalt', shortcuts: 'Tastenkürzel' },
+  app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Feld', speed: 'Tempo', link: 'Verbindung', linkOk: 'verbunden', linkLost: 'keine Verbindung', sessionTime: 'Sitzungszeit', skip: 'Zum Inhalt', shortcuts: 'Tastenkürzel',
+    lostBanner: 'Seit {age} keine Daten vom Regler: alle Werte auf dieser Seite sind die zuletzt empfangenen, nicht live. Verbindung wird wiederhergestellt …' },
   nav: { now: 'Jetzt', setpoint: 'Sollwert', assets: 'Anlagen', trends: 'Verläufe', runs: 'Läufe', replay: 'Wiedergabe', settings: 'Einstellungen' },
   stop: { button: 'Stopp', hint: 'Lauf sofort beenden (Alt+S)', sent: 'Stopp gesendet: alle Anlagen freigegeben.', failed: 'Stopp fehlgeschlagen' },
   now: {
