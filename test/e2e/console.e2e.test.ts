@@ -304,6 +304,9 @@ describe('the operator’s console in Chromium against serve mode', () => {
     expect(await page.locator('[data-testid="connection-lost"]').innerText()).toMatch(/Seit .* keine Daten vom Regler|No data from the controller for/);
     expect(await page.locator('main').getAttribute('data-stale')).toBe('true');
     expect(await page.locator('[data-testid="link"]').innerText()).toMatch(/keine Verbindung|no connection/);
+    // A Stop under the dead link: said within seconds, in the page's language.
+    await page.locator('[data-testid="stop"]').click();
+    await expect.poll(() => page.locator('[data-testid="stop-result"]').innerText(), { timeout: 10_000 }).toMatch(/Stopp fehlgeschlagen: keine Antwort vom Regler|Stop failed: no answer from the controller/);
     await page.screenshot({ path: join(screenshotDir, 'now-connection-lost.png'), fullPage: true });
   }, 30_000);
 });

@@ -2,8 +2,10 @@
  * The IPC contract over serve mode's WebSocket, with exactly the shape of the preload's `window.lfc`
  * (`LfcApi`), so `api/index.ts` can hand either to the rest of the renderer.
  *
- * Calls made while the socket is (re)connecting wait for it; a call whose socket closes before the answer
- * resolves to a `DISCONNECTED` result (never left hanging, never thrown). The socket reconnects with a
+ * Calls made while the socket is connecting for the first time wait for it (up to `callTimeoutMs`); calls
+ * made after the link was lost wait only `lostCallTimeoutMs` (default 5 s) for it to come back, so an
+ * operator who presses Stop under a dead link learns within seconds that it did not arrive. A call whose
+ * socket closes before the answer resolves to a `DISCONNECTED` result (never left hanging, never thrown). The socket reconnects with a
  * growing delay (0.5 s … 5 s); the socket factory offers the session secret on every attempt (see
  * api/index.ts and src-main/serve/server.ts).
  *
@@ -40,8 +42,10 @@ export interface WsBridge {
 
 const OPEN = 1;
 
-export function createWsBridge(url: string, connect: SocketFactory, options: { callTimeoutMs?: number } = {}): WsBridge {
+export function createWsBridge(url: string, connect: SocketFactory, options: { callTimeoutMs?: number; lostCallTimeoutMs?: number } = {}): WsBridge {
   const callTimeoutMs = options.callTimeoutMs ?? 60_000;
+  const lostCallTimeoutMs = options.lostCallTimeoutMs ?? 5_000;
+  let everOpened = false;
   let socket: SocketLike | null = null;
   let nextId = 1;
   let closed = false;
@@ -66,6 +70,7 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
     const ws = connect(url);
     socket = ws;
     ws.onopen = () => {
+      everOpened = true;
       retryMs = 500;
       for (const frame of queue.splice(0)) ws.send(frame);
       for (const l of connectionListeners) l(true);
@@ -105,13 +110,15 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
       if (closed) return resolve({ ok: false, error: { code: 'DISCONNECTED', message: 'the bridge is closed' } });
       const id = nextId++;
       const frame = JSON.stringify({ id, channel, args });
+      const lost = everOpened && !(socket && socket.readyState === OPEN);
+      const waitMs = lost ? Math.min(lostCallTimeoutMs, callTimeoutMs) : callTimeoutMs;
       const timer = setTimeout(() => {
         pending.delete(id);
         // Reported as failed: take it out of the queue too, so a reconnect cannot send it after all.
         const queued = queue.indexOf(frame);
         if (queued >= 0) queue.splice(queued, 1);
-        resolve({ ok: false, error: { code: 'DISCONNECTED', message: `${channel}: no answer within ${callTimeoutMs / 1000} s` } });
-      }, callTimeoutMs);
+        resolve({ ok: false, error: { code: 'DISCONNECTED', message: `${channel}: no answer within ${waitMs / 1000} s` } });
+      }, waitMs);
       pending.set(id, { resolve, timer });
       if (socket && socket.readyState === OPEN) socket.send(frame);
       else queue.push(frame);

@@ -56,7 +56,7 @@ export const useLiveStore = defineStore('live', () => {
   const lastUpdateWallMs = ref<number | null>(null);
   const wallNowMs = ref(Date.now());
   const error = ref<IpcError | null>(null);
-  const stopResult = ref<{ ok: boolean; message: string } | null>(null);
+  const stopResult = ref<{ ok: boolean; message: string; code?: string } | null>(null);
   let unsubscribe: Unsubscribe | null = null;
   let ticker: ReturnType<typeof setInterval> | null = null;
 
@@ -96,7 +96,7 @@ export const useLiveStore = defineStore('live', () => {
 
   async function stop(): Promise<TriggerResponse | null> {
     const r = await call('core:stop');
-    stopResult.value = r.ok ? { ok: r.value.accepted, message: r.value.reason ?? '' } : { ok: false, message: r.error.message };
+    stopResult.value = r.ok ? { ok: r.value.accepted, message: r.value.reason ?? '' } : { ok: false, message: r.error.message, code: r.error.code };
     await refresh();
     return r.ok ? r.value : null;
   }

@@ -258,6 +258,26 @@ describe('the WebSocket bridge', () => {
     bridge.close();
   });
 
+  it('after the link was lost, a call (a Stop) is reported as not arrived within seconds, not after a minute', async () => {
+    vi.useFakeTimers();
+    try {
+      const sockets: FakeSocket[] = [];
+      const bridge = createWsBridge('ws://x/ws', () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      });
+      sockets[0]!.open();
+      sockets[0]!.close();
+      const pending = bridge.api['core:stop']();
+      vi.advanceTimersByTime(5001);
+      expect(await pending).toMatchObject({ ok: false, error: { code: 'DISCONNECTED', message: 'core:stop: no answer within 5 s' } });
+      bridge.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('never sends later a request it already reported as failed', async () => {
     vi.useFakeTimers();
     try {
