@@ -296,6 +296,16 @@ describe('the operator’s console in Chromium against serve mode', () => {
     await shootAll('dark');
   }, 60_000);
 
+  it('says when the simulated scenario has reached its end, and starts it again on request', async () => {
+    await core.startSimulator({ speed: 'max' });
+    await expect.poll(() => core.getState().status, { timeout: 30_000 }).toBe('ended');
+    const before = core.getState().sessionId;
+    await page.locator('[data-testid="scenario-ended"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid="scenario-ended"]').innerText()).toMatch(/summer-export-hold/);
+    await page.locator('[data-testid="restart-simulator"]').click();
+    await expect.poll(() => core.getState().sessionId, { timeout: 10_000 }).not.toBe(before);
+  }, 60_000);
+
   it('says so when the controller goes away under an open page, and greys every figure as the last one received', async () => {
     await go('now');
     expect(await page.locator('[data-testid="connection-lost"]').count()).toBe(0);
