@@ -753,7 +753,11 @@ export class LfcCore {
     const toMs = run.endMs ?? this.liveNowMs() ?? run.startMs;
     const series = this.exportSeriesIds().map((seriesId) => ({ seriesId, ...this.history.queryRaw(seriesId, run.startMs, toMs) }));
     const events = this.history.events(run.startMs, toMs);
-    return exportRun({ run, series, events }, fmt);
+    // The CSV in the console's language; local times in the zone of the session the run belongs to.
+    const live = this.getState();
+    const language = this.preferences?.get().language === 'de' ? 'de' : 'en';
+    const timeZone = live.sessionId !== null && run.sessionId === live.sessionId && live.timezone !== 'UTC' ? live.timezone : null;
+    return exportRun({ run, series, events }, fmt, { language, timeZone });
   }
 
   /** Writes `<dataDir>/scenarios/<name>/scenario.json` (+ its series and weather) from a recorded run. */

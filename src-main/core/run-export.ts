@@ -3,8 +3,12 @@
  * every KPI with its unit, and the run's time series with units in the headers.
  *
  * - CSV: the run and its KPIs first, as `#`-comment lines (`# key,value,unit`), then one table with a
- *   `time` column (ISO 8601 UTC) and one column per series, e.g. `breaker.measuredKw [kW]`. Tools skip the
- *   comments (`pandas.read_csv(path, comment='#')`, LibreOffice "skip lines starting with #").
+ *   `time (UTC)` column (ISO 8601), a `local time (<zone>)` column with the offset when the site's zone is
+ *   known, and one column per series, e.g. `breaker.measuredKw [kW]`. Tools skip the comments
+ *   (`pandas.read_csv(path, comment='#')`, LibreOffice "skip lines starting with #"). In the console's
+ *   language: English writes `,` between fields and `.` decimals; German writes `;` and `,` decimals, as
+ *   German Excel reads them (it garbled the English file's KPIs). Numbers carry at most 4 decimals
+ *   (0.1 W on kW), not 17 digits of float noise.
  * - XLSX (exceljs): sheet "KPIs" (run fields, then key / value / unit) and sheet "Time series" (same
  *   columns as the CSV; times as real Excel dates in UTC).
  * - JSON (`lfc-run-export/1`): the run record as stored, the flattened KPIs, the series as arrays and the
@@ -62,20 +66,49 @@ export const header = (seriesId: string): string => {
   return unit ? `${seriesId} [${unit}]` : seriesId;
 };
 
-const csvCell = (v: string | number | boolean | null): string => {
-  if (v === null) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
-  return /[",\n#]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
+export interface CsvDialect {
+  /** The console's language: `en` → `,` and `.`; `de` → `;` and `,`. */
+  language: 'en' | 'de';
+  /** The site's IANA time zone, for the local-time column; none when unknown. */
+  timeZone?: string | null;
+}
 
-export function runCsv(input: RunExportInput): string {
-  const lines: string[] = [`# Local Flex Controller run export (${RUN_EXPORT_FORMAT})`, '# key,value,unit'];
-  for (const [k, v] of runFields(input.run)) lines.push(`# ${[k, csvCell(v), ''].join(',')}`);
-  for (const row of flattenKpis(input.run.kpis)) lines.push(`# ${[`kpi.${row.key}`, csvCell(row.value), row.unit].join(',')}`);
+/** A number as the dialect writes it: at most 4 decimals, no trailing zeros, the dialect's decimal mark. */
+export function csvNumber(v: number, language: CsvDialect['language']): string {
+  if (!Number.isFinite(v)) return '';
+  const s = String(Number(v.toFixed(4)) || 0);
+  return language === 'de' ? s.replace('.', ',') : s;
+}
+
+/** ISO 8601 with the zone's offset at that instant, e.g. `2026-06-21T11:00:00+02:00`. */
+export function isoInZone(ms: number, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]),
+  );
+  const local = Date.UTC(Number(parts['year']), Number(parts['month']) - 1, Number(parts['day']), Number(parts['hour']), Number(parts['minute']), Number(parts['second']));
+  const offsetMin = Math.round((local - Math.floor(ms / 1000) * 1000) / 60_000);
+  const sign = offsetMin < 0 ? '-' : '+';
+  const hh = String(Math.floor(Math.abs(offsetMin) / 60)).padStart(2, '0');
+  const mm = String(Math.abs(offsetMin) % 60).padStart(2, '0');
+  return `${parts['year']}-${parts['month']}-${parts['day']}T${parts['hour']}:${parts['minute']}:${parts['second']}${sign}${hh}:${mm}`;
+}
+
+export function runCsv(input: RunExportInput, dialect: CsvDialect = { language: 'en' }): string {
+  const sep = dialect.language === 'de' ? ';' : ',';
+  const cell = (v: string | number | boolean | null): string => {
+    if (v === null) return '';
+    const s = typeof v === 'number' ? csvNumber(v, dialect.language) : String(v);
+    return s.includes(sep) || /["\n#]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const tz = dialect.timeZone ?? null;
+  const lines: string[] = [`# Local Flex Controller run export (${RUN_EXPORT_FORMAT})`, `# times: UTC${tz ? ` and ${tz}` : ''}`, `# ${['key', 'value', 'unit'].join(sep)}`];
+  for (const [k, v] of runFields(input.run)) lines.push(`# ${[k, cell(v), ''].join(sep)}`);
+  for (const row of flattenKpis(input.run.kpis)) lines.push(`# ${[`kpi.${row.key}`, cell(row.value), row.unit].join(sep)}`);
   const { timeMs, columns } = joinSeries(input.series);
-  lines.push(['time', ...input.series.map((s) => header(s.seriesId))].join(','));
+  lines.push(['time (UTC)', ...(tz ? [`local time (${tz})`] : []), ...input.series.map((s) => header(s.seriesId))].join(sep));
   for (let i = 0; i < timeMs.length; i++) {
-    lines.push([iso(timeMs[i]!), ...columns.map((c) => csvCell(c[i]!))].join(','));
+    const t = timeMs[i]!;
+    lines.push([iso(t), ...(tz ? [isoInZone(t, tz)] : []), ...columns.map((c) => cell(c[i]!))].join(sep));
   }
   return lines.join('\n') + '\n';
 }
@@ -130,8 +163,8 @@ const MIME: Record<ExportFormat, string> = {
   json: 'application/json',
 };
 
-export async function exportRun(input: RunExportInput, format: ExportFormat): Promise<ExportedFile> {
+export async function exportRun(input: RunExportInput, format: ExportFormat, dialect: CsvDialect = { language: 'en' }): Promise<ExportedFile> {
   const base = `${input.run.scenario ?? 'live'}-${input.run.runId}`.replace(/[^A-Za-z0-9_.-]+/g, '-');
-  const bytes = format === 'xlsx' ? await runXlsx(input) : Buffer.from(format === 'csv' ? runCsv(input) : runJson(input), 'utf8');
+  const bytes = format === 'xlsx' ? await runXlsx(input) : Buffer.from(format === 'csv' ? runCsv(input, dialect) : runJson(input), 'utf8');
   return { fileName: `${base}.${format}`, mimeType: MIME[format], base64: bytes.toString('base64') };
 }

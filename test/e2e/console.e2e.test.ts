@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import ExcelJS from 'exceljs';
+import { csvNumber } from '../../src-main/core/run-export';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -227,10 +228,10 @@ describe('the operator’s console in Chromium against serve mode', () => {
     const csvPath = join(resultsDir, 'run-export.csv');
     await csvDownload.saveAs(csvPath);
     const csv = readFileSync(csvPath, 'utf8');
-    expect(csv).toContain(`# kpi.accuracy.maeKw,${k.accuracy.maeKw},kW`);
-    expect(csv).toContain(`# kpi.accuracy.rmseKw,${k.accuracy.rmseKw},kW`);
-    expect(csv).toContain(`# kpi.availability.heldPctOfRequested,${k.availability.heldPctOfRequested},%`);
-    expect(csv).toMatch(/\ntime,breaker\.measuredKw \[kW\],breaker\.targetKw \[kW\]/);
+    expect(csv).toContain(`# kpi.accuracy.maeKw,${csvNumber(k.accuracy.maeKw!, 'en')},kW`);
+    expect(csv).toContain(`# kpi.accuracy.rmseKw,${csvNumber(k.accuracy.rmseKw!, 'en')},kW`);
+    expect(csv).toContain(`# kpi.availability.heldPctOfRequested,${csvNumber(k.availability.heldPctOfRequested!, 'en')},%`);
+    expect(csv).toMatch(/\ntime \(UTC\),local time \(Europe\/Rome\),breaker\.measuredKw \[kW\],breaker\.targetKw \[kW\]/);
   }, 30_000);
 
   it('prints the run’s report: serve mode hands it to the browser’s print, with the report’s print CSS', async () => {

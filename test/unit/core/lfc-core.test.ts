@@ -2,6 +2,7 @@
  * The core with the real simulator, a real in-memory SQLite history and a leapt wall clock: an operator
  * trigger is held, stopped, recorded, exported and saved as a scenario that the replay loader accepts.
  */
+import { csvNumber } from '../../../src-main/core/run-export';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,8 +126,8 @@ describe('LfcCore live session', () => {
     const [run] = core.listRuns();
     const engineKpis = core.engineRuns()[0]!.kpis!;
     const csv = Buffer.from((await core.exportRun(run!.runId, 'csv')).base64, 'base64').toString('utf8');
-    expect(csv).toContain(`# kpi.accuracy.maeKw,${engineKpis.accuracy.maeKw},kW`);
-    expect(csv).toMatch(/\ntime,breaker\.measuredKw \[kW\],breaker\.targetKw \[kW\]/);
+    expect(csv).toContain(`# kpi.accuracy.maeKw,${csvNumber(engineKpis.accuracy.maeKw!, 'en')},kW`);
+    expect(csv).toMatch(/\ntime \(UTC\),local time \(Europe\/Rome\),breaker\.measuredKw \[kW\],breaker\.targetKw \[kW\]/);
     const file = await core.exportRun(run!.runId, 'xlsx');
     expect(file.fileName).toMatch(/\.xlsx$/);
     const wb = new ExcelJS.Workbook();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { checkTrigger, MAX_CATCH_UP_WALL_MS, stepsDue } from '../../../src-main/core/live-logic';
 import { flattenKpis, unitOf } from '../../../src-main/core/series';
-import { header, joinSeries, runCsv } from '../../../src-main/core/run-export';
+import { header, isoInZone, joinSeries, runCsv } from '../../../src-main/core/run-export';
 
 describe('stepsDue', () => {
   const anchor = { wallMs: 1000, simMs: 0 };
@@ -81,6 +81,17 @@ describe('units and exports', () => {
     const csv = runCsv({ run, series: [a, b], events: [] });
     expect(csv).toContain('# trigger,"{""note"":""a,b""}",');
     expect(csv).toContain('# kpi.accuracy.maeKw,1,kW');
-    expect(csv.trim().split('\n').slice(-3)).toEqual(['time,breaker.measuredKw [kW],bess.socPct [%]', '1970-01-01T00:00:00.000Z,1,', '1970-01-01T00:00:10.000Z,2,50']);
+    expect(csv.trim().split('\n').slice(-3)).toEqual(['time (UTC),breaker.measuredKw [kW],bess.socPct [%]', '1970-01-01T00:00:00.000Z,1,', '1970-01-01T00:00:10.000Z,2,50']);
+  });
+  it('writes the CSV in the console’s language, with the site’s local time beside UTC and no float noise', () => {
+    const a = { seriesId: 'breaker.measuredKw', timeMs: Float64Array.of(Date.UTC(2026, 5, 21, 9, 0, 0)), value: Float64Array.of(-182.00880089916492) };
+    const run = { runId: 'r', sessionId: 's', scenario: null, controller: 'lfc', useCase: 2, startMs: 0, endMs: 10_000, endReason: 'operator-stop', trigger: {}, kpis: { accuracy: { maeKw: 1.25 } }, appVersion: '1', configVersion: 'c' };
+    const de = runCsv({ run, series: [a], events: [] }, { language: 'de', timeZone: 'Europe/Rome' });
+    expect(de).toContain('# times: UTC and Europe/Rome');
+    expect(de).toContain('# kpi.accuracy.maeKw;1,25;kW');
+    expect(de.trim().split('\n').slice(-2)).toEqual(['time (UTC);local time (Europe/Rome);breaker.measuredKw [kW]', '2026-06-21T09:00:00.000Z;2026-06-21T11:00:00+02:00;-182,0088']);
+    const en = runCsv({ run, series: [a], events: [] }, { language: 'en', timeZone: 'Europe/Rome' });
+    expect(en.trim().split('\n').at(-1)).toBe('2026-06-21T09:00:00.000Z,2026-06-21T11:00:00+02:00,-182.0088');
+    expect(isoInZone(Date.UTC(2026, 0, 20, 12, 0, 0), 'Europe/Rome')).toBe('2026-01-20T13:00:00+01:00');
   });
 });
