@@ -305,6 +305,9 @@ describe('the operator’s console in Chromium against serve mode', () => {
     expect(await page.locator('[data-testid="scenario-ended"]').innerText()).toMatch(/summer-export-hold/);
     await page.locator('[data-testid="restart-simulator"]').click();
     await expect.poll(() => core.getState().sessionId, { timeout: 10_000 }).not.toBe(before);
+    // No run in force: nothing can run out, so no "none predicted" either.
+    await go('now');
+    expect(await tileValue('tile-exhaustion')).toBe('—');
   }, 60_000);
 
   it('says so when the controller goes away under an open page, and greys every figure as the last one received', async () => {
