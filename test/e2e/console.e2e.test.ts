@@ -196,6 +196,11 @@ describe('the operator’s console in Chromium against serve mode', () => {
     await page.locator('[data-testid="stop-result"]').waitFor();
     expect(core.getState().run).toBeNull();
     expect(core.engineRuns()[0]?.endReason).toBe('operator-stop');
+    // The ended run's final KPIs stay on the Now view (they used to vanish as "— %"), saying whose they are.
+    await go('now');
+    await expect.poll(() => page.locator('[data-testid="kpi-heading"]').innerText(), { timeout: 10_000 }).toMatch(/KPIs of run-001 \(ended: operator stop\)/);
+    const withinBand = core.engineRuns()[0]!.kpis!.accuracy.withinBandPct!;
+    expect(await page.locator('[data-testid="kpi-k03"]').innerText()).toContain(`${withinBand.toFixed(1)}`);
   }, 60_000);
 
   it('exports the run as XLSX and CSV with the engine’s KPIs', async () => {

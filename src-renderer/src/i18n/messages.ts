@@ -9,7 +9,7 @@ export const en = {
   now: {
     breaker: 'Breaker power', target: 'Target', tolerance: 'Tolerance', deviation: 'Deviation', runState: 'Run', noRun: 'No run: the EMS dispatches nothing.',
     timeLeft: 'Time left', openEnded: 'until the next trigger', exhaustion: 'Predicted exhaustion', none: 'none predicted', inExhaustion: 'Flexibility exhausted',
-    band: 'Flexibility band', kpis: 'Run KPIs (live)', k01: 'K01 availability', k02: 'K02 responsiveness', k03: 'K03 accuracy', covered: 'covered', held: 'held',
+    band: 'Flexibility band', kpis: 'Run KPIs (live)', lastKpis: 'KPIs of {run} (ended: {reason})', k01: 'K01 availability', k02: 'K02 responsiveness', k03: 'K03 accuracy', covered: 'covered', held: 'held',
     settled: 'settled after', firstSetpoint: 'first setpoint after', mae: 'MAE', withinBand: 'within band', links: 'Link health', breakerLink: 'Breaker meter',
     forecast: 'Weather forecast', assetsOk: 'Assets reachable', stale: 'stale', safeState: 'safe state', ok: 'ok', missing: 'missing', chart: 'Breaker power vs target, last 30 min',
     events: 'Latest events', useCase: 'Use case', pending: 'Announced trigger starts at',
@@ -64,7 +64,7 @@ export const de: Messages = {
   now: {
     breaker: 'Leistung am Übergabepunkt', target: 'Sollwert', tolerance: 'Toleranz', deviation: 'Abweichung', runState: 'Lauf', noRun: 'Kein Lauf: das EMS steuert nichts.',
     timeLeft: 'Restzeit', openEnded: 'bis zum nächsten Auslöser', exhaustion: 'Erwartete Erschöpfung', none: 'keine erwartet', inExhaustion: 'Flexibilität erschöpft',
-    band: 'Flexibilitätsband', kpis: 'Lauf-KPIs (live)', k01: 'K01 Verfügbarkeit', k02: 'K02 Reaktion', k03: 'K03 Genauigkeit', covered: 'gedeckt', held: 'gehalten',
+    band: 'Flexibilitätsband', kpis: 'Lauf-KPIs (live)', lastKpis: 'KPIs von {run} (beendet: {reason})', k01: 'K01 Verfügbarkeit', k02: 'K02 Reaktion', k03: 'K03 Genauigkeit', covered: 'gedeckt', held: 'gehalten',
     settled: 'eingeregelt nach', firstSetpoint: 'erster Sollwert nach', mae: 'MAE', withinBand: 'im Band', links: 'Verbindungen', breakerLink: 'Zähler Übergabepunkt',
     forecast: 'Wetterprognose', assetsOk: 'Anlagen erreichbar', stale: 'veraltet', safeState: 'sicherer Zustand', ok: 'ok', missing: 'fehlt', chart: 'Leistung am Übergabepunkt und Sollwert, letzte 30 min',
     events: 'Letzte Ereignisse', useCase: 'Anwendungsfall', pending: 'Angekündigter Auslöser beginnt um',
