@@ -308,6 +308,8 @@ describe('the operator’s console in Chromium against serve mode', () => {
     const before = core.getState().sessionId;
     await page.locator('[data-testid="scenario-ended"]').waitFor({ timeout: 10_000 });
     expect(await page.locator('[data-testid="scenario-ended"]').innerText()).toMatch(/summer-export-hold/);
+    // The session clock says whose time it is.
+    expect(await page.locator('[data-testid="session-zone"]').innerText()).toMatch(/\(Europe\/Rome\)/);
     await page.locator('[data-testid="restart-simulator"]').click();
     await expect.poll(() => core.getState().sessionId, { timeout: 10_000 }).not.toBe(before);
     // No run in force: nothing can run out, so no "none predicted" either.
