@@ -27,12 +27,10 @@ import type {
   StoredEvent,
   StoredForecast,
   StoredRun,
-} from './history-store';
+} from './history-port';
+import { DEFAULT_RETENTION_DAYS, type FlushTimer } from './history-port';
 
-/** Starts the periodic flush; returns how to stop it. Injected so tests can leap time. */
-export interface FlushTimer {
-  start(intervalMs: number, tick: () => void): { stop(): void };
-}
+export { DEFAULT_RETENTION_DAYS, type FlushTimer };
 
 /** The production timer: `setInterval`, unref'd so it never keeps a process alive on its own. */
 export const unrefIntervalTimer: FlushTimer = {
@@ -43,8 +41,6 @@ export const unrefIntervalTimer: FlushTimer = {
   },
 };
 
-/** Default retention: a month of full-resolution measurements (the bench reports the size per day), a year of events. */
-export const DEFAULT_RETENTION_DAYS: RetentionDays = { measurements: 31, events: 366 };
 
 /** `PRAGMA application_id` of a history file ('LFCH'): tells our file from any other SQLite file. */
 export const HISTORY_APPLICATION_ID = 0x4c464348;
