@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { Rng, streamSeed } from '../src-main/engine/random';
 import type { ScenarioFault } from '../src-main/engine/scenario/index';
 import { LabSession } from '../src-main/lab/lab-session';
 import type { LabProtocolFault, LabRole } from '../src-main/lab/rig';
@@ -37,18 +38,6 @@ const flag = (name: string, dflt: number): number => {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number`);
   return v;
 };
-
-/** Mulberry32: small, seeded, good enough to pick fault kinds reproducibly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type FaultPlan = { label: string; atMs: number; untilMs: number; protocol?: LabProtocolFault; scenario?: ScenarioFault };
 
@@ -93,7 +82,8 @@ export async function benchSoak(): Promise<Row[]> {
     const endMs = Math.min(Date.parse(loaded.scenario.end), startMs + flag('--soak-hours', 24) * 3_600_000);
     const bess = loaded.scenario.assets.find((a) => a.kind === 'bess')!.id;
     // A fault every 10 simulated minutes from the 5th minute on, each over before the next.
-    const draw = rng(seed);
+    const rng = new Rng(streamSeed(seed, 'soak-faults'));
+    const draw = () => rng.next();
     const plan: FaultPlan[] = [];
     for (let t = startMs + 5 * 60_000; t + 10 * 60_000 <= endMs; t += 10 * 60_000) plan.push({ atMs: t, ...KINDS[Math.floor(draw() * KINDS.length)]!(t, bess) });
     const scenario = { ...loaded.scenario, faults: [...loaded.scenario.faults, ...plan.flatMap((p) => (p.scenario ? [p.scenario] : []))] };
