@@ -34,7 +34,7 @@ import type { Controller, ControllerName, DispatchDecision, HeatPumpMemberState,
 import { controllerByName, rampPerCycleKw } from './controllers.js';
 import { heatPumpBand, storageBand } from './flexibility.js';
 import type { HourlyWeatherForecast } from './forecast/weather.js';
-import type { HeatPumpFleetInput, StorageFleetInput, StorageUnitState } from './optimiser/types.js';
+import type { DispatchPlan, HeatPumpFleetInput, StorageFleetInput, StorageUnitState } from './optimiser/types.js';
 import type { Planner, PlanResult, SlotTarget } from './planner.js';
 import { planSlotAt } from './planner.js';
 import type { EnergyCheck, RequestedSpan, RunKpis } from './kpi/index.js';
@@ -323,6 +323,7 @@ export class Engine {
   private currentPlanIssuedMs = -Infinity;
   /** Solve times of every plan (wall-clock, from the solver's host): kept out of every output file. */
   readonly planSolveTimesMs: number[] = [];
+  /** Mean (5-minute EMA) of the BESS power minus the plan's, for the drift re-plan. */
   private bessEmaKw = 0;
   private lastPrepWriteMs = -Infinity;
   private forecastMissing = false;
@@ -954,13 +955,18 @@ export class Engine {
    */
   private checkPlanDrift(sampleMs: number, bessPowerKw: number): void {
     const alpha = this.config.bessPeriodS / 300;
-    this.bessEmaKw += alpha * (bessPowerKw - this.bessEmaKw);
     const plan = this.currentPlan?.plan;
+    const slot = plan ? planSlotAt(plan, sampleMs) : -1;
+    // The mean of the BESS power's departure from the plan, not of the power itself: a power that follows a
+    // planned step (the slot boundary, a new plan) lags behind it by the filter's time constant, and the
+    // lag alone read as drift five minutes after every large step (gen-s1-0041/run-001: a re-plan 5 minutes
+    // into an import package moved its charging from the BESS to the households).
+    const plannedKw = plan && slot >= 0 ? (plan.bessKw[slot] ?? 0) : 0;
+    this.bessEmaKw += alpha * (bessPowerKw - plannedKw - this.bessEmaKw);
     if (!plan || !this.run) return;
-    const slot = planSlotAt(plan, sampleMs);
     if (slot < 0) return;
     const thresholdKw = Math.max(30, 0.15 * this.bess.config.powerKw);
-    if (Math.abs(this.bessEmaKw - (plan.bessKw[slot] ?? 0)) > thresholdKw && this.clock.nowMs() - this.lastDispatchMs >= 300_000) {
+    if (Math.abs(this.bessEmaKw) > thresholdKw && this.clock.nowMs() - this.lastDispatchMs >= 300_000) {
       this.dispatchSlot('drift');
     }
   }
@@ -1562,12 +1568,48 @@ export class Engine {
     const startMs = this.pending?.trigger.startMs ?? now;
     const early = onTarget && now < startMs - 2 * this.config.bessPeriodS * 1000;
     let kw = slot >= 0 && !early ? (plan.bessKw[slot] ?? 0) : 0;
+    // Preparing means charging before a request that opens by drawing on the BESS, or making room before
+    // one that opens by filling it. Moving the BESS the way the request will first need it (emptying it
+    // before a request that opens by discharging) spends in advance what the request's opening phase needs,
+    // on the bet that a forecast hours ahead is right: gen-s1-0092 discharged 95 kWh two hours before a
+    // request that opened at −110 kW, to make room for a midday surplus, left the opening phase no reserve
+    // in the plan and ran out 54 minutes in, where deadbeat, which kept the energy, held 87 %. Such a move
+    // is kept only while the plan leaves the opening phase a reserve of half what it draws (gen-s1-0051
+    // makes room for a 3-hour import package that way, and holds more for it). The last cycles before the
+    // start, in a slot on target, are not preparation but the request's own start, and stay as they are.
+    if (!onTarget && this.prepSpendsOpeningReserve(plan, Math.max(now, startMs), kw)) kw = 0;
     kw = Math.max(-b.powerKw, Math.min(b.powerKw, kw));
     if (kw > 0 && this.bess.socPct >= b.socMaxPct) kw = 0;
     if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
     this.lastBessCommandKw = kw;
     this.lastPrepWriteMs = now;
     this.write(b.id, kw, now + b.setpointTtlS * 1000, 'preparation');
+  }
+
+  /**
+   * Whether a preparation power `prepKw` goes the way the announced request's opening phase needs the BESS
+   * (its first slots on target that use it, until the plan turns the BESS the other way) while the plan
+   * leaves that phase a reserve below half the energy it draws (what a forecast error could need).
+   */
+  private prepSpendsOpeningReserve(plan: DispatchPlan, fromMs: number, prepKw: number): boolean {
+    if (Math.abs(prepKw) < 1e-6 || plan.bessEnergyKwh.length !== plan.slots + 1) return false;
+    const onTarget = (k: number): boolean => Number.isFinite(plan.deviationKw[k] ?? NaN);
+    let k0 = Math.max(0, planSlotAt(plan, fromMs));
+    while (k0 < plan.slots && !(onTarget(k0) && Math.abs(plan.bessKw[k0] ?? 0) > 1)) k0++;
+    if (k0 >= plan.slots) return false;
+    const dir = Math.sign(plan.bessKw[k0]!);
+    if (Math.sign(prepKw) !== dir) return false;
+    const c = this.bess.config;
+    const limitKwh = ((dir > 0 ? c.socMaxPct : c.socMinPct) / 100) * c.energyKwh;
+    const e0 = plan.bessEnergyKwh[k0]!;
+    let extreme = e0;
+    for (let k = k0; k < plan.slots && onTarget(k) && dir * (plan.bessKw[k] ?? 0) >= -1; k++) {
+      const e = plan.bessEnergyKwh[k + 1]!;
+      extreme = dir > 0 ? Math.max(extreme, e) : Math.min(extreme, e);
+    }
+    const drawKwh = Math.abs(extreme - e0);
+    const reserveKwh = dir > 0 ? limitKwh - extreme : extreme - limitKwh;
+    return reserveKwh < 0.5 * drawKwh;
   }
 
   /**
