@@ -2,7 +2,8 @@
  * `npm run bench -- --only soak [--soak-hours H] [--soak-seed N] [--soak-speed X]`: the lab's EMS (real
  * connectors, over the wire) against the rig for a long simulated window with a fault every 10 simulated
  * minutes, of a random kind (seeded): the platform or a vendor cloud answering 500 or hanging, the BESS's
- * OPC UA server restarting, the breaker sensor dropping out, sending NaN or freezing, the BESS offline or
+ * OPC UA server restarting, the breaker sensor dropping out, sending NaN or freezing, its meter's values
+ * 10× too large or re-sent out of order, the BESS offline or
  * refusing setpoints, the forecast missing. Prints and returns:
  * - faults injected / survived (survived: three simulated minutes after the fault's end the EMS runs, its
  *   breaker is fresh and the BESS link is not lost);
@@ -48,6 +49,8 @@ const KINDS: Array<(atMs: number, bessId: string) => Omit<FaultPlan, 'atMs'>> = 
   (t) => protocol(t, 'heatpump-backend', 'hang', 120),
   (t) => protocol(t, 'weather', 'http500', 300),
   (t) => protocol(t, 'bess-opcua', 'restart', 0),
+  (t) => protocol(t, 'dso-platform', 'scale10', 90),
+  (t) => protocol(t, 'dso-platform', 'reorder', 90),
   (t) => site(t, 'breakerSensorDropout', 120),
   (t) => site(t, 'breakerSensorNaN', 60),
   (t) => site(t, 'breakerSensorStuck', 120),

@@ -20,6 +20,8 @@
  * - A write not acknowledged within `ackTimeoutS` is an `ack-timeout`; after `lostAfterMissedAcks` in a row
  *   the asset is `asset-lost` and counts for no flexibility until it answers again. A BESS lost for
  *   `bessLostStopS` ends the run with reason `fault`.
+ * - A breaker sample not newer than the last one (`breaker-out-of-order`) is ignored, not recorded; one beyond
+ *   twice the connection limit (`breaker-implausible`: a wrong scale or unit) counts as invalid, like NaN.
  * - A rejected write is logged (`setpoint-rejected`) once per episode; the asset counts for no flexibility
  *   until a later write succeeds.
  * - Flexibility short: the error is outside the tolerance band in a direction in which the BESS is already
@@ -282,6 +284,9 @@ interface HeatPumpState {
 }
 
 const newLink = (): AssetLink => ({ missedAcks: 0, lost: false, lostSinceMs: null, rejecting: false, lastAnsweredIssuedMs: -Infinity });
+
+/** A breaker value beyond this many times the connection limit is not a measurement of it (a wrong scale). */
+const IMPLAUSIBLE_FACTOR = 2;
 
 export class Engine {
   readonly config: EngineConfig;
@@ -684,6 +689,20 @@ export class Engine {
 
   handleBreakerSample(sample: BreakerSample): void {
     if (this.stopped) return;
+    // A sample not newer than the last one (a platform that re-sends or reorders) is not news: it is neither
+    // recorded (the run's series would run backwards) nor acted on.
+    const last = this.lastSample;
+    if (last && sample.sampleMs <= last.sampleMs) {
+      if (!this.outOfOrderEpisode) {
+        this.outOfOrderEpisode = true;
+        this.emit('breaker-out-of-order', 'warning', `breaker sample of ${iso(sample.sampleMs)} is not newer than the last one (${iso(last.sampleMs)}): out of order or repeated; ignored`, {
+          sampleAt: iso(sample.sampleMs),
+          lastAt: iso(last.sampleMs),
+        });
+      }
+      return;
+    }
+    this.outOfOrderEpisode = false;
     const valid = this.acceptSample(sample);
     const run = this.run;
     if (run && sample.sampleMs >= run.startMs) this.recordSample(run, sample, valid);
@@ -729,6 +748,8 @@ export class Engine {
   }
 
   private staleSinceMs = 0;
+  private outOfOrderEpisode = false;
+  private breakerImplausibleEpisode = false;
 
   /** Validates a sample: NaN and stuck values are invalid (and logged once per episode). */
   private acceptSample(sample: BreakerSample): boolean {
@@ -743,6 +764,21 @@ export class Engine {
       return false;
     }
     this.breakerInvalidEpisode = false;
+    // Beyond what the connection can carry (with the margin of a short overload) the value is not the
+    // breaker's: a wrong scale (10× after a meter's CT ratio change), a unit mix-up. Kept as a gap.
+    const plausibleKw = IMPLAUSIBLE_FACTOR * this.config.connectionLimitKw;
+    if (Math.abs(sample.powerKw) > plausibleKw) {
+      if (!this.breakerImplausibleEpisode) {
+        this.breakerImplausibleEpisode = true;
+        this.emit('breaker-implausible', 'warning', `breaker value ${sample.powerKw.toFixed(1)} kW is beyond ${plausibleKw.toFixed(0)} kW (${IMPLAUSIBLE_FACTOR} × the ${this.config.connectionLimitKw} kW connection): a wrong scale or unit; ignored`, {
+          sampleAt: iso(sample.sampleMs),
+          powerKw: sample.powerKw,
+        });
+      }
+      this.repeatCount = 0;
+      return false;
+    }
+    this.breakerImplausibleEpisode = false;
     if (prev && prev.powerKw === sample.powerKw) this.repeatCount++;
     else this.repeatCount = 0;
     if (this.repeatCount >= this.safety.stuckSamples - 1) {

@@ -118,6 +118,8 @@ export type EngineEventType =
   | 'breaker-restored'
   | 'breaker-invalid'
   | 'breaker-stuck'
+  | 'breaker-out-of-order'
+  | 'breaker-implausible'
   | 'forecast-missing'
   | 'forecast-restored'
   | 'flex-exhaustion-warning'

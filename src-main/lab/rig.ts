@@ -52,8 +52,12 @@ export type LabRole = 'dso-platform' | 'bess-backend' | 'storage-backend' | 'hea
 export interface LabProtocolFault {
   atMs: number;
   role: LabRole;
-  /** `bess-opcua` knows only `restart` (sessions are lost, the certificate stays). */
-  kind: 'restart' | 'hang' | 'http500';
+  /**
+   * `bess-opcua` knows only `restart` (sessions are lost, the certificate stays). The breaker's meter on
+   * `dso-platform` also knows `scale10` (its values 10× too large: a CT-ratio error) and `reorder` (every
+   * sample followed by the one before it again: a platform that re-sends out of order).
+   */
+  kind: 'restart' | 'hang' | 'http500' | 'scale10' | 'reorder';
   /** For hang and http500; a restart takes `durationS` down before it comes back (default 0). */
   durationS: number;
 }
@@ -211,7 +215,14 @@ export class LabRig {
     }
 
     // Sensors → protocol servers, at the time the data arrive.
-    this.field.subscribe((s) => this.dso.publish({ sampleMs: s.sampleMs, powerKw: s.powerKw }));
+    this.field.subscribe((s) => {
+      const f = this.meterFaults;
+      this.dso.publish({ sampleMs: s.sampleMs, powerKw: f.scale10 ? s.powerKw * 10 : s.powerKw });
+      // The sample before this one, published again two simulated seconds later: after the newer one.
+      const previous = this.lastMeterSample;
+      if (f.reorder && previous) this.clock.schedule(this.clock.nowMs() + 2000, () => this.dso.publish(previous));
+      this.lastMeterSample = { sampleMs: s.sampleMs, powerKw: s.powerKw };
+    });
     this.field.subscribeReports((r: AssetReport) => {
       const kind = kindOf(r.assetId);
       if (kind === 'bess' && this.bessVia !== 'rest') return; // the OPC UA server publishes the BESS itself; a Modbus device is polled
@@ -519,7 +530,21 @@ export class LabRig {
     return this.scenario.faults.some((f) => f.kind === 'forecastMissing' && now >= Date.parse(f.at) && now < Date.parse(f.at) + f.durationS * 1000);
   }
 
+  /** Wire faults of the breaker's meter on the platform (`scale10`, `reorder`), while in force. */
+  private readonly meterFaults = { scale10: false, reorder: false };
+  private lastMeterSample: { sampleMs: number; powerKw: number } | null = null;
+
   private async injectProtocolFault(f: LabProtocolFault): Promise<void> {
+    if (f.kind === 'scale10' || f.kind === 'reorder') {
+      if (f.role !== 'dso-platform') throw new Error(`lab rig: ${f.kind} is a fault of the breaker meter (role dso-platform), not of ${f.role}`);
+      this.injected.push({ atMs: f.atMs, what: `${f.kind} of the breaker meter for ${f.durationS} s` });
+      const kind = f.kind;
+      this.meterFaults[kind] = true;
+      this.clock.schedule(f.atMs + f.durationS * 1000, () => {
+        this.meterFaults[kind] = false;
+      });
+      return;
+    }
     if (f.role === 'bess-opcua') {
       this.injected.push({ atMs: f.atMs, what: 'restart of bess-opcua' });
       await this.bessOpcua?.restart();

@@ -200,6 +200,40 @@ describe('Engine safety rules', () => {
     expect(h.bessWrites().slice(before).every((w) => w.powerKw === h.bessWrites()[before - 1]!.powerKw)).toBe(true);
   });
 
+  it('ignores a breaker sample that is not newer than the last one (out of order, re-sent): not recorded, not acted on, said once', () => {
+    const h = harness();
+    h.trigger({});
+    h.run(30, () => -100);
+    const run = h.engine.activeRun!;
+    const n = run.samples.sampleTimeMs.length;
+    const lastT = run.samples.sampleTimeMs[n - 1]!;
+    const writes = h.bessWrites().length;
+    // Two old samples arrive late (the second repeats the newest's time), with a value that would move the BESS.
+    h.engine.handleBreakerSample({ sampleMs: lastT - 10 * S, arrivalMs: h.clock.nowMs(), powerKw: 300 });
+    h.engine.handleBreakerSample({ sampleMs: lastT, arrivalMs: h.clock.nowMs(), powerKw: 300 });
+    expect(run.samples.sampleTimeMs).toHaveLength(n);
+    expect(h.bessWrites()).toHaveLength(writes);
+    expect(h.types().filter((t) => t === 'breaker-out-of-order')).toHaveLength(1);
+    // Newer samples are taken again.
+    h.run(20, () => -100);
+    expect(run.samples.sampleTimeMs.length).toBeGreaterThan(n);
+    expect(Math.max(...run.samples.sampleTimeMs.slice(0, -1).map((t, i) => t - run.samples.sampleTimeMs[i + 1]!))).toBeLessThan(0);
+  });
+
+  it('treats a breaker value beyond twice the connection limit (a 10× scale error) as invalid, kept as a gap', () => {
+    const h = harness();
+    h.trigger({});
+    h.run(30, () => -100);
+    const writes = h.bessWrites().length;
+    const run = h.engine.activeRun!;
+    const n = run.samples.measuredKw.length;
+    h.run(30, () => -1000 * 10); // −10 MW at a 630 kW connection
+    expect(h.types().filter((t) => t === 'breaker-implausible')).toHaveLength(1);
+    expect(run.samples.measuredKw.slice(n).every((v) => Number.isNaN(v))).toBe(true);
+    // No decision on it: at most the hold renewals of the last setpoint.
+    expect(h.bessWrites().slice(writes).every((w) => w.powerKw === h.bessWrites()[writes - 1]!.powerKw)).toBe(true);
+  });
+
   it('treats a value repeated exactly three times as a stuck sensor', () => {
     const h = harness();
     h.trigger({});
