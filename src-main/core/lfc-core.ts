@@ -262,7 +262,8 @@ export class LfcCore {
     for (const run of runs) {
       if (run.endMs !== null) continue;
       // Engine run ids repeat across sessions (run-001 …): look no further than the next run's start.
-      const nextStartMs = Math.min(Number.MAX_SAFE_INTEGER, ...runs.filter((r) => r.startMs > run.startMs).map((r) => r.startMs));
+      // Another session's run starting at the same instant (a replayed scenario) bounds it too.
+      const nextStartMs = Math.min(Number.MAX_SAFE_INTEGER, ...runs.filter((r) => r !== run && r.startMs >= run.startMs && r.runId !== run.runId).map((r) => (r.startMs > run.startMs ? r.startMs : run.startMs)));
       const events = this.history.events(run.startMs, nextStartMs, { runId: run.runId.split('/').pop()! });
       const lastMs = Math.max(run.startMs, ...events.map((e) => e.timeMs));
       this.history.saveRun({ ...run, endMs: lastMs, endReason: 'interrupted' });

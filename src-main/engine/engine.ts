@@ -287,6 +287,8 @@ const newLink = (): AssetLink => ({ missedAcks: 0, lost: false, lostSinceMs: nul
 
 /** A breaker value beyond this many times the connection limit is not a measurement of it (a wrong scale). */
 const IMPLAUSIBLE_FACTOR = 2;
+/** How far ahead of the EMS's clock a sample's time stamp may be (clock skew, a rig's pacing tick). */
+const FUTURE_SAMPLE_TOLERANCE_MS = 60_000;
 
 export class Engine {
   readonly config: EngineConfig;
@@ -691,6 +693,17 @@ export class Engine {
     if (this.stopped) return;
     // A sample not newer than the last one (a platform that re-sends or reorders) is not news: it is neither
     // recorded (the run's series would run backwards) nor acted on.
+    // A sample stamped in the future (a clock off by hours, local time read as UTC) would become the mark
+    // every later sample must pass: it is refused instead.
+    if (sample.sampleMs > this.clock.nowMs() + FUTURE_SAMPLE_TOLERANCE_MS) {
+      if (!this.breakerImplausibleEpisode) {
+        this.breakerImplausibleEpisode = true;
+        this.emit('breaker-implausible', 'warning', `breaker sample stamped ${iso(sample.sampleMs)}, ${Math.round((sample.sampleMs - this.clock.nowMs()) / 1000)} s in the future: the meter's clock or time zone is wrong; ignored`, {
+          sampleAt: iso(sample.sampleMs),
+        });
+      }
+      return;
+    }
     const last = this.lastSample;
     if (last && sample.sampleMs <= last.sampleMs) {
       if (!this.outOfOrderEpisode) {

@@ -7,7 +7,7 @@
  * is when runs it left in force may be closed as interrupted.
  */
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 
 export interface LockOwner {
   pid: number;
@@ -64,10 +64,18 @@ export function acquireOwnerLock(file: string, nowMs = Date.now()): OwnerLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = readOwner(file);
+      // A lock from before this machine's last boot is stale whatever process has its pid now.
+      const bootedMs = nowMs - uptime() * 1000;
+      const beforeBoot = owner !== null && Date.parse(owner.startedAt) < bootedMs - 60_000;
       // Another host's lock (a shared folder) cannot be checked from here: it counts as held.
-      if (!owner || owner.host !== hostname() || owner.pid === process.pid || alive(owner.pid)) throw new OwnerLockError(file, owner);
+      if (!owner || owner.host !== hostname() || owner.pid === process.pid || (!beforeBoot && alive(owner.pid))) throw new OwnerLockError(file, owner);
       stale = owner;
-      unlinkSync(file);
+      try {
+        unlinkSync(file);
+      } catch (e) {
+        // Another process took it over first: try again (and find its lock held).
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
       continue;
     }
     const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date(nowMs).toISOString() };

@@ -18,8 +18,10 @@
  * - Without 704, model 124: `StorCtl_Mod` = 3 (both limits), charge `InWRte` = +x % / `OutWRte` = −x %
  *   of `WChaMax` (a negative discharge limit forces charging), discharge the other way round, and
  *   `InOutWRte_RvrtTms` as the reversion timer; release writes `StorCtl_Mod` = 0.
- * - Order: the setpoint first, then its timer. If the timer write fails, the previous timer still runs out
- *   and the device reverts: a setpoint is never left in force by a timer the EMS did not arm for it.
+ * - A 704 setpoint and its timer go in one request (registers `WSetEna` … `WSetRvrtTms`, the points between
+ *   written back as the device holds them); with 124 the rates and their timer go first, then the mode that
+ *   puts them in force. A setpoint never reaches the device without a timer the EMS armed for it.
+ * - Setpoint writes go one after the other; a new command stops the heartbeat of the one before it.
  * - While the connector runs it re-arms the timer every `heartbeatPeriodMs` for the last acknowledged
  *   command, never beyond that command's expiry; when the EMS stops or dies, nothing re-arms it.
  *
@@ -134,9 +136,13 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
   private pollTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private reconnectDelayMs: number;
-  /** Requests wait here: setpoints (urgent) before polls. */
-  private readonly urgent: Array<() => Promise<void>> = [];
-  private readonly normal: Array<() => Promise<void>> = [];
+  /** Requests wait here: setpoints (urgent) before polls; each with how to fail it when the link drops. */
+  private readonly urgent: Array<{ run: () => Promise<void>; fail: (err: Error) => void }> = [];
+  private readonly normal: Array<{ run: () => Promise<void>; fail: (err: Error) => void }> = [];
+  /** Bumped whenever the link drops or the connector stops: an answer from before must not re-arm anything. */
+  private generation = 0;
+  /** Setpoint writes one after the other (a loop write and a feed-forward must not interleave their requests). */
+  private writeChain: Promise<unknown> = Promise.resolve();
   private busy = false;
   private badValueEpisode = false;
   private cancelHeartbeat: (() => void) | null = null;
@@ -172,6 +178,7 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.generation++;
     this.stopHeartbeat();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
@@ -179,7 +186,8 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
     this.linkUp = false;
     const c = this.client;
     this.client = null;
-    if (c) await new Promise<void>((r) => c.close(() => r()));
+    if (c) await closeClient(c);
+    for (const q of [this.urgent, this.normal]) for (const job of q.splice(0)) job.fail(new ModbusLinkError('stopped', `Modbus link to ${this.endpoint} stopped`));
     this.event('stopped', 'info', `Modbus link to ${this.endpoint} closed`);
   }
 
@@ -197,6 +205,10 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
     } catch (err) {
       throw new ModbusLinkError('unreachable', `Modbus ${this.endpoint}: cannot connect: ${errorText(err)}`);
     }
+    if (this.stopped) {
+      await closeClient(client);
+      throw new ModbusLinkError('stopped', `Modbus link to ${this.endpoint} stopped while connecting`);
+    }
     client.setID(this.o.unitId);
     client.setTimeout(this.o.timeoutMs);
     this.client = client;
@@ -208,10 +220,15 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
       this.layout = await this.discover();
     } catch (err) {
       this.client = null;
-      await new Promise<void>((r) => client.close(() => r()));
+      await closeClient(client);
       if (err instanceof ModbusLinkError) throw err;
       if (err instanceof TimeoutError) throw new ModbusLinkError('unreachable', `Modbus ${this.endpoint}: no answer within ${this.o.timeoutMs} ms (is unit id ${this.o.unitId} right?)`);
       throw new ModbusLinkError('not-sunspec', `Modbus ${this.endpoint}: ${errorText(err)}`);
+    }
+    if (this.stopped) {
+      this.client = null;
+      await closeClient(client);
+      throw new ModbusLinkError('stopped', `Modbus link to ${this.endpoint} stopped while connecting`);
     }
     this.linkUp = true;
     this.timeoutsInARow = 0;
@@ -257,10 +274,13 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
     const wasUp = this.linkUp;
     this.linkUp = false;
     this.stopHeartbeat();
+    this.generation++;
     const c = this.client;
     this.client = null;
-    if (c) c.close(() => undefined);
-    for (const q of [this.urgent, this.normal]) q.length = 0;
+    if (c) void closeClient(c);
+    // Queued requests fail now (a poll waiting behind them would otherwise never finish).
+    const dropped = new ModbusLinkError('unreachable', `Modbus link to ${this.endpoint} lost: ${why}`);
+    for (const q of [this.urgent, this.normal]) for (const job of q.splice(0)) job.fail(dropped);
     if (wasUp) this.event('disconnected', 'error', `Modbus link to ${this.endpoint} lost: ${why}`);
     this.scheduleReconnect();
   }
@@ -306,7 +326,7 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
           } else reject(err);
         }
       };
-      (urgent ? this.urgent : this.normal).push(job);
+      (urgent ? this.urgent : this.normal).push({ run: job, fail: reject });
       void this.pump();
     });
   }
@@ -318,7 +338,7 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
       for (;;) {
         const job = this.urgent.shift() ?? this.normal.shift();
         if (!job) break;
-        await job();
+        await job.run();
       }
     } finally {
       this.busy = false;
@@ -414,10 +434,15 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
       this.event('write-not-sent', 'warning', `setpoint ${command.commandId} (${command.powerKw} kW) not sent: Modbus link to ${this.endpoint} is down; no acknowledgement given`, { commandId: command.commandId });
       return;
     }
-    this.sendSetpoint(command).then(
+    // A newer command supersedes the one in force: its heartbeat must not keep the old one alive meanwhile.
+    this.stopHeartbeat();
+    const generation = this.generation;
+    const sent = this.writeChain.then(() => this.sendSetpoint(command));
+    this.writeChain = sent.catch(() => undefined);
+    sent.then(
       (ack) => {
-        if (ack.ok && command.powerKw !== null) this.startHeartbeat(command);
-        else if (ack.ok) this.stopHeartbeat();
+        // Only an answer from this link, still up, may arm the heartbeat.
+        if (ack.ok && command.powerKw !== null && generation === this.generation && !this.stopped) this.startHeartbeat(command);
         onAck(ack);
       },
       (err: unknown) => {
@@ -445,7 +470,8 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
     if (command.powerKw === null) {
       if (held !== null) return { ...base, ackMs, ok: false, error: `read-back mismatch: released the battery, the device still holds ${held} kW` };
     } else {
-      const toleranceKw = l.info.control === '704' ? 0.001 + 1e-5 * Math.abs(command.powerKw) : 0.005 * (this.wChaMaxKw ?? 0) + 0.001;
+      // Half the device's resolution (WSet_SF, or 0.1 % of WChaMax for the rates), plus a watt.
+      const toleranceKw = l.info.control === '704' ? (0.5 * 10 ** this.lastWsetSf + 1) / 1000 + 1e-5 * Math.abs(command.powerKw) : 0.005 * (this.wChaMaxKw ?? 0) + 0.001;
       if (held === null || !(Math.abs(held - command.powerKw) <= toleranceKw)) {
         return { ...base, ackMs, ok: false, error: `read-back mismatch: wrote ${command.powerKw} kW, the device holds ${held === null ? 'no setpoint' : `${held} kW`}` };
       }
@@ -463,17 +489,34 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
     if (powerKw === null) {
       await this.writeRegisters(at('WSetEna'), [0]);
     } else {
-      const sfDef = P['WSet_SF']!;
-      const sf = regs[sfDef.offset] === 0x8000 ? 0 : ((regs[sfDef.offset]! << 16) >> 16);
+      const sf = this.wsetSf(regs);
       const raw = scaled(-powerKw * 1000, sf);
-      await this.writeRegisters(at('WSetEna'), [1, 2, ...encodePoint(P['WSet']!, raw)]);
-      await this.writeRegisters(at('WSetRvrtEna'), [1, ...encodePoint(P['WSetRvrtTms']!, revertS)]);
+      // One request from WSetEna to WSetRvrtTms: the setpoint never reaches the device without its timer.
+      // The points between (WSetRvrt, WSetPct, WSetPctRvrt) are written back as the device holds them.
+      const from = P['WSetEna']!.offset;
+      const block = regs.slice(from, P['WSetRvrtTms']!.offset + 2);
+      const put = (name: string, words: number[]) => words.forEach((w, i) => (block[P[name]!.offset - from + i] = w));
+      put('WSetEna', [1]);
+      put('WSetMod', [2]);
+      put('WSet', encodePoint(P['WSet']!, raw));
+      put('WSetRvrtEna', [1]);
+      put('WSetRvrtTms', encodePoint(P['WSetRvrtTms']!, revertS));
+      await this.writeRegisters(at('WSetEna'), block);
     }
     const after = await this.readModel(m, MODEL_DER_AC_CONTROLS, true);
     if (pointValue(MODEL_DER_AC_CONTROLS, after, 'WSetEna') !== 1) return null;
     const w = pointValue(MODEL_DER_AC_CONTROLS, after, 'WSet');
     return w === null ? null : -w / 1000;
   }
+
+  /** `WSet_SF` of model 704 as the device gives it (0 when it gives none). */
+  private wsetSf(regs: readonly number[]): number {
+    const raw = regs[MODEL_DER_AC_CONTROLS.points['WSet_SF']!.offset] ?? 0x8000;
+    this.lastWsetSf = raw === 0x8000 ? 0 : (raw << 16) >> 16;
+    return this.lastWsetSf;
+  }
+
+  private lastWsetSf = 0;
 
   /** `WChaMax` of model 124 (kW) as last read: the resolution of a rate setpoint. */
   private wChaMaxKw: number | null = null;
@@ -495,9 +538,10 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
       const pct = (Math.abs(powerKw) * 1000 * 100) / wChaMaxW;
       const rate = scaled(Math.min(100, pct), sf);
       const [outW, inW] = powerKw >= 0 ? [-rate, rate] : [rate, -rate];
-      await this.writeRegisters(at('OutWRte'), [...encodePoint(P['OutWRte']!, outW), ...encodePoint(P['InWRte']!, inW)]);
+      // Rates and their timer in one request, then the mode that puts them in force: never a rate without a timer.
+      const winTms = regs[P['InOutWRte_WinTms']!.offset] ?? 0;
+      await this.writeRegisters(at('OutWRte'), [...encodePoint(P['OutWRte']!, outW), ...encodePoint(P['InWRte']!, inW), winTms, ...encodePoint(P['InOutWRte_RvrtTms']!, Math.min(0xfffe, revertS))]);
       await this.writeRegisters(at('StorCtl_Mod'), [3]);
-      await this.writeRegisters(at('InOutWRte_RvrtTms'), encodePoint(P['InOutWRte_RvrtTms']!, Math.min(0xfffe, revertS)));
     }
     const after = await this.readModel(m, MODEL_STORAGE, true);
     if ((pointValue(MODEL_STORAGE, after, 'StorCtl_Mod') ?? 0) === 0) return null;
@@ -539,4 +583,26 @@ export class SunspecBessConnector implements AssetTelemetry, SetpointSink {
   private event(type: LinkEventType, level: LinkEvent['level'], message: string, data?: Record<string, unknown>): void {
     this.o.onLinkEvent?.({ timeMs: this.o.clock.nowMs(), type, level, message, ...(data ? { data } : {}) });
   }
+}
+
+/**
+ * Closes a modbus-serial client without waiting forever: its `close` calls back only on a socket event,
+ * and a socket that is already closed (a reset by the device) emits none.
+ */
+function closeClient(c: ModbusRTU): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = setTimeout(resolve, 500);
+    done.unref?.();
+    try {
+      if (c.isOpen) c.close(() => (clearTimeout(done), resolve()));
+      else {
+        c.destroy(() => undefined);
+        clearTimeout(done);
+        resolve();
+      }
+    } catch {
+      clearTimeout(done);
+      resolve();
+    }
+  });
 }

@@ -50,7 +50,7 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
   let nextId = 1;
   let closed = false;
   let retryMs = 500;
-  const pending = new Map<number, { resolve: (r: IpcResult<unknown>) => void; timer: ReturnType<typeof setTimeout> }>();
+  const pending = new Map<number, { resolve: (r: IpcResult<unknown>) => void; timer: ReturnType<typeof setTimeout>; channel: string }>();
   const queue: string[] = [];
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
   const connectionListeners = new Set<(connected: boolean) => void>();
@@ -72,7 +72,16 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
     ws.onopen = () => {
       everOpened = true;
       retryMs = 500;
-      for (const frame of queue.splice(0)) ws.send(frame);
+      for (const frame of queue.splice(0)) {
+        // Sent now: it gets the full answer time from here, never a "failed" for a request that went out.
+        const id = (JSON.parse(frame) as { id: number }).id;
+        const p = pending.get(id);
+        if (p) {
+          clearTimeout(p.timer);
+          p.timer = setTimeout(() => timeOut(id, p.channel, callTimeoutMs), callTimeoutMs);
+        }
+        ws.send(frame);
+      }
       for (const l of connectionListeners) l(true);
     };
     ws.onmessage = (ev) => {
@@ -105,6 +114,13 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
     };
   };
 
+  const timeOut = (id: number, channel: string, waitMs: number): void => {
+    const p = pending.get(id);
+    if (!p) return;
+    pending.delete(id);
+    p.resolve({ ok: false, error: { code: 'DISCONNECTED', message: `${channel}: no answer within ${waitMs / 1000} s` } });
+  };
+
   const invoke = (channel: string, args: unknown[]): Promise<IpcResult<unknown>> =>
     new Promise((resolve) => {
       if (closed) return resolve({ ok: false, error: { code: 'DISCONNECTED', message: 'the bridge is closed' } });
@@ -119,7 +135,7 @@ export function createWsBridge(url: string, connect: SocketFactory, options: { c
         if (queued >= 0) queue.splice(queued, 1);
         resolve({ ok: false, error: { code: 'DISCONNECTED', message: `${channel}: no answer within ${waitMs / 1000} s` } });
       }, waitMs);
-      pending.set(id, { resolve, timer });
+      pending.set(id, { resolve, timer, channel });
       if (socket && socket.readyState === OPEN) socket.send(frame);
       else queue.push(frame);
     });

@@ -220,6 +220,19 @@ describe('Engine safety rules', () => {
     expect(Math.max(...run.samples.sampleTimeMs.slice(0, -1).map((t, i) => t - run.samples.sampleTimeMs[i + 1]!))).toBeLessThan(0);
   });
 
+  it('refuses a sample stamped in the future, so that it cannot block every later one', () => {
+    const h = harness();
+    h.trigger({});
+    h.run(30, () => -100);
+    const run = h.engine.activeRun!;
+    const n = run.samples.sampleTimeMs.length;
+    h.engine.handleBreakerSample({ sampleMs: h.clock.nowMs() + 2 * 3_600_000, arrivalMs: h.clock.nowMs(), powerKw: -100 });
+    expect(h.types()).toContain('breaker-implausible');
+    h.run(30, () => -100);
+    expect(run.samples.sampleTimeMs.length).toBeGreaterThan(n + 1);
+    expect(h.types()).not.toContain('breaker-stale');
+  });
+
   it('treats a breaker value beyond twice the connection limit (a 10× scale error) as invalid, kept as a gap', () => {
     const h = harness();
     h.trigger({});

@@ -278,6 +278,32 @@ describe('the WebSocket bridge', () => {
     }
   });
 
+  it('a queued call that goes out on reconnect gets the full answer time from then on, never a late "failed"', async () => {
+    vi.useFakeTimers();
+    try {
+      const sockets: FakeSocket[] = [];
+      const bridge = createWsBridge('ws://x/ws', () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      });
+      sockets[0]!.open();
+      sockets[0]!.close();
+      const pending = bridge.api['core:stop']();
+      vi.advanceTimersByTime(4000);
+      vi.advanceTimersByTime(600); // the reconnect attempt (0.5 s backoff)
+      const again = sockets.at(-1)!;
+      again.open();
+      expect(again.sent).toHaveLength(1);
+      vi.advanceTimersByTime(2000); // past the 5 s of the lost link: still waiting for the answer it was sent for
+      again.receive({ id: JSON.parse(again.sent[0]!).id, result: { ok: true, value: { accepted: true } } });
+      expect(await pending).toEqual({ ok: true, value: { accepted: true } });
+      bridge.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('never sends later a request it already reported as failed', async () => {
     vi.useFakeTimers();
     try {
