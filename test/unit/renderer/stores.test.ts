@@ -219,13 +219,23 @@ describe('the WebSocket bridge', () => {
     }
   }
 
-  it('exposes exactly the contract, queues calls until open, and routes replies and events', async () => {
+  /** A bridge over fake sockets, each connection attempt a new one (`sockets`, oldest first). */
+  function fakeBridge(options?: Parameters<typeof createWsBridge>[2]) {
     const sockets: FakeSocket[] = [];
-    const bridge = createWsBridge('ws://x/ws', () => {
-      const s = new FakeSocket();
-      sockets.push(s);
-      return s;
-    });
+    const bridge = createWsBridge(
+      'ws://x/ws',
+      () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      options,
+    );
+    return { sockets, bridge };
+  }
+
+  it('exposes exactly the contract, queues calls until open, and routes replies and events', async () => {
+    const { sockets, bridge } = fakeBridge();
     const { CHANNELS } = await import('../../../src-main/shared/ipc-contract');
     expect(Object.keys(bridge.api).sort()).toEqual([...CHANNELS].sort());
     const pending = bridge.api['core:setSpeed'](60);
@@ -245,12 +255,7 @@ describe('the WebSocket bridge', () => {
   });
 
   it('answers DISCONNECTED, never hangs, when the socket closes before the reply', async () => {
-    const sockets: FakeSocket[] = [];
-    const bridge = createWsBridge('ws://x/ws', () => {
-      const s = new FakeSocket();
-      sockets.push(s);
-      return s;
-    });
+    const { sockets, bridge } = fakeBridge();
     sockets[0]!.open();
     const pending = bridge.api['core:stop']();
     sockets[0]!.close();
@@ -261,12 +266,7 @@ describe('the WebSocket bridge', () => {
   it('after the link was lost, a call (a Stop) is reported as not arrived within seconds, not after a minute', async () => {
     vi.useFakeTimers();
     try {
-      const sockets: FakeSocket[] = [];
-      const bridge = createWsBridge('ws://x/ws', () => {
-        const s = new FakeSocket();
-        sockets.push(s);
-        return s;
-      });
+      const { sockets, bridge } = fakeBridge();
       sockets[0]!.open();
       sockets[0]!.close();
       const pending = bridge.api['core:stop']();
@@ -281,12 +281,7 @@ describe('the WebSocket bridge', () => {
   it('a queued call that goes out on reconnect gets the full answer time from then on, never a late "failed"', async () => {
     vi.useFakeTimers();
     try {
-      const sockets: FakeSocket[] = [];
-      const bridge = createWsBridge('ws://x/ws', () => {
-        const s = new FakeSocket();
-        sockets.push(s);
-        return s;
-      });
+      const { sockets, bridge } = fakeBridge();
       sockets[0]!.open();
       sockets[0]!.close();
       const pending = bridge.api['core:stop']();
@@ -307,16 +302,7 @@ describe('the WebSocket bridge', () => {
   it('never sends later a request it already reported as failed', async () => {
     vi.useFakeTimers();
     try {
-      const sockets: FakeSocket[] = [];
-      const bridge = createWsBridge(
-        'ws://x/ws',
-        () => {
-          const s = new FakeSocket();
-          sockets.push(s);
-          return s;
-        },
-        { callTimeoutMs: 1000 },
-      );
+      const { sockets, bridge } = fakeBridge({ callTimeoutMs: 1000 });
       // Not connected yet: the trigger waits in the queue, then times out and is reported as failed.
       const pending = bridge.api['core:stop']();
       vi.advanceTimersByTime(1001);
