@@ -35,7 +35,7 @@ import type { Clock } from './clock.js';
 import type { Controller, ControllerName, DispatchDecision, HeatPumpMemberState, StorageMemberState } from './controllers.js';
 import { controllerByName, rampPerCycleKw } from './controllers.js';
 import { heatPumpBand, storageBand } from './flexibility.js';
-import type { HourlyWeatherForecast } from './forecast/weather.js';
+import type { ForecastResult } from './model.js';
 import type { DispatchPlan, HeatPumpFleetInput, StorageFleetInput, StorageUnitState } from './optimiser/types.js';
 import type { Planner, PlanResult, SlotTarget } from './planner.js';
 import { planSlotAt } from './planner.js';
@@ -148,15 +148,8 @@ export function defaultSafety(breakerPeriodS: number): SafetyConfig {
   };
 }
 
-export interface ForecastResult {
-  ok: boolean;
-  error?: string;
-  /** Hourly outdoor temperature, for the heat pumps' flexibility. */
-  timeMs?: ArrayLike<number>;
-  tempC?: ArrayLike<number>;
-  /** The whole hourly forecast, for the planner's PV and load forecasts. */
-  weather?: HourlyWeatherForecast;
-}
+/** A weather forecast as a source delivers it (defined beside the ports, which `ports.ts` needs). */
+export type { ForecastResult } from './model.js';
 
 export interface EnginePorts {
   write(cmd: SetpointCommand, onAck: (ack: SetpointAck) => void): void;

@@ -12,6 +12,8 @@
  * Times are Unix epoch milliseconds (`…Ms`), durations seconds (`…S`) unless the name says otherwise.
  */
 
+import type { HourlyWeatherForecast } from './forecast/weather.js';
+
 /** Trigger codes of I-01: 0 stop, 1 island (0 kW), 2 fixed target, 3 import packages, 4 export packages. */
 export type UseCase = 0 | 1 | 2 | 3 | 4;
 
@@ -135,4 +137,15 @@ export interface EngineEvent {
   runId?: string | null;
   assetId?: string;
   data?: Record<string, unknown>;
+}
+
+/** A weather forecast as a source delivers it (I-02, I-03), or why there is none. */
+export interface ForecastResult {
+  ok: boolean;
+  error?: string;
+  /** Hourly outdoor temperature, for the heat pumps' flexibility. */
+  timeMs?: ArrayLike<number>;
+  tempC?: ArrayLike<number>;
+  /** The whole hourly forecast, for the planner's PV and load forecasts. */
+  weather?: HourlyWeatherForecast;
 }

@@ -4,8 +4,7 @@
  * field; a configuration picks which one serves which asset. They are callback-based, not promise-based, so
  * that a replay in virtual time stays deterministic (no microtask ordering between simulated instants).
  */
-import type { ForecastResult } from './engine.js';
-import type { AssetReport, BreakerSample, SetpointAck, SetpointCommand, Trigger } from './model.js';
+import type { AssetReport, BreakerSample, ForecastResult, SetpointAck, SetpointCommand, Trigger } from './model.js';
 
 export type Unsubscribe = () => void;
 
