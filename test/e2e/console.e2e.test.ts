@@ -298,6 +298,9 @@ describe('the operator’s console in Chromium against serve mode', () => {
     await page.locator('[data-testid="review"]').waitFor();
     expect(await page.locator('[data-testid="review"]').innerText()).toMatch(/[−-]150,5\s?kW/);
     await page.locator('[data-testid="cancel"]').click();
+    // Trends name their series in German, not by their ids.
+    await go('trends');
+    await expect.poll(() => page.locator('.series-list').innerText(), { timeout: 10_000 }).toContain('Übergabepunkt: gemessene Leistung');
     await expect.poll(() => core.getReplay().status, { timeout: 20_000 }).toBe('done');
     await shootAll('dark');
   }, 60_000);
