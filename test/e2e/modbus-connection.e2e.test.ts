@@ -43,7 +43,8 @@ describe('Settings → Connections with a SunSpec Modbus BESS, in Chromium', () 
     await expect.poll(() => page.locator('[data-testid="link"]').innerText(), { timeout: 10_000 }).toContain('connected');
     await go('settings');
     await page.locator('[data-testid="site-import-file"]').setInputFiles(siteFile);
-    expect(await page.locator('[data-via-for="bess"]').inputValue()).toBe('modbus');
+    // The form shows the imported file once it has read it (before, the default site's OPC UA link).
+    await expect.poll(() => page.locator('[data-via-for="bess"]').inputValue(), { timeout: 10_000 }).toBe('modbus');
     expect(await page.locator('[data-path="$.connectors.assets[0].host"]').inputValue()).toBe('127.0.0.1');
     expect(await page.locator('[data-testid="modbus-no-security"]').innerText()).toMatch(/no login, no encryption/);
     for (const [name, value] of Object.entries(secrets)) await page.locator(`[data-secret="${name}"]`).fill(value);
