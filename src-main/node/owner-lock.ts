@@ -36,12 +36,12 @@ export interface OwnerLock {
   release(): void;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists on this machine (EPERM: it does, under another user). Shared with the record's writer lock. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
@@ -68,7 +68,7 @@ export function acquireOwnerLock(file: string, nowMs = Date.now()): OwnerLock {
       const bootedMs = nowMs - uptime() * 1000;
       const beforeBoot = owner !== null && Date.parse(owner.startedAt) < bootedMs - 60_000;
       // Another host's lock (a shared folder) cannot be checked from here: it counts as held.
-      if (!owner || owner.host !== hostname() || owner.pid === process.pid || (!beforeBoot && alive(owner.pid))) throw new OwnerLockError(file, owner);
+      if (!owner || owner.host !== hostname() || owner.pid === process.pid || (!beforeBoot && processAlive(owner.pid))) throw new OwnerLockError(file, owner);
       stale = owner;
       try {
         unlinkSync(file);

@@ -23,6 +23,7 @@
 import { createHash, sign } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../node/owner-lock.js';
 import { canonicalJson } from './canonical-json.js';
 import { GENESIS_HASH, RECORD_FORMAT, entryHash, type RecordEntry, type RecordHeaderData, type RecordKind } from './chain.js';
 import type { InstallationKey } from './installation-key.js';
@@ -245,15 +246,5 @@ function releaseLock(file: string): void {
     if (Number.parseInt(readFileSync(path, 'utf8'), 10) === process.pid) rmSync(path, { force: true });
   } catch {
     /* already gone */
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

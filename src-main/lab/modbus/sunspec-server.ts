@@ -27,7 +27,7 @@
  */
 import { createServer, type AddressInfo } from 'node:net';
 import { ServerTCP } from 'modbus-serial';
-import { encodePoint, KNOWN_MODELS, MODEL_BATTERY, MODEL_COMMON, MODEL_DER_AC_CONTROLS, MODEL_STORAGE, pointValue, rawPoint, scaled, SUNS_MARKER, SUNSPEC_END_ID, type ModelDef } from '../../connectors/modbus/sunspec.js';
+import { encodePoint, KNOWN_MODELS, MODEL_BATTERY, MODEL_COMMON, MODEL_DER_AC_CONTROLS, MODEL_STORAGE, pointSize, pointValue, rawPoint, scaled, SUNS_MARKER, SUNSPEC_END_ID, type ModelDef } from '../../connectors/modbus/sunspec.js';
 import type { BessDevice } from '../opcua/bess-server.js';
 
 export interface SunspecServerFaults {
@@ -177,15 +177,13 @@ export async function startSunspecServer(opts: SunspecServerOptions): Promise<Su
     expiresMs = kw === null ? null : until;
   };
 
-  const in704 = (addr: number, len: number, name: string) => {
-    const def = MODEL_DER_AC_CONTROLS.points[name]!;
-    const a = start(704) + def.offset;
-    return addr < a + (def.type === 'int32' || def.type === 'uint32' ? 2 : 1) && addr + len > a;
-  };
-  const in124 = (addr: number, len: number, name: string) => {
-    const a = start(124) + MODEL_STORAGE.points[name]!.offset;
-    return addr < a + 1 && addr + len > a;
-  };
+  /** Whether a write of `len` registers at `addr` (relative to `base`) touches any of the named points of model `m`. */
+  const touches = (m: ModelDef, addr: number, len: number, ...names: string[]) =>
+    names.some((name) => {
+      const def = m.points[name]!;
+      const a = start(m.id) + def.offset;
+      return addr < a + pointSize(def) && addr + len > a;
+    });
 
   /** The points a client may write (register index ranges, relative to `base`). */
   const writable: Array<[number, number]> = [];
@@ -199,7 +197,7 @@ export async function startSunspecServer(opts: SunspecServerOptions): Promise<Su
     const before = regs.slice();
     values.forEach((v, i) => (regs[rel + i] = v & 0xffff));
     try {
-      if (has704 && (in704(rel, values.length, 'WSetEna') || in704(rel, values.length, 'WSetMod') || in704(rel, values.length, 'WSet'))) {
+      if (has704 && touches(MODEL_DER_AC_CONTROLS, rel, values.length, 'WSetEna', 'WSetMod', 'WSet')) {
         const m = MODEL_DER_AC_CONTROLS;
         const ena = get(m, 'WSetEna');
         const timer = get(m, 'WSetRvrtEna') === 1 ? (get(m, 'WSetRvrtTms') as number | null) : null;
@@ -210,12 +208,12 @@ export async function startSunspecServer(opts: SunspecServerOptions): Promise<Su
           if (typeof w !== 'number') throw modbusError(3, 'WSet is not set');
           apply(-w / 1000, timer, false);
         } else throw modbusError(3, `WSetEna must be 0 or 1, got ${String(ena)}`);
-      } else if (has704 && in704(rel, values.length, 'WSetRvrtTms')) {
+      } else if (has704 && touches(MODEL_DER_AC_CONTROLS, rel, values.length, 'WSetRvrtTms')) {
         const m = MODEL_DER_AC_CONTROLS;
         const t = get(m, 'WSetRvrtTms') as number | null;
         if (get(m, 'WSetRvrtEna') === 1 && appliedKw !== null && t !== null) apply(appliedKw, t, true);
       }
-      if (has124 && (in124(rel, values.length, 'StorCtl_Mod') || in124(rel, values.length, 'InWRte') || in124(rel, values.length, 'OutWRte'))) {
+      if (has124 && touches(MODEL_STORAGE, rel, values.length, 'StorCtl_Mod', 'InWRte', 'OutWRte')) {
         const m = MODEL_STORAGE;
         const mod = get(m, 'StorCtl_Mod');
         const t = get(m, 'InOutWRte_RvrtTms') as number | null;
@@ -227,7 +225,7 @@ export async function startSunspecServer(opts: SunspecServerOptions): Promise<Su
           const kw = inPct >= 0 ? (inPct / 100) * opts.ratedKw : -(outPct / 100) * opts.ratedKw;
           apply(kw, t, false);
         } else if (mod !== null) throw modbusError(3, `StorCtl_Mod ${mod} is not supported (0 or 3)`);
-      } else if (has124 && in124(rel, values.length, 'InOutWRte_RvrtTms')) {
+      } else if (has124 && touches(MODEL_STORAGE, rel, values.length, 'InOutWRte_RvrtTms')) {
         const t = get(MODEL_STORAGE, 'InOutWRte_RvrtTms') as number | null;
         if (get(MODEL_STORAGE, 'StorCtl_Mod') === 3 && appliedKw !== null && t !== null) apply(appliedKw, t, true);
       }
