@@ -4,7 +4,10 @@
  *
  * What it adds to the engine:
  * - every trigger (with its source), setpoint, acknowledgement, event and measurement batch goes into the
- *   record (`RecordLog`), measurements batched every `measurementBatchS` of EMS time;
+ *   record (`RecordLog`), measurements batched every `measurementBatchS` of EMS time but never held
+ *   longer than one real second ({@link MAX_UNRECORDED_WALL_S}): the record is the headless EMS's only
+ *   durable history, so a `kill -9` loses at most the last second of measurements (at 1× each breaker
+ *   sample is in the record a second after it arrived; at the lab's 60× a minute's batch is that second);
  * - connector events (retries, outages, restarts, rejections, writes left unacknowledged) are logged in the
  *   same event stream as the engine's, so a run's events show what happened on the wire;
  * - latency at every hop: the engine's per-run hops (sensor → EMS, decision, EMS → ack, total, EMS-clock ms)
@@ -26,6 +29,12 @@ import type { TriggerTarget } from '../connectors/trigger-intake/trigger-intake.
 import type { RecordLog } from '../record/record-log.js';
 import { LatencyTracer, summarise, type LatencySummary } from './latency.js';
 
+/**
+ * Real seconds a measurement may wait in memory before it is in the record: what a killed process can
+ * lose of its history (`npm run bench -- --only crash` measures it).
+ */
+export const MAX_UNRECORDED_WALL_S = 1;
+
 export type RuntimeEvent = (EngineEvent & { source: 'engine' }) | (ConnectorEvent & { source: 'connector'; runId?: string | null });
 
 export interface EmsRuntimeOptions {
@@ -36,7 +45,7 @@ export interface EmsRuntimeOptions {
   /** Builds the connectors with the runtime's context (its clock, event sink and tracer). */
   connectors: (ctx: ConnectorContext) => FieldConnectors | Promise<FieldConnectors>;
   record?: RecordLog;
-  /** EMS-clock seconds per measurement batch in the record (default 60). */
+  /** EMS-clock seconds per measurement batch in the record (default 60; at most one real second, see {@link MAX_UNRECORDED_WALL_S}). */
   measurementBatchS?: number;
   onEvent?: (event: RuntimeEvent) => void;
   onRunEnded?: (run: RunRecord) => void;
@@ -69,6 +78,8 @@ export class EmsRuntime implements TriggerTarget {
   private readonly opts: EmsRuntimeOptions;
   private batch: { breaker: Array<[number, number, number]>; reports: Array<Record<string, unknown>> } = { breaker: [], reports: [] };
   private batchStartMs: number;
+  /** Cancels the pending flush of the batch (see `flushLater`). */
+  private flushTimer: (() => void) | null = null;
   /** Set when stopping begins: no new samples or triggers, but the final releases still go out. */
   private stopped = false;
   /** Set once the connectors are let go: nothing reaches the engine or the record any more. */
@@ -142,13 +153,14 @@ export class EmsRuntime implements TriggerTarget {
         this.batch.breaker.push([s.sampleMs, s.arrivalMs, s.powerKw]);
         this.engine.handleBreakerSample(s);
         this.opts.onBreakerSample?.(s);
-        this.maybeFlush();
+        this.flushLater();
       }),
       c.telemetry.subscribe((r: AssetReport) => {
         if (this.stopped) return;
         this.batch.reports.push({ ...r });
         this.engine.handleAssetReport(r);
         this.opts.onAssetReport?.(r);
+        this.flushLater();
       }),
       c.triggers.subscribe((t: Trigger) => void this.submit(t)),
     );
@@ -206,12 +218,22 @@ export class EmsRuntime implements TriggerTarget {
     this.opts.onEvent?.(e);
   }
 
-  private maybeFlush(): void {
-    const batchMs = (this.opts.measurementBatchS ?? 60) * 1000;
-    if (this.clock.nowMs() - this.batchStartMs >= batchMs) this.flush();
+  /**
+   * Puts what arrived into the record within a batch's time: the first measurement of a batch sets a flush
+   * for `measurementBatchS` of EMS time later, or one real second, whichever comes first.
+   */
+  private flushLater(): void {
+    if (this.flushTimer !== null) return;
+    const batchMs = Math.min((this.opts.measurementBatchS ?? 60) * 1000, MAX_UNRECORDED_WALL_S * 1000 * this.opts.speed);
+    this.flushTimer = this.clock.schedule(this.clock.nowMs() + batchMs, () => {
+      this.flushTimer = null;
+      if (!this.closed) this.flush();
+    });
   }
 
   private flush(): void {
+    this.flushTimer?.();
+    this.flushTimer = null;
     const b = this.batch;
     if (b.breaker.length > 0 || b.reports.length > 0) {
       this.opts.record?.append('measurements', { fromMs: this.batchStartMs, toMs: this.clock.nowMs(), breaker: { columns: ['sampleMs', 'arrivalMs', 'powerKw'], rows: b.breaker }, reports: b.reports });
