@@ -76,7 +76,7 @@ export interface ScenarioTruth {
   /** Mean outdoor temperature over the period before each sample. */
   outdoorC: Float64Array;
   /** Per storage group (the BESS; each household asset pooled), its energy at each sample, kWh. */
-  storages: Array<{ id: string; limits: Omit<BoundStorage, 'initialKwh'>; energyKwh: Float64Array }>;
+  storages: Array<{ id: string; limits: Omit<BoundStorage, 'initialKwh'>; energyKwh: Float64Array; powerLimitKw?: Float64Array }>;
   /** Per heat-pump asset, the members' mean indoor temperature at each sample, °C. */
   heatPumps: Array<{ id: string; asset: HeatPumpAsset; meanC: Float64Array }>;
 }
@@ -147,6 +147,12 @@ export function scenarioTruth(inputs: BoundTruthInputs): ScenarioTruth {
     g.limits.maxKwh += (p.socMaxPct / 100) * p.energyKwh;
     g.indices.push(m.index);
   }
+  const powerLimits = new Map<string, Float64Array>();
+  for (const m of plant.members) {
+    if (m.kind !== 'bess') continue;
+    const limit = bessPowerLimitKw(scenario, plant, m, rows, periodS);
+    if (limit) powerLimits.set(m.id, limit);
+  }
   const fleets = new Map<string, { asset: HeatPumpAsset; indices: number[]; meanC: Float64Array }>();
   for (const m of plant.members) {
     if (m.kind !== 'heatPump') continue;
@@ -213,9 +219,41 @@ export function scenarioTruth(inputs: BoundTruthInputs): ScenarioTruth {
     sampleKind,
     curtailableKw,
     outdoorC,
-    storages: [...groups.values()].map((g) => ({ id: g.limits.id, limits: g.limits, energyKwh: g.energyKwh })),
+    storages: [...groups.values()].map((g) => {
+      const limit = powerLimits.get(g.limits.id);
+      return { id: g.limits.id, limits: g.limits, energyKwh: g.energyKwh, ...(limit ? { powerLimitKw: limit } : {}) };
+    }),
     heatPumps: [...fleets].map(([id, f]) => ({ id, asset: f.asset, meanC: f.meanC })),
   };
+}
+
+/**
+ * A community BESS's power limit per sample row: 0 kW where it is certainly back at its default (0 kW)
+ * because it is offline or rejects every write (SCENARIOS.md: "the plant keeps its last power until the
+ * asset's own setpoint expiry returns it to its default behaviour"). The last write it accepted came before
+ * the fault began, and the device caps every setpoint's lifetime at its own `ttlS`; after that, its response
+ * delay, a full ramp to 0 and one breaker period of margin, no controller can move it until the fault ends.
+ * Null when no fault touches it.
+ */
+function bessPowerLimitKw(scenario: BoundTruthInputs['scenario'], plant: Plant, m: Plant['members'][number], rows: number, periodS: number): Float64Array | null {
+  const st = plant.storages[m.index]!;
+  const p = st.physics.params;
+  const lagMs = (st.ttlS + p.responseDelayS + p.powerKw / Math.max(1e-9, p.rampKwPerS) + periodS) * 1000;
+  let limit: Float64Array | null = null;
+  for (const f of scenario.faults) {
+    if (f.kind !== 'assetOffline' && f.kind !== 'assetSetpointRejected') continue;
+    if (!('asset' in f) || (f.asset !== m.id && f.asset !== m.assetId)) continue;
+    const fromMs = Date.parse(f.at);
+    const zeroFromMs = fromMs + lagMs;
+    const toMs = fromMs + f.durationS * 1000;
+    for (let k = 0; k < rows; k++) {
+      const t = plant.startMs + k * periodS * 1000;
+      if (t < zeroFromMs || t >= toMs) continue;
+      limit ??= new Float64Array(rows).fill(p.powerKw);
+      limit[k] = 0;
+    }
+  }
+  return limit;
 }
 
 /** The runs the engine makes of the scenario's triggers (see the file header). */
@@ -306,7 +344,11 @@ export function boundProblemFor(inputs: BoundTruthInputs, run: BoundRun, truth: 
     const eta = Math.sqrt(s.limits.roundTripEfficiency);
     const lo = Math.min(e0, Math.max(s.limits.minKwh, e0 - (s.limits.powerKw * tauH) / eta));
     const hi = Math.max(e0, Math.min(s.limits.maxKwh, e0 + s.limits.powerKw * eta * tauH));
-    return { ...s.limits, initialKwh: tauH > 0 ? { min: lo, max: hi } : { min: e0, max: e0 } };
+    return {
+      ...s.limits,
+      initialKwh: tauH > 0 ? { min: lo, max: hi } : { min: e0, max: e0 },
+      ...(s.powerLimitKw ? { powerLimitKw: s.powerLimitKw.slice(k0, k1) } : {}),
+    };
   });
 
   let outMin = Infinity;

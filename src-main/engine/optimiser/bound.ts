@@ -36,7 +36,9 @@
  * - No ramp limits, response delays, setpoint lifetimes, telemetry or vendor-cloud periods; no minimum
  *   on/off times (the caller widens the comfort band by the overshoot the devices' own min on/off times can
  *   cause, see `bound-truth.ts`); every asset is controllable at every step, also while the scenario has it
- *   offline or rejecting setpoints.
+ *   offline or rejecting setpoints — except a storage whose `powerLimitKw` the caller sets to 0 where the
+ *   device is certainly back at its 0 kW default (its last accepted setpoint has expired on the device),
+ *   which is physics, not a controller's choice.
  * - A storage may charge and discharge in the same step (it can waste energy), bounded by c + d ≤ P.
  * - The state of charge / temperature is checked at step ends only.
  * - The settling requirement of the held rule ("samples before the run first settles are not held") and
@@ -91,6 +93,12 @@ export interface BoundStorage {
    * assumption" above).
    */
   allowanceKwh?: number;
+  /**
+   * Per step, the most the storage can charge or discharge, kW (≤ `powerKw`; default `powerKw` at every
+   * step). 0 where the device is physically at its default of 0 kW: offline or rejecting every write, after
+   * its own setpoint lifetime has run out (SCENARIOS.md, `assetOffline`), so no controller can move it.
+   */
+  powerLimitKw?: Float64Array;
 }
 
 export interface BoundHeatPumpFleet {
@@ -188,13 +196,11 @@ export function solveBound(p: BoundProblem, solver: MipSolver): BoundResult {
   const r = new Float64Array(n);
   const eLo = new Float64Array(n);
   const eHi = new Float64Array(n);
-  let pDown = 0;
-  let pUpBase = 0;
-  for (const s of p.storages) {
-    pDown += s.powerKw;
-    pUpBase += s.powerKw;
-  }
-  for (const f of p.heatPumps) pUpBase += f.count * f.powerKw;
+  // Per step, the most the storages can move the breaker down / up, kW.
+  const pDown = new Float64Array(n);
+  for (const s of p.storages) for (let k = 0; k < n; k++) pDown[k] = pDown[k]! + storageLimitKw(s, k);
+  let hpUp = 0;
+  for (const f of p.heatPumps) hpUp += f.count * f.powerKw;
   let inRequest = 0;
   for (let k = 0; k < n; k++) {
     const t = tOf(k);
@@ -207,8 +213,8 @@ export function solveBound(p: BoundProblem, solver: MipSolver): BoundResult {
     if (kind === SAMPLE_VALID && Number.isFinite(target) && Number.isFinite(p.uncontrolledKw[k]!)) {
       validErr[k] = 1;
       r[k] = p.uncontrolledKw[k]! - target;
-      eLo[k] = r[k]! - pDown;
-      eHi[k] = r[k]! + pUpBase + Math.max(0, p.curtailableKw[k] ?? 0);
+      eLo[k] = r[k]! - pDown[k]!;
+      eHi[k] = r[k]! + pDown[k]! + hpUp + Math.max(0, p.curtailableKw[k] ?? 0);
     }
   }
 
@@ -354,6 +360,12 @@ function latticeFloor(u: number, credit: Float64Array, kind: Uint8Array): number
   return Math.min(u, best);
 }
 
+/** The storage's power limit at step k, kW. */
+function storageLimitKw(s: BoundStorage, k: number): number {
+  const l = s.powerLimitKw?.[k];
+  return l === undefined || !Number.isFinite(l) ? s.powerKw : Math.max(0, Math.min(s.powerKw, l));
+}
+
 function sumCredit(credit: Float64Array, kind: Uint8Array, which: number): number {
   let s = 0;
   for (let i = 0; i < credit.length; i++) if (kind[i] === which) s += credit[i]!;
@@ -386,11 +398,12 @@ export function buildModel(p: BoundProblem, q: Prepared, mode: 'lp' | 'mip', eps
     const eMax = Math.max(s.maxKwh, s.initialKwh.max) + allowance;
     let prev = m.addCol(s.initialKwh.min, s.initialKwh.max);
     for (let k = 0; k < n; k++) {
-      const c = m.addCol(0, s.powerKw);
-      const d = m.addCol(0, s.powerKw);
+      const limitKw = storageLimitKw(s, k);
+      const c = m.addCol(0, limitKw);
+      const d = m.addCol(0, limitKw);
       const e = m.addCol(eMin, eMax);
       m.addRow(0, 0, [e, prev, c, d], [1, -1, -eta * dtH, dtH / eta]);
-      m.addRow(-Infinity, s.powerKw, [c, d], [1, 1]);
+      m.addRow(-Infinity, limitKw, [c, d], [1, 1]);
       powerCols[k]!.push(c, d);
       powerCoefs[k]!.push(1, -1);
       prev = e;

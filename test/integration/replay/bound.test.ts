@@ -17,7 +17,7 @@ import { loadMipSolver } from '../../../src-main/node/mip-solver.js';
 import { resourcesDir } from '../../../src-main/node/paths.js';
 import { loadScenarioFile } from '../../../src-main/node/scenario-file.js';
 import { loadLpSolver } from '../../../src-main/node/solver.js';
-import { boundOfScenario } from '../../../src-main/replay/bound-truth.js';
+import { boundOfScenario, scenarioTruth } from '../../../src-main/replay/bound-truth.js';
 import type { ReplayInputs } from '../../../src-main/replay/replay.js';
 import { ReplaySession } from '../../../src-main/replay/replay.js';
 import { generateScenarioFiles } from '../../../src-main/scenarios/generate-files.js';
@@ -72,6 +72,23 @@ describe('bound of a scenario', () => {
     expect(generated.length).toBe(3);
     for (const path of generated) await checkNoControllerBeatsTheBound(path);
   }, 240_000);
+
+  it('an offline BESS is at its 0 kW default once its own setpoint lifetime has run out, until it is back', async () => {
+    // faults-and-bad-data: the BESS is offline 12:20–12:25; the device keeps a setpoint at most 60 s
+    // (6 BESS periods), then needs its response delay and a ramp to 0.
+    const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios', 'faults-and-bad-data', 'scenario.json'));
+    const truth = scenarioTruth({ ...loaded, loadProfiles: library });
+    const bess = truth.storages.find((s) => s.id === 'bess')!;
+    expect(bess.powerLimitKw).toBeDefined();
+    const at = (iso: string): number => bess.powerLimitKw![Math.round((Date.parse(iso) - truth.firstSampleMs) / (truth.stepS * 1000))]!;
+    expect(at('2026-06-22T12:19:50+02:00')).toBe(bess.limits.powerKw);
+    expect(at('2026-06-22T12:20:50+02:00')).toBe(bess.limits.powerKw);
+    expect(at('2026-06-22T12:23:00+02:00')).toBe(0);
+    expect(at('2026-06-22T12:24:50+02:00')).toBe(0);
+    expect(at('2026-06-22T12:25:00+02:00')).toBe(bess.limits.powerKw);
+    // Household batteries are left free (their default moves power too; leaving them free keeps the bound a bound).
+    expect(truth.storages.filter((s) => s.id !== 'bess').every((s) => s.powerLimitKw === undefined)).toBe(true);
+  }, 60_000);
 
   it('more BESS energy never lowers it (winter-evening-import, BESS energy ×0.2, ×0.5, ×1)', async () => {
     // ×0.2 is energy-bound (and time-limited: its heldS is the proven upper bound); ×0.5 and ×1 hold all.

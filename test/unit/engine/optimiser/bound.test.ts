@@ -154,6 +154,24 @@ describe('solveBound', () => {
     }
   });
 
+  it('a storage held at 0 kW by a per-step power limit cannot hold those samples, and a limit never raises the bound', () => {
+    // Residual +100 kW, band ±10 kW, energy for all 60 samples; the storage is stuck at 0 kW (its default,
+    // offline past its setpoint lifetime) for samples 20–39. Over-correcting before the stop carries the
+    // one-minute mean over samples 20–22, and under-correcting after it catches up from 42 on: 23–41 can never
+    // be in band, every other sample can.
+    const limit = new Float64Array(60).fill(200);
+    limit.fill(0, 20, 40);
+    const free = solveBound(problem(60, 100, { storages: [bess({ initialKwh: { min: 50, max: 50 } })] }), solver);
+    const stuck = solveBound(problem(60, 100, { storages: [bess({ initialKwh: { min: 50, max: 50 }, powerLimitKw: limit })] }), solver);
+    expect(free.heldS).toBe(600);
+    expect(stuck.samples.impossible).toBe(19);
+    expect(stuck.heldS).toBe(410);
+    for (let k = 23; k <= 41; k++) expect(stuck.held[k]).toBe(0);
+    // A limit below the need (50 kW of the 90 kW needed) is as good as none; one above it changes nothing.
+    expect(solveBound(problem(60, 100, { storages: [bess({ initialKwh: { min: 50, max: 50 }, powerLimitKw: new Float64Array(60).fill(50) })] }), solver).heldS).toBe(0);
+    expect(solveBound(problem(60, 100, { storages: [bess({ initialKwh: { min: 50, max: 50 }, powerLimitKw: new Float64Array(60).fill(150) })] }), solver).heldS).toBe(600);
+  });
+
   it('counts round-trip losses: a lossy storage holds less from the same energy', () => {
     const ideal = solveBound(problem(36, 100, { storages: [bess({ initialKwh: { min: 2, max: 2 } })] }), solver).heldS;
     const lossy = solveBound(problem(36, 100, { storages: [bess({ initialKwh: { min: 2, max: 2 }, roundTripEfficiency: 0.81 })] }), solver).heldS;
