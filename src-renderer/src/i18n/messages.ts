@@ -1,4 +1,6 @@
 /** The console's texts in English and German. Keys are grouped by view; both languages have every key (a test checks). */
+import { monitorDe, monitorEn } from './monitor-messages';
+
 export const en = {
   app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Field', speed: 'Speed', link: 'Link', linkOk: 'connected', linkLost: 'no connection', sessionTime: 'Session time', skip: 'Skip to content', shortcuts: 'Keyboard shortcuts',
     lostBanner: 'No data from the controller for {age}: every value on this page is the last one received, not live. Reconnecting…',
@@ -50,6 +52,7 @@ export const en = {
   notice: { close: 'Close', startup: 'Some settings could not be used', aboutTitle: 'About', verifyTitle: 'Record verification', verifyOk: 'Intact: {entries} entries, signed by key {fingerprint} ({installation}).', verifyBad: 'Broken at entry {entry} (line {line}): {message}', verifyResumed: 'Continued {resumes} time(s), {unsealed} of them after a writer that stopped without closing it.', verifyRecovered: 'Entry {entry}: a line torn by a crash was moved aside to {file}.', verifyUnsealed: 'Not sealed: the record was not closed. Its writer stopped or is still writing, or entries were cut from its end.', verifyFailed: 'The record could not be verified: {message}', electron: 'Electron', platform: 'Platform' },
   kpi: { maeKw: 'MAE', rmseKw: 'RMSE', withinBandPct: 'Within band', coveredPct: 'Covered', heldPctOfRequested: 'Held', settlingS: 'Settling', firstSetpointS: 'First setpoint', maxAbsErrorKw: 'Max. abs. error', energyErrorKwh: 'Energy error' },
   endReason: { 'duration-elapsed': 'duration elapsed', superseded: 'superseded', 'operator-stop': 'operator stop', 'flex-exhausted': 'flexibility exhausted', fault: 'fault', 'scenario-end': 'scenario end', 'ems-stopped': 'EMS stopped', interrupted: 'interrupted (its process stopped)' },
+  ...monitorEn,
 };
 
 export type Messages = typeof en;
@@ -105,4 +108,5 @@ export const de: Messages = {
   notice: { close: 'Schließen', startup: 'Einige Einstellungen konnten nicht verwendet werden', aboutTitle: 'Über', verifyTitle: 'Protokollprüfung', verifyOk: 'Unversehrt: {entries} Einträge, signiert mit Schlüssel {fingerprint} ({installation}).', verifyBad: 'Beschädigt bei Eintrag {entry} (Zeile {line}): {message}', verifyResumed: '{resumes}-mal fortgesetzt, davon {unsealed}-mal nach einem Schreiber, der es nicht geschlossen hatte.', verifyRecovered: 'Eintrag {entry}: eine bei einem Absturz abgerissene Zeile wurde nach {file} verschoben.', verifyUnsealed: 'Nicht versiegelt: das Protokoll wurde nicht geschlossen. Der Schreiber hat aufgehört oder schreibt noch, oder Einträge wurden am Ende abgeschnitten.', verifyFailed: 'Das Protokoll konnte nicht geprüft werden: {message}', electron: 'Electron', platform: 'Plattform' },
   kpi: { maeKw: 'MAE', rmseKw: 'RMSE', withinBandPct: 'Im Band', coveredPct: 'Gedeckt', heldPctOfRequested: 'Gehalten', settlingS: 'Einregelzeit', firstSetpointS: 'Erster Sollwert', maxAbsErrorKw: 'Max. Betragsfehler', energyErrorKwh: 'Energiefehler' },
   endReason: { 'duration-elapsed': 'Dauer abgelaufen', superseded: 'ersetzt', 'operator-stop': 'Stopp durch Bediener', 'flex-exhausted': 'Flexibilität erschöpft', fault: 'Störung', 'scenario-end': 'Szenarioende', 'ems-stopped': 'EMS beendet', interrupted: 'unterbrochen (sein Prozess endete)' },
+  ...monitorDe,
 };

