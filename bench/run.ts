@@ -5,7 +5,7 @@
  * optimiser, renderer) run when their module is present.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -140,6 +140,8 @@ async function main(): Promise<void> {
     ['distribution', 'bench/distribution.ts', 'benchDistribution', 'lfc, deadbeat and the physical limit over generated scenarios (held %, within band, exhaustion forecast)  — targets: no controller above the bound; lfc ≥ deadbeat on every scenario; lead ≥ 30 min median, error ≤ 10 min at 30 min ahead'],
     // Long (a simulated day at 60×): only when asked for by name.
     ...(only?.has('soak') ? ([['soak', 'bench/soak.ts', 'benchSoak', 'Soak: the EMS against the rig over the wire, a fault every 10 simulated minutes  — target: 0 setpoints unconfirmed past expiry; every fault survived']] as const) : []),
+    // Kills processes (a few minutes): only when asked for by name.
+    ...(only?.has('crash') ? ([['crash', 'bench/crash.ts', 'benchCrash', 'Crash: kill -9 of serve, npm run ems and the lab during a run; history lost, real seconds (simulated ÷ speed)  — target: ≤ 1 s']] as const) : []),
   ] as const) {
     const rows = await optional(section, path, fn);
     if (rows) {
@@ -150,7 +152,9 @@ async function main(): Promise<void> {
 
   mkdirSync(resolve(root, 'bench/results'), { recursive: true });
   const file = resolve(root, 'bench/results/bench.json');
-  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  // Sections not run this time keep their last results (`--only crash` must not erase the soak).
+  const previous = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(file, JSON.stringify({ ...previous, ...results }, null, 2) + '\n');
   process.stdout.write(`\nwrote ${file}\n`);
 }
 
