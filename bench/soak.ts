@@ -13,16 +13,19 @@
  *   periods outside a fault window (and three minutes after it);
  * - memory (RSS, heap) at start and end.
  *
- * The window is the longest generated scenario of seed 1 (the generator's days are at most ~16 h; the
- * issue's 24 h would need a longer day) or `--soak-hours` of it. At 60× a simulated hour takes a minute.
+ * The window is `--soak-hours` (default 24) of the longest generated scenario of seed 1. The generator's
+ * days end after at most ~16 h; a longer window stretches that scenario (`stretchScenario`): its own
+ * weather, then its own forecast's up to the new end, with no requests in the added hours (the faults go
+ * on). At 60× a simulated hour takes a minute.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { Rng, streamSeed } from '../src-main/engine/random';
+import { parseOpenMeteoForecast } from '../src-main/engine/scenario/open-meteo';
 import type { ScenarioFault } from '../src-main/engine/scenario/index';
 import { LabSession } from '../src-main/lab/lab-session';
 import type { LabProtocolFault, LabRole } from '../src-main/lab/rig';
@@ -69,6 +72,57 @@ function asset(atMs: number, kind: 'assetOffline' | 'assetSetpointRejected', bes
   return { label: `${kind} of ${bess} for ${durationS} s`, untilMs: atMs + durationS * 1000, scenario: { at: new Date(atMs).toISOString(), kind, asset: bess, durationS } };
 }
 
+/**
+ * Stretches a scenario to `hours` (nothing to do when it is that long already), in place: the end moves,
+ * and the actual weather goes on after its last row, at the same step, as the scenario's own forecast has
+ * it (48 hourly values from the start day's midnight: radiation as the hour's mean, without the minutes'
+ * clouds; temperature, wind and humidity interpolated). The load profiles cover any day; the scenario's
+ * requests stay where they were, so the added hours have none (the soak's faults go on).
+ */
+export async function stretchScenario(scenarioPath: string, hours: number): Promise<string> {
+  const sc = JSON.parse(await readFile(scenarioPath, 'utf8')) as { start: string; end: string; weather: { actual: { file: string }; forecast?: { file: string } } };
+  const wantMs = Date.parse(sc.start) + hours * 3_600_000;
+  if (wantMs <= Date.parse(sc.end)) return scenarioPath;
+  if (!sc.weather.forecast) throw new Error(`${scenarioPath}: no forecast to stretch its weather with`);
+  const parsed = parseOpenMeteoForecast(await readFile(resolve(scenarioPath, '..', sc.weather.forecast.file), 'utf8'), sc.weather.forecast.file);
+  if (!parsed.ok) throw new Error(`${scenarioPath}: its forecast does not parse`);
+  const f = parsed.forecast;
+  const n = f.timeMs.length;
+  if (!(f.timeMs[n - 1]! >= wantMs)) throw new Error(`${scenarioPath}: its forecast ends before ${hours} h`);
+  // Radiation: the mean of the hour ending at the first label at or after t. The rest: linear between labels.
+  const hourOf = (t: number) => {
+    let k = 0;
+    while (k < n - 1 && f.timeMs[k]! < t) k++;
+    return k;
+  };
+  const lerp = (v: Float64Array, t: number) => {
+    const k = Math.max(1, hourOf(t));
+    const w = (t - f.timeMs[k - 1]!) / (f.timeMs[k]! - f.timeMs[k - 1]!);
+    return v[k - 1]! + (v[k]! - v[k - 1]!) * Math.min(1, Math.max(0, w));
+  };
+  const csvPath = resolve(scenarioPath, '..', sc.weather.actual.file);
+  const lines = (await readFile(csvPath, 'utf8')).trimEnd().split('\n');
+  const cols = lines[0]!.split(',');
+  const rows = lines.slice(1).map((l) => l.split(','));
+  const stepMs = Date.parse(rows[1]![0]!) - Date.parse(rows[0]![0]!);
+  const lastMs = Date.parse(rows.at(-1)![0]!);
+  const value: Record<string, (t: number) => number> = {
+    ghiWm2: (t) => f.ghiWm2[hourOf(t)]!,
+    dhiWm2: (t) => f.dhiWm2[hourOf(t)]!,
+    dniWm2: (t) => (f.dniWm2 ? f.dniWm2[hourOf(t)]! : 0),
+    tempC: (t) => lerp(f.tempC, t),
+    windMs: (t) => lerp(f.windMs, t),
+    rhPct: (t) => lerp(f.rhPct, t),
+  };
+  const tail: string[] = [];
+  for (let t = lastMs + stepMs; t < wantMs + stepMs; t += stepMs) {
+    tail.push(cols.map((c) => (c === 'time' ? new Date(t).toISOString().replace('.000Z', 'Z') : (value[c]?.(t) ?? 0).toFixed(2))).join(','));
+  }
+  await writeFile(csvPath, [...lines, ...tail].join('\n') + '\n');
+  await writeFile(scenarioPath, JSON.stringify({ ...sc, end: new Date(wantMs).toISOString().replace('.000Z', 'Z') }, null, 2) + '\n');
+  return scenarioPath;
+}
+
 const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
 export async function benchSoak(): Promise<Row[]> {
@@ -78,7 +132,7 @@ export async function benchSoak(): Promise<Row[]> {
   try {
     const written = await generateScenarioFiles({ seed: 1, count: 40, outDir: dir });
     const longest = written.reduce((a, b) => (b.summary.spanH > a.summary.spanH ? b : a));
-    const loaded = await loadScenarioFile(longest.scenarioPath);
+    const loaded = await loadScenarioFile(await stretchScenario(longest.scenarioPath, flag('--soak-hours', 24)));
     const f = loaded.scenario.weather.forecast;
     const forecastJson = f && f.format === 'open-meteo' ? await readFile(resolve(loaded.dir, f.file), 'utf8') : null;
     const startMs = Date.parse(loaded.scenario.start);
