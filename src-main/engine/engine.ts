@@ -274,6 +274,8 @@ interface HeatPumpState {
   switchesSinceReport: Array<{ atMs: number; on: boolean }>;
   dispatchedOn: boolean | null;
   link: AssetLink;
+  /** A commanded switch the device makes only when its minimum on/off time ends: the breaker sample that first shows it. */
+  lockedSwitchSampleMs: number | null;
 }
 
 const newLink = (): AssetLink => ({ missedAcks: 0, lost: false, lostSinceMs: null, rejecting: false, lastAnsweredIssuedMs: -Infinity });
@@ -358,6 +360,7 @@ export class Engine {
         on: false,
         switchedAtMs: -Infinity,
         ackedSwitchMs: -Infinity,
+        lockedSwitchSampleMs: null,
         switchesSinceReport: [],
         dispatchedOn: null,
         link: newLink(),
@@ -831,6 +834,12 @@ export class Engine {
       if (report.sampleMs > hp.ackedSwitchMs) {
         if (report.on !== undefined) hp.on = report.on;
         if (report.msSinceSwitch !== undefined) hp.switchedAtMs = report.sampleMs - report.msSinceSwitch;
+        // The report shows the device still in the state the EMS told it to leave: it switches when its
+        // minimum time ends, which the EMS now knows to the second.
+        if (hp.dispatchedOn !== null && hp.dispatchedOn !== hp.on && !hp.link.lost && !hp.link.rejecting) {
+          const lockEndMs = hp.switchedAtMs + (hp.on ? hp.config.minOnS : hp.config.minOffS) * 1000;
+          if (lockEndMs > this.clock.nowMs()) this.scheduleLockedSwitch(hp, lockEndMs);
+        }
       }
     }
   }
@@ -1426,7 +1435,12 @@ export class Engine {
       const on = decision.heatPumpOn.get(id);
       const wasOn = h.dispatchedOn ?? h.on;
       const willBeOn = on ?? this.releasedHeatPumpOn(h);
-      if (willBeOn !== wasOn) expectedChangeKw += willBeOn ? h.config.powerKw : -h.config.powerKw;
+      if (willBeOn !== wasOn) {
+        // A unit inside its minimum on/off time switches only when that ends: countered then, not now.
+        const lockEndMs = h.switchedAtMs + (wasOn ? h.config.minOnS : h.config.minOffS) * 1000;
+        if (on !== undefined && lockEndMs > now + this.config.breakerPeriodS * 1000) this.scheduleLockedSwitch(h, lockEndMs, on);
+        else expectedChangeKw += willBeOn ? h.config.powerKw : -h.config.powerKw;
+      }
       if (on !== undefined) this.write(id, on ? h.config.powerKw : 0, now + ttlMs, 'dispatch');
       else if (h.dispatchedOn !== null || h.link.lost) this.write(id, null, now, h.link.lost ? 'probe' : 'dispatch release');
     }
@@ -1695,6 +1709,60 @@ export class Engine {
     if (!wasOn && indoorC < sp - ASSUMED_THERMOSTAT_HYSTERESIS_K && since >= h.config.minOffS * 1000) return true;
     return wasOn;
   }
+
+  /**
+   * Heat pumps told to switch while inside their minimum on/off time switch together when it ends (a fleet
+   * that the thermostats started at once ends its lock at once: 77 units, 346 kW, in one breaker sample). The
+   * EMS knows that moment from the report, so the BESS counters it by the first breaker sample that will show
+   * it: the write goes out one response delay and one ramp before that sample, after the sample before it.
+   * A switch the EMS has since cancelled (re-dispatched or released) is dropped when the moment comes.
+   */
+  private scheduleLockedSwitch(h: HeatPumpState, lockEndMs: number, willBeOn: boolean | null = h.dispatchedOn): void {
+    if (willBeOn === null || lockEndMs <= this.clock.nowMs()) return;
+    const periodMs = this.config.breakerPeriodS * 1000;
+    const gridMs = Number.isFinite(this.lastBessCycleSampleMs) ? this.lastBessCycleSampleMs : lockEndMs;
+    const sampleMs = gridMs + Math.ceil((lockEndMs - gridMs) / periodMs) * periodMs;
+    if (h.lockedSwitchSampleMs !== null && h.lockedSwitchSampleMs !== sampleMs) this.lockedSwitches.get(h.lockedSwitchSampleMs)?.delete(h.config.id);
+    h.lockedSwitchSampleMs = sampleMs;
+    let due = this.lockedSwitches.get(sampleMs);
+    if (!due) {
+      due = new Map();
+      this.lockedSwitches.set(sampleMs, due);
+      const b = this.bess.config;
+      const fleetKw = [...this.heatPumps.values()].reduce((sum, x) => sum + x.config.powerKw, 0);
+      const rampS = b.rampKwPerS !== undefined && b.rampKwPerS > 0 ? Math.min(b.powerKw, fleetKw) / b.rampKwPerS : 0;
+      const leadMs = Math.min(periodMs - 2000, ((b.responseDelayS ?? 0) + rampS + 1) * 1000);
+      this.clock.schedule(Math.max(this.clock.nowMs(), sampleMs - leadMs), () => this.counterLockedSwitches(sampleMs));
+    }
+    due.set(h.config.id, willBeOn ? h.config.powerKw : -h.config.powerKw);
+  }
+
+  private counterLockedSwitches(sampleMs: number): void {
+    const due = this.lockedSwitches.get(sampleMs);
+    this.lockedSwitches.delete(sampleMs);
+    if (!due) return;
+    let changeKw = 0;
+    for (const [id, kw] of due) {
+      const h = this.heatPumps.get(id);
+      if (!h || h.lockedSwitchSampleMs !== sampleMs) continue;
+      h.lockedSwitchSampleMs = null;
+      if (h.dispatchedOn !== kw > 0 || h.link.lost || h.link.rejecting) continue;
+      changeKw += kw;
+    }
+    const run = this.run;
+    if (!run || Math.abs(changeKw) < 1e-6 || this.safeState || this.breakerStale) return;
+    const b = this.bess.config;
+    const previousKw = this.lastBessCommandKw;
+    let kw = Math.max(-b.powerKw, Math.min(b.powerKw, previousKw - changeKw));
+    if (kw > 0 && this.bess.socPct >= b.socMaxPct) kw = 0;
+    if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
+    this.lastBessCommandKw = kw;
+    this.write(b.id, kw, this.clock.nowMs() + b.setpointTtlS * 1000, 'heat-pump lock feed-forward');
+    this.pendingFeedForward.push({ deltaKw: kw - previousKw, actsAtMs: sampleMs });
+  }
+
+  /** Pending locked heat-pump switches by the breaker sample that first shows them: unit → change at the breaker, kW. */
+  private readonly lockedSwitches = new Map<number, Map<string, number>>();
 
   /**
    * Counters the change a dispatch is about to make at the breaker with the BESS, timed so that both act

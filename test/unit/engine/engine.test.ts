@@ -465,6 +465,53 @@ describe('Engine heat-pump switching', () => {
   });
 });
 
+describe('Engine heat-pump minimum-time switches', () => {
+  const hp = (id: string) => ({ id, powerKw: 4.5, cop: 3, capacityKwhPerK: 8, lossKwPerK: 0.18, indoorInitC: 21, indoorMinC: 19.5, indoorMaxC: 22.5, minOnS: 900, minOffS: 900 });
+
+  it('counters a locked fleet’s switch with the BESS by the breaker sample that first shows it, not before', () => {
+    const h = harness({ controller: 'lfc', dispatchPeriodS: 900, heatPumps: [hp('hp-01'), hp('hp-02')] });
+    // Last reports: on for an hour, free to switch (stale: the thermostats have switched both off and on since).
+    for (const id of ['hp-01', 'hp-02']) h.engine.handleAssetReport({ assetId: id, sampleMs: T0, arrivalMs: T0, powerKw: 4.5, on: true, indoorC: 21, msSinceSwitch: 3_600_000 });
+    h.setBess(-200);
+    h.run(20, () => 0);
+    h.trigger({ targetKw: 0 });
+    h.run(30, () => 0);
+    const hpOff = h.writes.filter((w) => w.assetId.startsWith('hp-') && w.powerKw === 0);
+    expect(hpOff.length).toBe(2);
+    // The BESS discharges: fewer consumers are wanted, both are told off. A report then shows both still on,
+    // switched on 600 s before it by their thermostats: locked for 300 s more.
+    const reportMs = h.clock.nowMs();
+    for (const id of ['hp-01', 'hp-02']) h.engine.handleAssetReport({ assetId: id, sampleMs: reportMs, arrivalMs: reportMs, powerKw: 4.5, on: true, indoorC: 21, msSinceSwitch: 600_000 });
+    const lockEndMs = reportMs + 300_000;
+    const before = h.bessWrites().length;
+    h.run(280, () => 0);
+    const lockWrites = () => h.bessWrites().slice(before).filter((w) => w.issuedMs > lockEndMs - 10_000 && w.issuedMs < lockEndMs);
+    expect(lockWrites()).toEqual([]);
+    h.run(40, () => 0);
+    // One extra write inside the last breaker period before the switch shows, raising the BESS by the fleet's 9 kW.
+    const extra = lockWrites().filter((w) => !h.bessWrites().slice(0, before).includes(w));
+    expect(extra.length).toBeGreaterThanOrEqual(1);
+    const ff = extra.at(-1)!;
+    const prior = h.bessWrites().filter((w) => w.issuedMs < ff.issuedMs).at(-1)!;
+    expect(ff.powerKw! - prior.powerKw!).toBeCloseTo(9, 6);
+  });
+
+  it('drops the counter when the EMS has released the pumps before the moment comes', () => {
+    const h = harness({ controller: 'lfc', dispatchPeriodS: 900, heatPumps: [hp('hp-01')] });
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: T0, arrivalMs: T0, powerKw: 4.5, on: true, indoorC: 21, msSinceSwitch: 3_600_000 });
+    h.setBess(-200);
+    h.run(20, () => 0);
+    h.trigger({ targetKw: 0, durationS: 120 });
+    h.run(30, () => 0);
+    expect(h.writes.filter((w) => w.assetId === 'hp-01' && w.powerKw === 0).length).toBe(1);
+    const reportMs = h.clock.nowMs();
+    h.engine.handleAssetReport({ assetId: 'hp-01', sampleMs: reportMs, arrivalMs: reportMs, powerKw: 4.5, on: true, indoorC: 21, msSinceSwitch: 600_000 });
+    // The run ends after 120 s and everything is released: no feed-forward 300 s later.
+    h.run(400, () => 0);
+    expect(h.bessWrites().filter((w) => w.issuedMs > reportMs + 200_000 && w.powerKw !== null && w.powerKw !== 0)).toEqual([]);
+  });
+});
+
 describe('Engine heat-pump indoor estimate', () => {
   const hp = { id: 'hp-01', powerKw: 3, cop: 3, capacityKwhPerK: 4, lossKwPerK: 0.15, indoorInitC: 21, indoorMinC: 20, indoorMaxC: 22.5, minOnS: 600, minOffS: 600 };
   // Outdoor 10 °C (the engine's fallback without a forecast); C = 4 kWh/K, UA = 0.15 kW/K, heat 9 kW when on.
