@@ -1,5 +1,5 @@
 /**
- * `npm run ems -- --site <site.json> [--data-dir <dir>] [--out <dir>]`: the field EMS, headless.
+ * `npm run ems -- --site <site.json> [--data-dir <dir>] [--out <dir>] [--uplink <mqtt-url>]`: the field EMS, headless.
  *
  * Loads the site file and its secrets (`site/site-file.ts`), connects to the site exactly as configured
  * (OPC UA to the BESS, REST to the DSO platform and the vendor backends, the weather service), opens the
@@ -17,6 +17,7 @@ import { FieldEms } from '../field/field-ems.js';
 import { APP_VERSION } from '../node/version.js';
 import { ConnectorConfigError } from '../connectors/config/connector-config.js';
 import { SiteFileError, loadSiteFile } from '../site/site-file.js';
+import { UplinkConfigError, UplinkUrlSchema } from '../uplink/uplink-config.js';
 import { HelpRequested, parseCommandLine, UsageError } from './args.js';
 
 export const USAGE = `usage: npm run ems -- --site <site.json> [options]
@@ -24,12 +25,16 @@ export const USAGE = `usage: npm run ems -- --site <site.json> [options]
                       or in the environment as LFC_SECRET_<NAME>)
   --data-dir <dir>    keys, OPC UA PKI and the intake-token file (default: <site>.data/ beside the site file)
   --out <dir>         kpi.json, timeseries.csv, events.jsonl and record.jsonl (default: <data-dir>/out)
+  --uplink <url>      the fleet's MQTT broker (mqtt://host:port or mqtts://…), overriding the site file's
+                      uplink.url; the outbox is <data-dir>/uplink.sqlite
   -h, --help          this text`;
 
 export interface EmsArgs {
   sitePath: string;
   dataDir: string;
   outDir: string;
+  /** `--uplink`: the fleet broker's URL, over the site file's. */
+  uplinkUrl?: string;
 }
 
 export { UsageError };
@@ -37,7 +42,7 @@ export { UsageError };
 export function parseEmsArgs(argv: string[]): EmsArgs | 'help' {
   let v;
   try {
-    v = parseCommandLine(argv, { site: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' } }, USAGE).values;
+    v = parseCommandLine(argv, { site: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' }, uplink: { type: 'string' } }, USAGE).values;
   } catch (err) {
     if (err instanceof HelpRequested) return 'help';
     throw err;
@@ -45,7 +50,8 @@ export function parseEmsArgs(argv: string[]): EmsArgs | 'help' {
   if (!v.site) throw new UsageError(`--site is required\n${USAGE}`);
   const sitePath = resolve(v.site);
   const dataDir = resolve(v['data-dir'] ?? resolve(dirname(sitePath), sitePath.replace(/^.*[\\/]/, '').replace(/\.json$/i, '') + '.data'));
-  return { sitePath, dataDir, outDir: resolve(v.out ?? resolve(dataDir, 'out')) };
+  if (v.uplink !== undefined && !UplinkUrlSchema.safeParse(v.uplink).success) throw new UplinkConfigError('--uplink', `expected an MQTT URL (mqtt://host[:port] or mqtts://host[:port]), got ${JSON.stringify(v.uplink)}`);
+  return { sitePath, dataDir, outDir: resolve(v.out ?? resolve(dataDir, 'out')), ...(v.uplink !== undefined ? { uplinkUrl: v.uplink } : {}) };
 }
 
 export async function emsCommand(args: EmsArgs, out: (s: string) => void = (s) => process.stdout.write(s), stopSignal?: Promise<void>): Promise<void> {
@@ -55,6 +61,8 @@ export async function emsCommand(args: EmsArgs, out: (s: string) => void = (s) =
     dataDir: args.dataDir,
     outDir: args.outDir,
     appVersion: APP_VERSION,
+    ...(args.uplinkUrl !== undefined ? { uplinkUrl: args.uplinkUrl } : {}),
+    onUplinkLog: (m) => out(`${new Date().toISOString()}  ${m}\n`),
     onEvent: (e) => {
       const t = new Date(e.timeMs).toISOString();
       if (e.level !== 'info' || e.type === 'trigger-received' || e.type === 'run-started' || e.type === 'run-ended') out(`${t}  ${e.level.padEnd(7)} ${e.type.padEnd(24)} ${e.message}\n`);
@@ -66,6 +74,7 @@ export async function emsCommand(args: EmsArgs, out: (s: string) => void = (s) =
   for (const d of field.trustDecisions) out(`OPC UA: ${d.trusted ? 'trusted' : 'refused'} the server certificate of ${d.endpointUrl}: SHA-1 ${d.thumbprint} (${d.subject}): ${d.reason}\n`);
   out(`trigger intake: ${field.intakeUrl}  (POST, Authorization: Bearer <token>; token in ${field.intakeTokenPath}, mode 0600)\n`);
   out(`outputs: ${args.outDir}  (kpi.json, timeseries.csv, events.jsonl, record.jsonl)\n`);
+  if (field.uplink) out(`uplink: ${field.uplink.status().url} as site ${field.uplink.siteId} (topics lfc/${field.uplink.siteId}/…; outbox ${field.uplink.outbox.file})\n`);
   out('ready\n');
   const stopped =
     stopSignal ??
@@ -93,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     await emsCommand(args);
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof SiteFileError || err instanceof ConnectorConfigError) {
+    if (err instanceof UsageError || err instanceof SiteFileError || err instanceof ConnectorConfigError || err instanceof UplinkConfigError) {
       process.stderr.write(`ems: ${err.message}\n`);
       return 2;
     }

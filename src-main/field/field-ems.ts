@@ -21,6 +21,9 @@
  *   The field cannot know the plant's truth: `trueBreakerKw` is empty, `sensorStatus` is `received`, and
  *   a row exists only for a sample that arrived. The KPIs recompute from these files as from a replay's.
  *
+ * - `<dataDir>/uplink.sqlite`: the fleet uplink's outbox (`uplink/`), when the site has an uplink: every
+ *   sample, run, KPI and event sent to the fleet's broker, kept until the broker acknowledged it.
+ *
  * ## Certificate trust
  * The OPC UA connector refuses a server certificate its PKI does not trust. The site file may vouch for
  * certificates by SHA-1 thumbprint (`opcua.trustedThumbprints`): such a certificate is trusted on first
@@ -49,6 +52,8 @@ import { modbusConnectorFactory } from '../runtime/modbus-connectors.js';
 import { opcuaConnectorFactory } from '../runtime/opcua-connectors.js';
 import { memberIds } from '../sim/plant.js';
 import type { LoadedSite } from '../site/site-file.js';
+import { FieldUplink } from '../uplink/field-uplink.js';
+import { resolveUplink } from '../uplink/uplink-config.js';
 import { sitePkiDir } from './site-connections.js';
 
 export interface FieldEmsOptions {
@@ -66,6 +71,10 @@ export interface FieldEmsOptions {
   onAssetReport?: (report: AssetReport) => void;
   /** Real milliseconds (performance.now by default); for tests. */
   wallNowMs?: () => number;
+  /** The fleet uplink's broker URL, overriding the site file's `uplink.url` (`npm run ems -- --uplink URL`). */
+  uplinkUrl?: string;
+  /** Uplink diagnostics (connected, lost); default: none. */
+  onUplinkLog?: (message: string) => void;
 }
 
 /** A certificate decision of this EMS, for the print-out and the record. */
@@ -96,6 +105,8 @@ export class FieldEms {
   /** Every breaker sample that arrived: time, value, and the target in force (NaN: none). */
   private readonly breaker = { sampleMs: [] as number[], powerKw: [] as number[], targetKw: [] as number[], runId: [] as Array<string | null> };
   private stopping: Promise<RunRecord[]> | null = null;
+  /** The fleet uplink (null: the site has none); it runs beside the control path, never in it. */
+  uplink: FieldUplink | null = null;
 
   constructor(private readonly opts: FieldEmsOptions) {
     this.intakeTokenPath = join(opts.dataDir, 'intake-token');
@@ -119,6 +130,8 @@ export class FieldEms {
   /** Connects everything and opens the intake; throws (having let go of what it opened) when a part fails. */
   async start(): Promise<void> {
     const { site } = this.opts.loaded;
+    // A bad uplink section (unreadable TLS file, missing password) stops the start before anything opens.
+    const uplinkConfig = resolveUplink(site, this.opts.loaded.path, this.opts.loaded.secrets, this.opts.uplinkUrl);
     mkdirSync(this.opts.dataDir, { recursive: true });
     mkdirSync(this.opts.outDir, { recursive: true });
     const clock = await this.makeClock();
@@ -127,6 +140,10 @@ export class FieldEms {
     const installation = site.connectors.installation;
     this.record = new RecordLog({ file: join(this.opts.outDir, 'record.jsonl'), key, installation, nowMs: () => clock.nowMs() });
     try {
+      if (uplinkConfig) {
+        this.uplink = new FieldUplink({ dataDir: this.opts.dataDir, config: uplinkConfig, siteName: site.name, appVersion: this.opts.appVersion, ...(this.opts.onUplinkLog ? { log: this.opts.onUplinkLog } : {}) });
+        this.uplink.start();
+      }
       this.record.append('event', { type: 'ems-started', site: site.name, controller: site.controller, clock: site.clock.source, speed: this.speed, appVersion: this.opts.appVersion });
       await this.startEms(clock);
     } catch (err) {
@@ -153,13 +170,19 @@ export class FieldEms {
       speed,
       record: this.record!,
       endReasonOnStop: 'ems-stopped',
-      onEvent: (e) => this.opts.onEvent?.(e),
+      onEvent: (e) => {
+        this.uplink?.event(e);
+        if (e.type === 'run-started' && this.ems?.engine.activeRun) this.uplink?.run(this.ems.engine.activeRun);
+        this.opts.onEvent?.(e);
+      },
       onRunEnded: (run) => {
+        this.uplink?.run(run);
         this.opts.onRunEnded?.(run);
         this.writeOutputs();
       },
       onBreakerSample: (s) => {
         this.keepSample(s);
+        if (this.ems) this.uplink?.sample(this.ems.engine, s);
         this.opts.onBreakerSample?.(s);
       },
       onAssetReport: (r) => this.opts.onAssetReport?.(r),
@@ -296,6 +319,8 @@ export class FieldEms {
       const runs = this.ems ? await this.ems.stop(async () => this.built?.close()) : [];
       if (this.ems) this.writeOutputs();
       this.record?.close();
+      for (const r of runs) this.uplink?.run(r);
+      await this.uplink?.stop();
       return runs;
     })();
     return this.stopping;

@@ -13,6 +13,8 @@
  * - `clock`: `system` in the field (NTP time); `lab-rig` makes the EMS follow a lab rig's simulated clock
  *   (`GET /v1/clock` on the named endpoint), because a rig replays a recorded day, not today;
  * - `secretsFile`: where the secrets are (default: the site file's name with `.secrets.json`).
+ * - `uplink` (optional): the fleet uplink over MQTT (broker URL, site id, user and password secret, TLS
+ *   files, backlog rate limit; `uplink/uplink-config.ts`).
  *
  * Secrets are never in the site file: it names them (`tokenSecret: "DSO_TOKEN"`), and they come from the
  * environment (`LFC_SECRET_<NAME>`) or the secrets file, a JSON object of name → value that must be
@@ -26,6 +28,7 @@ import { z } from 'zod';
 import { ConnectorConfigError, ConnectorConfigSchema, jsonPath, requireSecrets, type ConfigIssue, type SecretResolver } from '../connectors/config/connector-config.js';
 import { AssetSchema, ControlSchema, MeasurementSchema, SiteSchema } from '../engine/scenario/schema.js';
 import { writeFileAtomic } from '../node/atomic-write.js';
+import { UplinkSectionSchema } from '../uplink/uplink-config.js';
 
 export const SITE_FILE_FORMAT = 'lfc-site/1';
 
@@ -57,6 +60,8 @@ export const SiteFileSchema = z.strictObject({
     .discriminatedUnion('source', [z.strictObject({ source: z.literal('system') }), z.strictObject({ source: z.literal('lab-rig'), endpoint: z.string().min(1) })])
     .default({ source: 'system' }),
   secretsFile: z.string().min(1).optional(),
+  /** The fleet uplink over MQTT (`uplink/uplink-config.ts`); absent: none (unless `npm run ems -- --uplink URL`). */
+  uplink: UplinkSectionSchema.optional(),
 });
 
 export type SiteFile = z.output<typeof SiteFileSchema>;
@@ -158,6 +163,11 @@ export function loadSiteFile(path: string, env: NodeJS.ProcessEnv = process.env,
     const where = existsSync(secretsPath) ? `${secretsPath} has no such entry` : `there is no secrets file at ${secretsPath}`;
     throw new SiteFileError(abs, err.issues.map((i) => ({ path: i.path.replace(/^\$/, '$.connectors'), message: `${i.message}; ${where}` })));
   }
+  const uplinkSecret = site.uplink?.passwordSecret;
+  if (uplinkSecret !== undefined && secrets(uplinkSecret) === undefined) {
+    const where = existsSync(secretsPath) ? `${secretsPath} has no such entry` : `there is no secrets file at ${secretsPath}`;
+    throw new SiteFileError(abs, [{ path: '$.uplink.passwordSecret', message: `the secret ${uplinkSecret} is not set (LFC_SECRET_${uplinkSecret}); ${where}` }]);
+  }
   return { path: abs, site, secrets, secretsPath };
 }
 
@@ -183,6 +193,7 @@ export function secretDestinations(site: SiteFile): Map<string, string> {
     add(a.passwordSecret, dest);
   }
   for (const t of c.triggerIntake.tokens) add(t.secret, 'intake');
+  if (site.uplink) add(site.uplink.passwordSecret, `mqtt ${site.uplink.url}`);
   return new Map([...out].map(([k, v]) => [k, [...v].sort().join(' | ')]));
 }
 
@@ -193,6 +204,7 @@ export function secretNamesOf(site: SiteFile): string[] {
   for (const e of Object.values(c.endpoints)) if (e.tokenSecret) names.push(e.tokenSecret);
   for (const a of c.assets) if (a.via === 'opcua') names.push(...[a.userSecret, a.passwordSecret].filter((n): n is string => n !== undefined));
   for (const t of c.triggerIntake.tokens) names.push(t.secret);
+  if (site.uplink?.passwordSecret) names.push(site.uplink.passwordSecret);
   return [...new Set(names)];
 }
 
