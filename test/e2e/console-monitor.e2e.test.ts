@@ -40,6 +40,13 @@ let page: Page;
 let userDataDir: string;
 let dataDir: string;
 
+/** "−212.4 kW" → −212.4 (English page). */
+function parseKw(text: string): number {
+  const m = /([−-]?\d[\d.,]*)/.exec(text);
+  if (!m) throw new Error(`no number in ${JSON.stringify(text)}`);
+  return Number(m[1]!.replace('−', '-').replace(/,/g, ''));
+}
+
 async function go(view: 'now' | 'setpoint' | 'trends'): Promise<void> {
   await page.locator(`button[data-view="${view}"]`).click();
   await page.locator(`button[data-view="${view}"][aria-current="page"]`).waitFor();
@@ -126,5 +133,84 @@ describe('monitoring and scheduling in Chromium at 1366×768', () => {
     const flowBox = (await flow.boundingBox())!;
     const chartBox = (await page.locator('.now-chart canvas').boundingBox())!;
     expect(flowBox.x).toBeGreaterThan(chartBox.x + chartBox.width - 1);
+  }, 60_000);
+
+  it('Trends: crosshair with every series’ value, legend min/mean/max, range presets and a free from–to, zoom and its reset, markers that explain themselves', async () => {
+    await go('trends');
+    await page.locator('label[title="bess.powerKw"] input').check();
+    await page.locator('[data-testid="follow"]').uncheck();
+    await page.getByRole('button', { name: /^10 min$/ }).click();
+    const legend = page.locator('[data-testid="legend-stats"]');
+    await expect.poll(() => legend.locator('li[data-series]').count(), { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
+    // Min ≤ mean ≤ max for the measured breaker power over the window.
+    const row = legend.locator('li[data-series="breaker.measuredKw"]');
+    await expect.poll(() => row.locator('[data-stat="mean"]').innerText(), { timeout: 10_000 }).toMatch(/\d/);
+    const stat = async (k: string) => parseKw(await row.locator(`[data-stat="${k}"]`).innerText());
+    expect(await stat('min')).toBeLessThanOrEqual(await stat('mean'));
+    expect(await stat('mean')).toBeLessThanOrEqual(await stat('max'));
+
+    // The crosshair: every visible series' value at the pointer.
+    const canvas = page.locator('.trend-chart canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.85, box.y + box.height / 2);
+    const tip = page.locator('[data-testid="crosshair"]');
+    await tip.waitFor();
+    expect(await tip.locator('tr').count()).toBe(await legend.locator('li[data-series]').count());
+    expect(await tip.locator('tr[data-series="breaker.measuredKw"] .value').innerText()).toMatch(/\d.*kW/);
+    expect(await tip.locator('tr[data-series="bess.powerKw"] .value').innerText()).toMatch(/\d.*kW/);
+    await page.screenshot({ path: join(screenshotDir, 'monitor-trends-crosshair.png') });
+
+    // A marker explains itself under the pointer: find the run's start by sweeping near where it must be.
+    expect(await page.locator('[data-testid="window-text"]').innerText()).toMatch(/Shown: .* – .* \(Europe\/Rome\)/);
+    // Where the run's start is on the plot: the crosshair's own time at two points gives the time → pixel map.
+    const runStartMs = core.engineRuns()[0]!.startMs;
+    const secondsOfDay = (hms: string) => hms.split(':').map(Number).reduce((acc, v) => acc * 60 + v, 0);
+    const timeAt = async (px: number) => {
+      await page.mouse.move(px, box.y + box.height / 2);
+      await page.waitForTimeout(30);
+      return secondsOfDay((await tip.locator('.time').innerText()).trim());
+    };
+    const x1 = box.x + box.width * 0.3;
+    const x2 = box.x + box.width * 0.7;
+    const [t1, t2] = [await timeAt(x1), await timeAt(x2)];
+    const target = secondsOfDay(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(runStartMs));
+    const guess = x1 + ((target - t1) / (t2 - t1)) * (x2 - x1);
+    let found = false;
+    for (let dx = -8; dx <= 8 && !found; dx += 2) {
+      await page.mouse.move(guess + dx, box.y + box.height / 2);
+      await page.waitForTimeout(30);
+      found = (await page.locator('[data-testid="crosshair-marker"]').count()) > 0;
+    }
+    expect(found).toBe(true);
+    expect(await page.locator('[data-testid="crosshair-marker"]').innerText()).toMatch(/A trigger arrived|A run started/);
+    await page.screenshot({ path: join(screenshotDir, 'monitor-trends-marker.png') });
+    await page.locator('[data-testid="marker-list"] summary').click();
+    expect(await page.locator('[data-testid="marker-list"]').innerText()).toMatch(/run-started — A run started: the EMS now holds/);
+
+    // Zoom (keyboard on the focused chart), then reset to the 10-minute window.
+    const before = await page.locator('[data-testid="window-text"]').innerText();
+    expect(await page.locator('[data-testid="reset-zoom"]').isDisabled()).toBe(true);
+    await canvas.focus();
+    await page.keyboard.press('+');
+    await expect.poll(() => page.locator('[data-testid="window-text"]').innerText()).not.toBe(before);
+    expect(await page.locator('[data-testid="reset-zoom"]').isDisabled()).toBe(false);
+    await page.locator('[data-testid="reset-zoom"]').click();
+    await expect.poll(() => page.locator('[data-testid="window-text"]').innerText()).toBe(before);
+    // A drag across the plot zooms to what it spans.
+    await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.locator('[data-testid="reset-zoom"]').isDisabled()).toBe(false);
+    await page.locator('[data-testid="reset-zoom"]').click();
+
+    // A free from–to in the site's zone.
+    const nowMs = core.getState().nowMs;
+    const local = (ms: number) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).format(ms).replace(' ', 'T');
+    await page.locator('[data-testid="range-from"]').fill(local(nowMs - 5 * 60_000));
+    await page.locator('[data-testid="range-to"]').fill(local(nowMs));
+    await page.locator('[data-testid="range-apply"]').click();
+    const hm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+    await expect.poll(() => page.locator('[data-testid="window-text"]').innerText()).toContain(`${hm(nowMs - 5 * 60_000)}:00 – ${hm(nowMs)}:00`);
   }, 60_000);
 });
