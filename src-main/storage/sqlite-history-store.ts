@@ -11,7 +11,7 @@
  *   single range scan, and a row costs about 20 bytes instead of repeating the name.
  * - Decimation (min/max/mean per bucket) runs in SQL, so a chart never pulls 600,000 rows into JS.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import Database from 'better-sqlite3';
@@ -46,6 +46,13 @@ export const unrefIntervalTimer: FlushTimer = {
 export const HISTORY_APPLICATION_ID = 0x4c464348;
 
 const MAX_FLUSH_INTERVAL_MS = 1000;
+/**
+ * Files up to this size get `PRAGMA quick_check` at open (it reads every page: about a second for this
+ * much), so a file damaged inside (its header and schema intact, a table's pages not) is found at start
+ * and moved aside, not met by the first query or commit in the middle of a run. A larger file is opened
+ * unchecked (a minute for a month at 1 GB a day would hold up every start); the log says so.
+ */
+export const QUICK_CHECK_MAX_BYTES = 512 * 1024 * 1024;
 const DEFAULT_MAX_BUFFERED_ROWS = 20_000;
 const DAY_MS = 86_400_000;
 
@@ -352,6 +359,15 @@ export class SqliteHistoryStore implements HistoryStore {
       const tableCount = (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as { n: number }).n;
       if (applicationId !== HISTORY_APPLICATION_ID && !(applicationId === 0 && tableCount === 0)) {
         throw new Error('it is another SQLite database, not a Local Flex Controller history file');
+      }
+      if (file !== ':memory:' && tableCount > 0) {
+        const bytes = statSync(file).size;
+        if (bytes <= QUICK_CHECK_MAX_BYTES) {
+          const verdict = String(db.pragma('quick_check(1)', { simple: true }));
+          if (verdict !== 'ok') throw Object.assign(new Error(`database disk image is malformed (quick_check: ${verdict.replace(/\s*\n\s*/g, ' ')})`), { code: 'SQLITE_CORRUPT' });
+        } else {
+          console.warn(`[history] ${file} (${Math.round(bytes / 1024 / 1024)} MiB) opened without quick_check (above ${QUICK_CHECK_MAX_BYTES / 1024 / 1024} MiB)`);
+        }
       }
       if (file !== ':memory:') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');

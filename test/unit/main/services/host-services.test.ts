@@ -148,6 +148,33 @@ describe('openHostServices', () => {
     }
   });
 
+  it('moves aside a history damaged inside (header and schema intact, table pages not) at start — not in the middle of a run', () => {
+    mkdirSync(join(dir, 'data', 'history'), { recursive: true });
+    const file = defaultHistoryFile(join(dir, 'data'));
+    const h = openHistoryStore({ file });
+    h.appendPoints(Array.from({ length: 20_000 }, (_, i) => ({ seriesId: `s${i % 20}.powerKw`, timeMs: i * 1000, value: i })));
+    h.flush();
+    h.close();
+    // A torn write of a power cut or a bad sector: garbage over every other page past the schema's.
+    const bytes = readFileSync(file);
+    for (let page = 3; page * 4096 < bytes.length; page += 2) bytes.fill(0xab, page * 4096, page * 4096 + 512);
+    writeFileSync(file, bytes);
+    const s = open(new ManualWall());
+    try {
+      const moved = readdirSync(join(dir, 'data', 'history')).filter((f) => f.includes('.damaged-'));
+      expect(moved).toHaveLength(1);
+      expect(readFileSync(join(dir, 'data', 'history', moved[0]!)).equals(bytes)).toBe(true);
+      expect(s.startupProblems.join('\n')).toMatch(/lfc-history\.sqlite3 is damaged \(.*malformed.*\); it was moved to .*\.damaged-.* and a new history started/);
+      expect(readFileSync(logFileIn(join(dir, 'data')), 'utf8')).toMatch(/ERROR .*\[history\] .* is damaged/);
+      // The new history works where the damaged one would have failed at its first query.
+      s.history.appendPoints([{ seriesId: 's1.powerKw', timeMs: 0, value: 1 }]);
+      s.history.flush();
+      expect(s.history.queryRaw('s1.powerKw', 0, 1e12).timeMs.length).toBe(1);
+    } finally {
+      s.close();
+    }
+  });
+
   it('refuses a second console on the same data folder, naming the process that holds it; opens again once the first has closed', () => {
     const first = open(new ManualWall());
     try {
