@@ -7,6 +7,7 @@
  * shown end to end by test/e2e/console.e2e.test.ts in Chromium.)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -238,6 +239,87 @@ describe('serve mode', () => {
       ws.close();
     }
   });
+
+  it('gives another origin nothing to forge or read: no state-changing HTTP, no CORS, the page cookie opens no WebSocket (CSRF)', async () => {
+    const { cookie } = await logIn();
+    const before = core.getState().run;
+    // A page on another origin posting a form (or any method) with the operator's cookie: refused, nothing changes.
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+      const r = await fetch(`${server.url}ws`, { method, headers: { origin: 'http://evil.example', cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'useCase=0' });
+      expect(r.status).toBe(405);
+      expect(r.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    // A preflight is not granted, and a cross-origin read of the page gets no CORS permission.
+    const preflight = await fetch(server.url, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    const page = await fetch(server.url, { headers: { origin: 'http://evil.example', cookie } });
+    expect(page.headers.get('access-control-allow-origin')).toBeNull();
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    // Cross-site WebSocket hijacking: the cookie with a foreign Origin, or with none, opens nothing.
+    expect(await openWs({ origin: 'http://evil.example', cookie }, [WS_PROTOCOL])).toEqual({ status: 403 });
+    expect(core.getState().run).toEqual(before);
+  });
+
+  it('never lets the static files out of the renderer folder, however the path is spelled', async () => {
+    const raw = (path: string) =>
+      new Promise<string>((done, fail) => {
+        const socket = connect(server.port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: close\r\n\r\n`));
+        let text = '';
+        socket.on('data', (b: Buffer) => (text += b.toString()));
+        socket.on('end', () => done(text));
+        socket.on('error', fail);
+      });
+    for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/%2e%2e/secret.txt', '/%2e%2e%2fsecret.txt', '/..%5csecret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', `/${'..%2f'.repeat(8)}etc/passwd`, '/%00../secret.txt', '/%E0%A4%A']) {
+      const answer = await raw(path);
+      expect(answer, path).toMatch(/^HTTP\/1\.1 (200|400|404)/);
+      expect(answer, path).not.toContain('do not serve');
+      expect(answer, path).not.toContain('root:');
+    }
+  });
+
+  it('closes a WebSocket that sends an oversized or deeply nested frame, and goes on serving the others', async () => {
+    const open = async () => {
+      const o = await openWs({ authorization: `Bearer ${TOKEN}` });
+      if (!('ws' in o)) throw new Error(`upgrade refused: ${o.status}`);
+      return o.ws;
+    };
+    const ask = (ws: WebSocket, frame: string) =>
+      new Promise<{ reply?: { ok: boolean; error?: { code: string } }; closed?: number }>((done) => {
+        ws.once('message', (data) => done({ reply: (JSON.parse(String(data)) as { result: { ok: boolean } }).result }));
+        ws.once('close', (code) => done({ closed: code }));
+        ws.send(frame);
+      });
+    // Over the 1 MiB frame limit: that connection is closed (1009, message too big), nothing else.
+    const big = await open();
+    expect(await ask(big, JSON.stringify({ id: 1, channel: 'core:getState', args: ['x'.repeat(2 * 1024 * 1024)] }))).toEqual({ closed: 1009 });
+    // 100,000 levels of nesting in the arguments: an error as a value, the server unharmed.
+    const deep = await open();
+    const nested = '['.repeat(100_000) + ']'.repeat(100_000);
+    const answer = await ask(deep, `{"id":2,"channel":"core:sendTrigger","args":[${nested}]}`);
+    expect(answer.reply).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(core.getState().run).toBeNull();
+    expect(await ask(deep, JSON.stringify({ id: 3, channel: 'core:getState', args: [] }))).toMatchObject({ reply: { ok: true } });
+    deep.close();
+  });
+
+  it('drops a request whose headers come too slowly instead of holding the connection', async () => {
+    const closedAfterMs = await new Promise<number>((done, fail) => {
+      const t0 = Date.now();
+      const socket = connect(server.port, '127.0.0.1', () => socket.write('GET / HTTP/1.1\r\nHost: x\r\n'));
+      // One more header byte every second: never the end of the headers.
+      const drip = setInterval(() => socket.writable && socket.write('X'), 1000);
+      socket.on('error', fail);
+      socket.on('close', () => {
+        clearInterval(drip);
+        done(Date.now() - t0);
+      });
+      socket.resume();
+    });
+    // The server's headers timeout (10 s), not Node's default of a minute, nor never.
+    expect(closedAfterMs).toBeGreaterThanOrEqual(9_000);
+    expect(closedAfterMs).toBeLessThan(20_000);
+  }, 40_000);
 
   it('parses its command line', () => {
     expect(parseServeArgs([])).toMatchObject({ port: 8765, host: '127.0.0.1', speed: 1 });

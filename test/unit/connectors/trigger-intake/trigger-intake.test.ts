@@ -87,6 +87,23 @@ describe('the trigger intake over HTTP', () => {
     expect(submitted).toHaveLength(0);
   });
 
+  it('starts nothing for a page on another origin (CSRF): no simple form post, no preflight, no CORS', async () => {
+    // What a browser sends without a preflight: a form or text/plain body, no Authorization header.
+    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const res = await fetch(intake.url, { method: 'POST', headers: { origin: 'http://evil.example', 'content-type': contentType }, body: 'useCase=0' });
+      expect([401, 415]).toContain(res.status);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    // Even a page that knew the token could only send it after a preflight, which is never granted.
+    const preflight = await fetch(intake.url, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    expect(preflight.status).toBeGreaterThanOrEqual(400);
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-headers')).toBeNull();
+    // With the token but as a simple request (text/plain, so no preflight): refused as the wrong type.
+    expect((await post('{"useCase":0}', TOKEN, 'text/plain')).status).toBe(415);
+    expect(submitted).toHaveLength(0);
+  });
+
   it('drops a request sent too slowly instead of holding the connection', async () => {
     const { port } = new URL(intake.url);
     const closedAfterMs = await new Promise<number>((resolve, reject) => {
