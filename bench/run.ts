@@ -137,6 +137,7 @@ async function main(): Promise<void> {
     ['sqlite', 'bench/sqlite.ts', 'benchSqlite', 'SQLite history'],
     ['renderer', 'bench/renderer.ts', 'benchRenderer', 'Renderer in Chromium'],
     ['field', 'bench/field.ts', 'benchField', 'Field mode over the wire: the field EMS against a rig-only lab rig, BESS over OPC UA and over Modbus/SunSpec  — goals: withinBand within 2 points of the replay, Modbus within 2 of OPC UA; arrival → ack p99 < 50 ms; SunSpec discovery < 1 s; npm run ems ready < 3 s'],
+    ['fleet', 'bench/fleet.ts', 'benchFleet', 'Fleet uplink: collector ingest into PostgreSQL and backlog drain over MQTT (real mosquitto and PostgreSQL)  — targets: ingest ≥ 50,000 points/s; 1 h of one site (900,000 points) drained < 60 s; no duplicate'],
     ['distribution', 'bench/distribution.ts', 'benchDistribution', 'lfc, deadbeat and the physical limit over generated scenarios (held %, within band, exhaustion forecast)  — targets: no controller above the bound; lfc ≥ deadbeat on every scenario; lead ≥ 30 min median, error ≤ 10 min at 30 min ahead'],
     // Long (a simulated day at 60×): only when asked for by name.
     ...(only?.has('soak') ? ([['soak', 'bench/soak.ts', 'benchSoak', 'Soak: the EMS against the rig over the wire, a fault every 10 simulated minutes  — target: 0 setpoints unconfirmed past expiry; every fault survived']] as const) : []),
