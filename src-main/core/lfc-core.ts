@@ -70,7 +70,7 @@ import type {
 import type { ForecastPoint, HistoryStore, SeriesPoint } from '../storage/history-store';
 import { stepsDue } from './live-logic';
 import { breakerPoints, checkOperatorTrigger, eventDto, keepRecent, keepRecentEvent, liveStateOf, operatorTrigger } from './live-state';
-import { storedRun } from './stored-run';
+import { interruptedRunKpis, storedRun } from './stored-run';
 import { FieldSession } from './field-session';
 import { SiteService } from './site-service';
 import type { SecretPort } from './site-service';
@@ -254,8 +254,8 @@ export class LfcCore {
    * Runs the history holds as still in force belong to a process that is gone (killed, crashed, powered
    * off): no session of this one can end them. They are closed as `interrupted` at the last moment the
    * history heard of them (their last event, else their start), so the Runs view never shows a dead run
-   * as running. Their KPIs stay as they were stored (none: a run's KPIs are computed at its end; the field
-   * EMS's signed record keeps what it wrote up to the crash).
+   * as running, and given the KPIs the history holds the material for (`interruptedRunKpis`): every breaker
+   * sample up to the crash against the request as received.
    */
   private closeInterruptedRuns(): void {
     const runs = this.history.listRuns({ limit: 500 });
@@ -266,8 +266,13 @@ export class LfcCore {
       const nextStartMs = Math.min(Number.MAX_SAFE_INTEGER, ...runs.filter((r) => r !== run && r.startMs >= run.startMs && r.runId !== run.runId).map((r) => (r.startMs > run.startMs ? r.startMs : run.startMs)));
       const events = this.history.events(run.startMs, nextStartMs, { runId: run.runId.split('/').pop()! });
       const lastMs = Math.max(run.startMs, ...events.map((e) => e.timeMs));
-      this.history.saveRun({ ...run, endMs: lastMs, endReason: 'interrupted' });
-      console.warn(`[core] run ${run.runId} was still in force when its process stopped; closed as interrupted at ${new Date(lastMs).toISOString()}`);
+      // Up to the crash: the last sign of life is the newer of its last event and its last stored breaker sample.
+      const target = this.history.queryRaw(SERIES.breakerTarget, run.startMs, Math.min(nextStartMs, Number.MAX_SAFE_INTEGER));
+      let lastSampleMs = run.startMs;
+      for (let i = 0; i < target.timeMs.length && Number.isFinite(target.value[i]!); i++) lastSampleMs = target.timeMs[i]!;
+      const endMs = Math.max(lastMs, lastSampleMs);
+      this.history.saveRun({ ...run, endMs, endReason: 'interrupted', kpis: run.kpis ?? interruptedRunKpis(this.history, run, endMs) });
+      console.warn(`[core] run ${run.runId} was still in force when its process stopped; closed as interrupted at ${new Date(endMs).toISOString()}, its KPIs computed from the history up to then`);
     }
   }
 

@@ -185,6 +185,42 @@ describe('openHostServices', () => {
     open(new ManualWall()).close();
   });
 
+  it('gives a run a killed process left in force its KPIs up to the crash, from the samples the history holds, against the whole request', () => {
+    const file = defaultHistoryFile(join(dir, 'data'));
+    mkdirSync(join(dir, 'data', 'history'), { recursive: true });
+    const h = openHistoryStore({ file });
+    const startMs = 1_750_000_000_000;
+    const trigger = { id: 'T1', source: 'operator', receivedAt: new Date(startMs).toISOString(), startAt: new Date(startMs).toISOString(), useCase: 2, targetKw: -150, durationS: 3600, toleranceKw: 10, schedule: null };
+    h.saveRun({ runId: 'sim-dead/run-001', sessionId: 'sim-dead', scenario: 'x', controller: 'lfc', useCase: 2, startMs, endMs: null, endReason: null, trigger, kpis: null, appVersion: 't', configVersion: 'lfc-config/1' });
+    h.appendEvents([{ timeMs: startMs + 60_000, type: 'dispatch', level: 'info', message: 'the last event', runId: 'run-001' }]);
+    // Five minutes of samples held in band, then the kill (the samples are the last sign of life).
+    for (let t = startMs; t <= startMs + 300_000; t += 10_000) {
+      h.appendPoints([
+        { seriesId: 'breaker.measuredKw', timeMs: t, value: -150 + (t % 20_000 === 0 ? 2 : -2) },
+        { seriesId: 'breaker.targetKw', timeMs: t, value: -150 },
+        { seriesId: 'flex.downKw', timeMs: t, value: -300 },
+        { seriesId: 'flex.upKw', timeMs: t, value: 300 },
+      ]);
+    }
+    h.flush();
+    h.close();
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: deadPid, host: hostname(), startedAt: '2026-11-01T00:00:00.000Z' }));
+    const s = open(new ManualWall());
+    try {
+      const run = s.core.listRuns().find((r) => r.runId === 'sim-dead/run-001')!;
+      expect(run).toMatchObject({ endReason: 'interrupted', endMs: startMs + 300_000 });
+      const kpis = run.kpis as { accuracy: { withinBandPct: number; maeKw: number }; availability: { heldPctOfRequested: number } };
+      expect(kpis.accuracy.withinBandPct).toBe(100);
+      expect(kpis.accuracy.maeKw).toBeCloseTo(2, 5);
+      // Held five of the sixty minutes asked for: the request did not end with the process.
+      expect(kpis.availability.heldPctOfRequested).toBeGreaterThan(0);
+      expect(kpis.availability.heldPctOfRequested).toBeLessThanOrEqual((100 * 5) / 60);
+    } finally {
+      s.close();
+    }
+  });
+
   it('closes a run that a killed process left in force as interrupted, at the last moment the history heard of it', () => {
     const file = defaultHistoryFile(join(dir, 'data'));
     mkdirSync(join(dir, 'data', 'history'), { recursive: true });
