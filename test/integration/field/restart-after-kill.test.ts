@@ -1,0 +1,120 @@
+/**
+ * The next start after a `kill -9`, over the wire: `npm run ems` holds a use-case-2 trigger against a
+ * rig-only lab rig (OPC UA BESS, 30×), is killed with SIGKILL, and is started again on the same data
+ * folder and output folder. The new process must resume nothing: no run, no BESS setpoint other than
+ * 0 kW, for minutes, until a trigger is confirmed again by the intake (and then it holds it). Its signed
+ * record goes on from the killed one's (the torn last line moved aside and named, the chain verified).
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { LabSession, labOpcuaTiming } from '../../../src-main/lab/lab-session.js';
+import { loadProfileLibraryFromResources } from '../../../src-main/node/load-profiles.js';
+import { resourcesDir } from '../../../src-main/node/paths.js';
+import { loadScenarioFile } from '../../../src-main/node/scenario-file.js';
+import { verifyRecordText } from '../../../src-main/record/verify.js';
+import { siteFileForRig } from '../../../src-main/site/rig-site.js';
+import { writeSiteFile } from '../../../src-main/site/site-file.js';
+
+const SPEED = 30;
+const START_MS = Date.parse('2026-06-21T10:58:00+02:00');
+const TRIGGER = { useCase: 2, targetKw: -250, durationS: 3600, toleranceKw: 10 };
+const repo = resolve(__dirname, '../../..');
+
+let dir: string;
+let lab: LabSession;
+let sitePath: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lfc-restart-'));
+  const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios/summer-export-hold/scenario.json'));
+  const forecastJson = await readFile(resolve(loaded.dir, 'weather/forecast.json'), 'utf8');
+  lab = new LabSession({ ...loaded, forecastJson, loadProfiles: loadProfileLibraryFromResources(resourcesDir()) }, { speed: SPEED, windowStartMs: START_MS, windowEndMs: START_MS + 90 * 60_000, rigOnly: true });
+  await lab.start();
+  const { site, secrets } = siteFileForRig(lab.rig);
+  sitePath = writeSiteFile(join(dir, 'rig-site.json'), site, secrets).sitePath;
+}, 60_000);
+
+afterAll(async () => {
+  await lab?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const bessId = () => lab.rig.scenario.assets.find((a) => a.kind === 'bess')!.id;
+const bessSetpointKw = (): number | null => lab.rig.plant.read(bessId())!.setpointKw;
+
+/** `npm run ems` on the site with one data folder; resolves once it prints `ready`. */
+async function startEms(): Promise<{ child: ChildProcess; url: string; token: string; out: () => string }> {
+  const dataDir = join(dir, 'data');
+  const child = spawn(process.execPath, [join(repo, 'scripts/cli.mjs'), 'ems', '--site', sitePath, '--data-dir', dataDir, '--out', join(dataDir, 'out')], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!stdout.includes('ready\n')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm run ems did not start:\n${stdout}\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const url = /trigger intake: (http:\/\/127\.0\.0\.1:\d+\/v1\/triggers)/.exec(stdout)![1]!;
+  const token = (await readFile(join(dataDir, 'intake-token'), 'utf8')).trim();
+  return { child, url, token, out: () => stdout };
+}
+
+async function postTrigger(url: string, token: string): Promise<number> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(TRIGGER) });
+  return res.status;
+}
+
+async function killed(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('npm run ems started again after a kill -9', () => {
+  it('resumes nothing: the BESS stays at 0 kW (or its default) until a trigger is confirmed again', async () => {
+    const first = await startEms();
+    try {
+      expect(await postTrigger(first.url, first.token)).toBe(202);
+      await lab.rig.untilSim(lab.rig.simNowMs() + 2 * 60_000);
+      expect(bessSetpointKw()).not.toBeNull();
+      expect(Math.abs(bessSetpointKw()!)).toBeGreaterThan(0);
+    } finally {
+      await killed(first.child);
+    }
+    const killedSimMs = lab.rig.simNowMs();
+    const second = await startEms();
+    try {
+      const startedSimMs = lab.rig.simNowMs();
+      // The killed process's last setpoint lapses on the device by itself (device-fallback.test.ts); from
+      // then on, five simulated minutes with the new process running and no trigger.
+      const lapsedMs = Math.max(startedSimMs, killedSimMs + (labOpcuaTiming(SPEED).revertS + 1) * 1000);
+      for (let t = lapsedMs; t <= lapsedMs + 5 * 60_000; t += 10_000) {
+        await lab.rig.untilSim(t);
+        const now = bessSetpointKw();
+        expect(now === null || now === 0, `the BESS held ${now} kW at ${new Date(t).toISOString()} with no trigger since the restart`).toBe(true);
+      }
+      // And the new process wrote nothing but 0 kW (or a release) to it.
+      const written = lab.rig.bessDeviceWrites.filter((w) => w.atMs >= startedSimMs);
+      expect(written.filter((w) => w.setpointKw !== null && w.setpointKw !== 0)).toEqual([]);
+      expect(second.out()).not.toMatch(/run-started/);
+      // A trigger confirmed by the intake: control resumes.
+      expect(await postTrigger(second.url, second.token)).toBe(202);
+      await lab.rig.untilSim(lab.rig.simNowMs() + 2 * 60_000);
+      expect(second.out()).toMatch(/run-started/);
+      expect(Math.abs(bessSetpointKw() ?? 0)).toBeGreaterThan(0);
+    } finally {
+      await killed(second.child);
+    }
+    // One record across both processes: it verifies, and says where the killed process's torn line went.
+    const text = await readFile(join(dir, 'data', 'out', 'record.jsonl'), 'utf8');
+    const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+    expect(verifyRecordText(whole)).toMatchObject({ ok: true });
+    expect(whole).toMatch(/"kind":"resumed"/);
+  }, 180_000);
+});
