@@ -2,6 +2,7 @@
  * `npm run serve -- [--port 8765] [--host 127.0.0.1] [--scenario <scenario.json>] [--speed 1|N|max]
  *                   [--data-dir <dir>] [--with-scenario-triggers]`
  * `npm run serve -- --site <site.json> [--port …] [--data-dir <dir>]`
+ * Either with `--fleet-postgres <url>`: the fleet's central history, read-only, at `/fleet/` (`fleet-routes.ts`).
  *
  * Runs the core headless (no Electron) on the bundled simulator, or with `--site` the field EMS on that site
  * (the same EMS as `npm run ems`, with the console), and serves the console to a browser.
@@ -30,6 +31,7 @@ import { APP_VERSION } from '../node/version';
 import type { SpeedSetting } from '../shared/ipc-contract';
 import { HelpRequested, parseCommandLine, positiveNumber, UsageError, wholeNumber } from '../cli/args';
 import { buildRenderer, rendererBuildIsStale } from './build-renderer';
+import { fleetRoutes } from './fleet-routes';
 import { newToken, startServer } from './server';
 
 export interface ServeArgs {
@@ -41,17 +43,19 @@ export interface ServeArgs {
   withScenarioTriggers: boolean;
   /** Field mode: the site file the EMS runs on (instead of the simulator). */
   sitePath: string | undefined;
+  /** The fleet's central history (PostgreSQL), shown read-only at `/fleet/`. */
+  fleetPostgresUrl: string | undefined;
 }
 
 const USAGE =
-  'usage: npm run serve -- [--port N] [--host H] [--data-dir <dir>] [--site <site.json> | --scenario <scenario.json> [--speed 1|N|max] [--with-scenario-triggers]]';
+  'usage: npm run serve -- [--port N] [--host H] [--data-dir <dir>] [--fleet-postgres <url>] [--site <site.json> | --scenario <scenario.json> [--speed 1|N|max] [--with-scenario-triggers]]';
 
 export { UsageError };
 
 export function parseServeArgs(argv: string[]): ServeArgs {
   const { values: v } = parseCommandLine(
     argv,
-    { port: { type: 'string' }, host: { type: 'string' }, scenario: { type: 'string' }, speed: { type: 'string' }, 'data-dir': { type: 'string' }, 'with-scenario-triggers': { type: 'boolean' }, site: { type: 'string' } },
+    { port: { type: 'string' }, host: { type: 'string' }, scenario: { type: 'string' }, speed: { type: 'string' }, 'data-dir': { type: 'string' }, 'with-scenario-triggers': { type: 'boolean' }, site: { type: 'string' }, 'fleet-postgres': { type: 'string' } },
     USAGE,
   );
   const args: ServeArgs = {
@@ -62,7 +66,9 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     dataDirPath: v['data-dir'] === undefined ? undefined : resolve(v['data-dir']),
     withScenarioTriggers: v['with-scenario-triggers'] ?? false,
     sitePath: v.site === undefined ? undefined : resolve(v.site),
+    fleetPostgresUrl: v['fleet-postgres'],
   };
+  if (args.fleetPostgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(args.fleetPostgresUrl)) throw new UsageError(`--fleet-postgres: expected postgres://user@host:port/db, got ${JSON.stringify(args.fleetPostgresUrl)}\n${USAGE}`);
   if (args.sitePath !== undefined && (args.scenarioPath !== undefined || args.withScenarioTriggers)) throw new UsageError(`--site runs the field EMS: it takes no --scenario or --with-scenario-triggers\n${USAGE}`);
   // A field EMS's data (the signed record, the installation key, the PKI's trust, the history) are never
   // temporary: without --data-dir they live beside the site file, as `npm run ems` keeps them.
@@ -118,7 +124,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const token = process.env['LFC_TOKEN'] || newToken();
+  const fleet = args.fleetPostgresUrl !== undefined ? fleetRoutes(args.fleetPostgresUrl) : null;
   const server = await startServer({
+    ...(fleet ? { extraRoutes: fleet.handle } : {}),
     core,
     host: {
       appInfo: () => ({ name: 'local-flex-controller', version: APP_VERSION, electronVersion: null, platform }),
@@ -137,10 +145,11 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write('  (open it once per browser tab: a reload keeps the tab signed in, a new tab needs this URL again)\n');
   process.stdout.write(`  (data folder ${services.dataDirPath}${tempDir !== null ? ', temporary: removed on exit' : ''}; log ${services.logger.file})\n`);
   process.stdout.write(`  (scripts: Authorization: Bearer <token>; WebSocket at ${server.url.replace(/^http/, 'ws')}ws)\n`);
+  if (fleet) process.stdout.write(`  (fleet history, read-only, from the central database: ${server.url}fleet/ after the login)\n`);
   return await new Promise<number>((done) => {
     const stop = (): void => {
       // The field EMS first: its run ends (ems-stopped), the assets are released, its files are written.
-      void Promise.all([server.close(), core.stopField()]).then(() => {
+      void Promise.all([server.close(), core.stopField(), fleet?.close()]).then(() => {
         services.close();
         removeTemp();
         done(0);

@@ -82,6 +82,8 @@ export interface ServeOptions {
   port?: number;
   /** Wrong tokens per address and minute before it is locked out for the rest of the minute (default 10). */
   maxAuthFailuresPerMinute?: number;
+  /** More read-only pages behind the same login (the fleet's central history, `fleet-routes.ts`): true when handled. */
+  extraRoutes?: (url: URL, req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface RunningServer {
@@ -213,6 +215,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     if (!mayLoadPage(req)) return send(res, 401, 'not signed in: open the URL that `npm run serve` printed (it carries the token once)');
+    if (options.extraRoutes?.(url, req, res)) return;
     void serveStatic(url.pathname, res).catch((error: unknown) => send(res, 500, error instanceof Error ? error.message : String(error)));
   });
 

@@ -1,0 +1,127 @@
+/**
+ * Serve mode's read-only view of the fleet's central history (`npm run serve -- --fleet-postgres URL`):
+ * pick a site, see its runs and trends, export a run as from a local one (CSV, XLSX, JSON: the files of
+ * `core/run-export.ts`). A page of its own at `/fleet/` (plain HTML and a script, no part of the Vue
+ * console, whose views other work is changing) and a small JSON API under `/fleet/api/`, behind the same
+ * login as the console (the page cookie or the bearer token). Nothing here writes: `FleetHistory` opens
+ * its connections read-only.
+ *
+ * | GET | answers |
+ * | --- | --- |
+ * | `/fleet/api/sites` | `[{ siteId, name, state, lastSeenMs, runs }]` |
+ * | `/fleet/api/runs?site=S[&limit=N][&before=MS]` | the site's runs (the console's `RunDto`), newest first |
+ * | `/fleet/api/series?site=S` | the site's series ids |
+ * | `/fleet/api/trend?site=S&series=X&from=MS&to=MS[&buckets=N]` | min / max / mean per bucket |
+ * | `/fleet/api/export?site=S&run=R&format=csv\|xlsx\|json[&lang=en\|de]` | the run as a file (download) |
+ *
+ * A bad parameter is answered 400 naming it and what was expected; an unknown site or run 404.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { exportRun } from '../core/run-export';
+import { FleetHistory } from '../fleet/fleet-history';
+import type { ExportFormat } from '../shared/ipc-contract';
+import { FLEET_PAGE_CSS, FLEET_PAGE_HTML, FLEET_PAGE_JS } from './fleet-page';
+
+class BadParam extends Error {}
+
+function param(url: URL, name: string): string {
+  const v = url.searchParams.get(name);
+  if (v === null || v === '') throw new BadParam(`?${name}= is required`);
+  return v;
+}
+
+function numberParam(url: URL, name: string, fallback?: number): number {
+  const v = url.searchParams.get(name);
+  if (v === null || v === '') {
+    if (fallback !== undefined) return fallback;
+    throw new BadParam(`?${name}= is required (Unix ms)`);
+  }
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new BadParam(`?${name}=: expected a number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export interface FleetRoutes {
+  /** Answers `/fleet/…`; false for any other path. */
+  handle(url: URL, req: IncomingMessage, res: ServerResponse): boolean;
+  close(): Promise<void>;
+}
+
+export function fleetRoutes(postgresUrl: string): FleetRoutes {
+  const history = new FleetHistory(postgresUrl);
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  const asset = (res: ServerResponse, type: string, body: string) => {
+    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+    res.end(body);
+  };
+
+  async function api(url: URL, res: ServerResponse): Promise<void> {
+    switch (url.pathname) {
+      case '/fleet/api/sites':
+        return json(res, 200, await history.listSites());
+      case '/fleet/api/runs': {
+        const before = url.searchParams.get('before');
+        return json(res, 200, await history.listRuns(param(url, 'site'), { limit: numberParam(url, 'limit', 100), ...(before ? { beforeMs: numberParam(url, 'before') } : {}) }));
+      }
+      case '/fleet/api/series':
+        return json(res, 200, await history.listSeries(param(url, 'site')));
+      case '/fleet/api/trend': {
+        const from = numberParam(url, 'from');
+        const to = numberParam(url, 'to');
+        if (to < from) throw new BadParam(`?to= (${to}) is before ?from= (${from})`);
+        return json(res, 200, await history.querySeries(param(url, 'site'), param(url, 'series'), from, to, Math.min(5000, numberParam(url, 'buckets', 1000))));
+      }
+      case '/fleet/api/export': {
+        const site = param(url, 'site');
+        const runId = param(url, 'run');
+        const format = param(url, 'format');
+        if (format !== 'csv' && format !== 'xlsx' && format !== 'json') throw new BadParam(`?format=: expected csv, xlsx or json, got ${JSON.stringify(format)}`);
+        const lang = url.searchParams.get('lang') === 'de' ? 'de' : 'en';
+        const run = await history.getRun(site, runId);
+        if (!run) return json(res, 404, { error: `no run ${JSON.stringify(runId)} of site ${JSON.stringify(site)} in the central history` });
+        const endMs = run.endMs ?? Date.now();
+        const ids = await history.listSeries(site);
+        const series = [];
+        for (const seriesId of ids) {
+          const raw = await history.queryRaw(site, seriesId, run.startMs, endMs);
+          if (raw.timeMs.length > 0) series.push({ seriesId, ...raw });
+        }
+        const events = await history.events(site, run.startMs, endMs);
+        const file = await exportRun({ run, series, events }, format as ExportFormat, { language: lang });
+        res.writeHead(200, { 'Content-Type': file.mimeType, 'Content-Disposition': `attachment; filename="${site}-${file.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`, 'Cache-Control': 'no-store' });
+        res.end(Buffer.from(file.base64, 'base64'));
+        return;
+      }
+      default:
+        return json(res, 404, { error: `no ${url.pathname}` });
+    }
+  }
+
+  return {
+    handle(url, _req, res) {
+      if (url.pathname === '/fleet' || url.pathname === '/fleet/') {
+        asset(res, 'text/html; charset=utf-8', FLEET_PAGE_HTML);
+        return true;
+      }
+      if (url.pathname === '/fleet/fleet.js') {
+        asset(res, 'text/javascript; charset=utf-8', FLEET_PAGE_JS);
+        return true;
+      }
+      if (url.pathname === '/fleet/fleet.css') {
+        asset(res, 'text/css; charset=utf-8', FLEET_PAGE_CSS);
+        return true;
+      }
+      if (!url.pathname.startsWith('/fleet/api/')) return false;
+      api(url, res).catch((err: unknown) => {
+        if (res.headersSent) return res.destroy();
+        if (err instanceof BadParam) return json(res, 400, { error: err.message });
+        json(res, 503, { error: `the central history (PostgreSQL) answered: ${err instanceof Error ? err.message : String(err)}` });
+      });
+      return true;
+    },
+    close: () => history.close(),
+  };
+}
