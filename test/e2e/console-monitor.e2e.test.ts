@@ -213,4 +213,55 @@ describe('monitoring and scheduling in Chromium at 1366×768', () => {
     const hm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
     await expect.poll(() => page.locator('[data-testid="window-text"]').innerText()).toContain(`${hm(nowMs - 5 * 60_000)}:00 – ${hm(nowMs)}:00`);
   }, 60_000);
+
+  it('Setpoint: a use-case-4 schedule pasted from a spreadsheet, a bad row refused at the row, the feasibility preview, then sent', async () => {
+    // Real time from here: the rows' clock times must not slip past while the test types.
+    core.setSpeed(1);
+    const nowMs = core.getState().nowMs;
+    const hm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
+    const [t1, t2, t3] = [nowMs + 5 * 60_000, nowMs + 35 * 60_000, nowMs + 65 * 60_000].map(hm) as [string, string, string];
+    await go('setpoint');
+    await page.locator('[data-testid="use-case"]').selectOption('4');
+    await page.locator('[data-testid="schedule"]').waitFor();
+    // Excel's clipboard: a header, tabs, a German decimal comma, a typo, and the end as a last row.
+    await page.locator('[data-testid="paste"] summary').click();
+    await page.locator('[data-testid="paste-text"]').fill(`Beginn\tkW\n${t1}\t-120,5\n${t2}\t-8O\n${t3}\t\n`);
+    await page.locator('[data-testid="paste-apply"]').click();
+    expect(await page.locator('[data-testid="paste-status"]').innerText()).toBe('Rows taken over: 2.');
+    expect(await page.locator('[data-testid="row-start-0"]').inputValue()).toBe(t1);
+    expect(await page.locator('[data-testid="row-target-0"]').inputValue()).toBe('-120,5');
+    expect(await page.locator('[data-testid="schedule-end"]').inputValue()).toBe(t3);
+    // The bad target is refused at its row, in words; no preview while a row is wrong.
+    expect(await page.locator('[data-testid="row-problems-1"]').innerText()).toMatch(/Not a number/);
+    expect(await page.locator('[data-testid="row-target-1"]').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('[data-testid="row-problems-0"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="preview-waiting"]').count()).toBe(1);
+
+    // Corrected: the engine's check previews the whole schedule and each row before anything is sent.
+    await page.locator('[data-testid="row-target-1"]').fill('-80');
+    await expect.poll(() => page.locator('[data-testid="preview-verdict"]').getAttribute('data-verdict'), { timeout: 10_000 }).toMatch(/^(feasible|tight|infeasible)$/);
+    await expect.poll(() => page.locator('[data-testid="row-verdict-1"]').getAttribute('data-verdict'), { timeout: 10_000 }).toMatch(/^(feasible|tight|infeasible)$/);
+    expect(await page.locator('[data-testid="schedule-preview"]').innerText()).toMatch(/Flexibility band\s+[−-]?\d+\s*kW … [−-]?\d+\s*kW/);
+    const runsBefore = core.engineRuns().length;
+    expect(core.getState().pendingTrigger).toBeNull();
+
+    // A row pasted into a field fills the rows from there on (as a spreadsheet does).
+    await page.locator('[data-testid="row-start-1"]').evaluate((el, text) => {
+      const data = new DataTransfer();
+      data.setData('text/plain', text);
+      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+    }, `${t2}\t-90,5\n`);
+    await expect.poll(() => page.locator('[data-testid="row-target-1"]').inputValue()).toBe('-90,5');
+    await page.screenshot({ path: join(screenshotDir, 'monitor-setpoint-schedule.png'), fullPage: true });
+
+    await page.locator('[data-testid="check"]').click();
+    await page.locator('[data-testid="review"]').waitFor();
+    expect(await page.locator('[data-testid="review-packages"]').innerText()).toMatch(new RegExp(`${t1}.* – .*${t2}.*: −120\\.5\\s?kW\\n.*${t2}.* – .*${t3}.*: −90\\.5\\s?kW`));
+    await page.locator('[data-testid="confirm"]').click();
+    await expect.poll(() => page.locator('[data-testid="setpoint-result"]').innerText()).toMatch(/Trigger OP-\d+ accepted/);
+    const trigger = (core.getState().pendingTrigger ?? null) as { useCase: number } | null;
+    const inForce = core.getState().run;
+    expect(trigger?.useCase ?? inForce?.useCase).toBe(4);
+    expect(core.engineRuns().length).toBeGreaterThanOrEqual(runsBefore);
+  }, 60_000);
 });

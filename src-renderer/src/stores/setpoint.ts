@@ -2,7 +2,9 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
 import { call } from '../api';
-import type { TriggerCheck, TriggerRequest, UseCaseCode } from '../api';
+import type { SchedulePackageDto, TriggerCheck, TriggerRequest, UseCaseCode } from '../api';
+import { parseSchedulePaste, resolveSchedule } from '../composables/schedule';
+import type { ResolvedSchedule, ScheduleRowDraft } from '../composables/schedule';
 
 /** One package of a use-case 3/4 schedule, entered relative to the session clock (simulated time has no wall date). */
 export interface PackageDraft {
@@ -76,6 +78,22 @@ export function toRequest(d: SetpointDraft, nowMs: number): TriggerRequest {
   }
 }
 
+/** A use-case 3/4 request from the schedule editor's packages (already resolved on the session clock). */
+export function scheduleRequest(d: Pick<SetpointDraft, 'useCase' | 'toleranceKw'>, packages: SchedulePackageDto[], nowMs: number): TriggerRequest {
+  const endMs = Math.max(...packages.map((p) => p.toMs));
+  return { useCase: d.useCase, schedule: packages, toleranceKw: d.toleranceKw ?? NaN, durationS: (endMs - nowMs) / 1000 };
+}
+
+/** The feasibility preview of a schedule: the whole, and each row on its own (which row is the hard one). */
+export interface SchedulePreview {
+  whole: TriggerCheck;
+  rows: Array<TriggerCheck | null>;
+  checkedAtMs: number;
+}
+
+/** Rows checked one by one in the preview, at most (each is one request to the core). */
+export const PREVIEW_MAX_ROWS = 48;
+
 /**
  * The Setpoint view's two-step flow: edit → Check (local validation, then the core's limit and
  * feasibility check) → review → Send. Nothing reaches the engine without the second step.
@@ -87,12 +105,78 @@ export const useSetpointStore = defineStore('setpoint', () => {
   const check = ref<TriggerCheck | null>(null);
   const pendingRequest = ref<TriggerRequest | null>(null);
   const result = ref<{ ok: boolean; triggerId?: string; message: string } | null>(null);
+  /** The schedule editor of use cases 3/4: rows of start time and target, and the end, as typed or pasted. */
+  const scheduleRows = ref<ScheduleRowDraft[]>([{ start: '', target: '' }]);
+  const scheduleEnd = ref('');
+  /** Row problems are shown once the operator has pressed Check (or left a row), not while typing the first one. */
+  const rowsChecked = ref(false);
+  const preview = ref<SchedulePreview | null>(null);
+  let previewSeq = 0;
 
-  async function review(nowMs: number, connectionLimitKw: number): Promise<boolean> {
+  function resolved(nowMs: number, connectionLimitKw: number, timeZone: string): ResolvedSchedule {
+    const useCase = draft.value.useCase === 3 ? 3 : 4;
+    return resolveSchedule(scheduleRows.value, scheduleEnd.value, { nowMs, timeZone, useCase, connectionLimitKw });
+  }
+
+  /**
+   * Asks the core's feasibility check (`core:checkTrigger`) about the schedule as it stands — the whole, and
+   * each row alone — without sending anything. Null when a row is not right yet.
+   */
+  async function previewSchedule(nowMs: number, connectionLimitKw: number, timeZone: string): Promise<SchedulePreview | null> {
+    const seq = ++previewSeq;
+    const res = resolved(nowMs, connectionLimitKw, timeZone);
+    if (!res.packages || !(draft.value.toleranceKw !== null && draft.value.toleranceKw > 0)) {
+      preview.value = null;
+      return null;
+    }
+    const packages = res.packages;
+    const [whole, ...rows] = await Promise.all([
+      call('core:checkTrigger', scheduleRequest(draft.value, packages, nowMs)),
+      ...packages.slice(0, PREVIEW_MAX_ROWS).map((p) => call('core:checkTrigger', scheduleRequest(draft.value, [p], nowMs))),
+    ]);
+    if (seq !== previewSeq) return preview.value; // a newer edit asked again
+    if (!whole || !whole.ok) {
+      preview.value = null;
+      return null;
+    }
+    preview.value = { whole: whole.value, rows: packages.map((_, i) => (rows[i]?.ok ? rows[i].value : null)), checkedAtMs: nowMs };
+    return preview.value;
+  }
+
+  /** Rows from a spreadsheet's clipboard, replacing the rows from `atRow` on (all of them by default). */
+  function pasteRows(text: string, atRow = 0): number {
+    const p = parseSchedulePaste(text);
+    if (p.rows.length === 0 && p.end === null) return 0;
+    scheduleRows.value = [...scheduleRows.value.slice(0, atRow).filter((r) => r.start !== '' || r.target !== ''), ...p.rows];
+    if (scheduleRows.value.length === 0) scheduleRows.value = [{ start: '', target: '' }];
+    if (p.end !== null) scheduleEnd.value = p.end;
+    return p.rows.length;
+  }
+
+  function addRow(): void {
+    scheduleRows.value.push({ start: '', target: '' });
+  }
+
+  function removeRow(index: number): void {
+    scheduleRows.value.splice(index, 1);
+    if (scheduleRows.value.length === 0) scheduleRows.value.push({ start: '', target: '' });
+  }
+
+  async function review(nowMs: number, connectionLimitKw: number, timeZone = 'UTC'): Promise<boolean> {
     result.value = null;
-    localErrors.value = validateDraft(draft.value, connectionLimitKw);
-    if (localErrors.value.length > 0) return false;
-    const request = toRequest(draft.value, nowMs);
+    let request: TriggerRequest;
+    if (draft.value.useCase === 3 || draft.value.useCase === 4) {
+      // The schedule editor: problems are shown at their rows; the tolerance is checked as for any use case.
+      rowsChecked.value = true;
+      const res = resolved(nowMs, connectionLimitKw, timeZone);
+      localErrors.value = validateDraft({ ...draft.value, useCase: 1 }, connectionLimitKw);
+      if (localErrors.value.length > 0 || !res.packages) return false;
+      request = scheduleRequest(draft.value, res.packages, nowMs);
+    } else {
+      localErrors.value = validateDraft(draft.value, connectionLimitKw);
+      if (localErrors.value.length > 0) return false;
+      request = toRequest(draft.value, nowMs);
+    }
     const r = await call('core:checkTrigger', request);
     if (!r.ok) {
       localErrors.value = [r.error.message];
@@ -137,5 +221,27 @@ export const useSetpointStore = defineStore('setpoint', () => {
   }
 
   const needsSchedule = computed(() => draft.value.useCase === 3 || draft.value.useCase === 4);
-  return { draft, phase, localErrors, check, pendingRequest, result, review, confirm, cancel, addPackage, removePackage, needsSchedule };
+  return {
+    draft,
+    phase,
+    localErrors,
+    check,
+    pendingRequest,
+    result,
+    review,
+    confirm,
+    cancel,
+    addPackage,
+    removePackage,
+    needsSchedule,
+    scheduleRows,
+    scheduleEnd,
+    rowsChecked,
+    preview,
+    resolved,
+    previewSchedule,
+    pasteRows,
+    addRow,
+    removeRow,
+  };
 });
