@@ -4,6 +4,7 @@
  * folder and output folder. The new process must resume nothing: no run, no BESS setpoint other than
  * 0 kW, for minutes, until a trigger is confirmed again by the intake (and then it holds it). Its signed
  * record goes on from the killed one's (the torn last line moved aside and named, the chain verified).
+ * And on the same rig: each of its REST servers locks out an address that keeps guessing tokens (429).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -117,4 +118,20 @@ describe('npm run ems started again after a kill -9', () => {
     expect(verifyRecordText(whole)).toMatchObject({ ok: true });
     expect(whole).toMatch(/"kind":"resumed"/);
   }, 180_000);
+});
+
+describe('the rig’s REST servers as an attacker meets them', () => {
+  it('answer an address that keeps guessing tokens with 429, and still let the rig’s token in', async () => {
+    const rest = lab.endpoints().filter((e) => e.url.startsWith('http') && /GET (\/v1\/(meters|telemetry)\S*)/.test(e.detail));
+    expect(rest.map((e) => e.role)).toEqual([expect.stringMatching(/grid operator/), expect.stringMatching(/household-storage/), expect.stringMatching(/heat-pump/)]);
+    for (const e of rest) {
+      const path = /GET ([^\s,]+)/.exec(e.detail)![1]!;
+      const get = (token: string) => fetch(`${e.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      for (let i = 0; i < 10; i++) expect((await get(`guess-${i}`)).status, e.role).toBe(401);
+      const locked = await get('guess-again');
+      expect(locked.status, e.role).toBe(429);
+      expect(Number(locked.headers.get('retry-after')), e.role).toBeGreaterThan(0);
+      expect((await get(lab.rig.token)).status, e.role).toBe(200);
+    }
+  });
 });
