@@ -73,7 +73,7 @@ export interface FieldEmsOptions {
   wallNowMs?: () => number;
   /** The fleet uplink's broker URL, overriding the site file's `uplink.url` (`npm run ems -- --uplink URL`). */
   uplinkUrl?: string;
-  /** Uplink diagnostics (connected, lost); default: none. */
+  /** Uplink diagnostics (connected, lost, unreachable); default: the process's console. */
   onUplinkLog?: (message: string) => void;
 }
 
@@ -141,7 +141,9 @@ export class FieldEms {
     this.record = new RecordLog({ file: join(this.opts.outDir, 'record.jsonl'), key, installation, nowMs: () => clock.nowMs() });
     try {
       if (uplinkConfig) {
-        this.uplink = new FieldUplink({ dataDir: this.opts.dataDir, config: uplinkConfig, siteName: site.name, appVersion: this.opts.appVersion, ...(this.opts.onUplinkLog ? { log: this.opts.onUplinkLog } : {}) });
+        // Serve mode and the desktop app have no callback of their own: their log takes the console's output.
+        const log = this.opts.onUplinkLog ?? ((m: string) => console.log(`[field] ${m}`));
+        this.uplink = new FieldUplink({ dataDir: this.opts.dataDir, config: uplinkConfig, siteName: site.name, appVersion: this.opts.appVersion, log });
         this.uplink.start();
       }
       this.record.append('event', { type: 'ems-started', site: site.name, controller: site.controller, clock: site.clock.source, speed: this.speed, appVersion: this.opts.appVersion });

@@ -80,6 +80,8 @@ export class UplinkPublisher {
   private lastAckMs: number | null = null;
   private lastError: string | null = null;
   private connections = 0;
+  /** Connection attempts failed in a row (for the log: the first, then every 20th). */
+  private failStreak = 0;
   private readonly rate: number;
   private readonly perMessage: number;
   private readonly maxInFlight: number;
@@ -141,6 +143,7 @@ export class UplinkPublisher {
       if (gen !== this.gen) return;
       this.connected = true;
       this.connections++;
+      this.failStreak = 0;
       this.backoffMs = BACKOFF_MIN_MS;
       this.lastError = null;
       this.inFlight.length = 0;
@@ -155,6 +158,8 @@ export class UplinkPublisher {
       this.gen++;
       this.lastError = why;
       if (this.connected) this.opts.log?.(`uplink: lost the link to ${this.cfg.url} (${why}); the outbox keeps everything, resending from seq ${this.outbox.ackedSeq('measurements') + 1}`);
+      else if (this.failStreak === 0 || (this.failStreak + 1) % 20 === 0) this.opts.log?.(`uplink: cannot reach ${this.cfg.url} (${why}); retrying, the outbox keeps everything`);
+      this.failStreak = this.connected ? 0 : this.failStreak + 1;
       this.connected = false;
       this.inFlight.length = 0;
       client.removeAllListeners();
@@ -296,6 +301,12 @@ export class UplinkPublisher {
       });
     }
     this.connected = false;
-    await new Promise<void>((r) => client.end(false, {}, () => r()));
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 2_000);
+      client.end(false, {}, () => {
+        clearTimeout(t);
+        r();
+      });
+    });
   }
 }
