@@ -76,7 +76,14 @@ export interface ScenarioTruth {
   /** Mean outdoor temperature over the period before each sample. */
   outdoorC: Float64Array;
   /** Per storage group (the BESS; each household asset pooled), its energy at each sample, kWh. */
-  storages: Array<{ id: string; limits: Omit<BoundStorage, 'initialKwh'>; energyKwh: Float64Array; powerLimitKw?: Float64Array }>;
+  storages: Array<{
+    id: string;
+    limits: Omit<BoundStorage, 'initialKwh'>;
+    energyKwh: Float64Array;
+    powerLimitKw?: Float64Array;
+    /** A community BESS: its response delay and ramp (key data), for the start of a run from idle. */
+    bess?: { responseDelayS: number; rampKwPerS: number };
+  }>;
   /** Per heat-pump asset, the members' mean indoor temperature at each sample, °C. */
   heatPumps: Array<{ id: string; asset: HeatPumpAsset; meanC: Float64Array }>;
 }
@@ -221,7 +228,9 @@ export function scenarioTruth(inputs: BoundTruthInputs): ScenarioTruth {
     outdoorC,
     storages: [...groups.values()].map((g) => {
       const limit = powerLimits.get(g.limits.id);
-      return { id: g.limits.id, limits: g.limits, energyKwh: g.energyKwh, ...(limit ? { powerLimitKw: limit } : {}) };
+      const first = plant.storages[g.indices[0]!]!;
+      const bess = first.household ? undefined : { responseDelayS: first.physics.params.responseDelayS, rampKwPerS: first.physics.params.rampKwPerS };
+      return { id: g.limits.id, limits: g.limits, energyKwh: g.energyKwh, ...(limit ? { powerLimitKw: limit } : {}), ...(bess ? { bess } : {}) };
     }),
     heatPumps: [...fleets].map(([id, f]) => ({ id, asset: f.asset, meanC: f.meanC })),
   };
@@ -318,7 +327,7 @@ export function comfortMarginsK(a: HeatPumpAsset, outdoorMinC: number, outdoorMa
 }
 
 /** The bound's problem of one run. */
-export function boundProblemFor(inputs: BoundTruthInputs, run: BoundRun, truth: ScenarioTruth = scenarioTruth(inputs)): BoundProblem {
+export function boundProblemFor(inputs: BoundTruthInputs, run: BoundRun, truth: ScenarioTruth = scenarioTruth(inputs), idleAtArrival = false): BoundProblem {
   const { scenario } = inputs;
   const dtMs = truth.stepS * 1000;
   const rows = truth.uncontrolledKw.length;
@@ -340,6 +349,16 @@ export function boundProblemFor(inputs: BoundTruthInputs, run: BoundRun, truth: 
   const tauH = Math.max(0, initMs - zMs) / 3_600_000;
 
   const storages: BoundStorage[] = truth.storages.map((s) => {
+    const powerLimitKw = s.powerLimitKw ? s.powerLimitKw.slice(k0, k1) : idleAtArrival && s.bess ? new Float64Array(n).fill(s.limits.powerKw) : undefined;
+    if (idleAtArrival && s.bess && powerLimitKw) {
+      // At 0 kW when the trigger arrives; the first write goes out then, acts after the response delay and
+      // ramps (one plant step of margin: the meter may sample after that step).
+      const arrivalMs = run.trigger.receivedMs;
+      for (let k = 0; k < n; k++) {
+        const actingS = (firstSampleMs + k * dtMs - arrivalMs) / 1000 - s.bess.responseDelayS + scenario.stepS;
+        powerLimitKw[k] = Math.min(powerLimitKw[k]!, Math.max(0, actingS) * s.bess.rampKwPerS);
+      }
+    }
     const e0 = s.energyKwh[zRow]!;
     const eta = Math.sqrt(s.limits.roundTripEfficiency);
     const lo = Math.min(e0, Math.max(s.limits.minKwh, e0 - (s.limits.powerKw * tauH) / eta));
@@ -347,7 +366,7 @@ export function boundProblemFor(inputs: BoundTruthInputs, run: BoundRun, truth: 
     return {
       ...s.limits,
       initialKwh: tauH > 0 ? { min: lo, max: hi } : { min: e0, max: e0 },
-      ...(s.powerLimitKw ? { powerLimitKw: s.powerLimitKw.slice(k0, k1) } : {}),
+      ...(powerLimitKw ? { powerLimitKw } : {}),
     };
   });
 
@@ -411,13 +430,31 @@ export function boundProblemFor(inputs: BoundTruthInputs, run: BoundRun, truth: 
   };
 }
 
+/**
+ * Whether the EMS holds nothing when the run's trigger arrives, so the community BESS is at its 0 kW default:
+ * no other run in force (nor one that ended so recently that the BESS may still be ramping down from it),
+ * and no announced trigger waiting to start (the EMS may prepare for it). A controller may do nothing
+ * outside a run or its preparation ("nothing stays in force unconfirmed"), and it cannot know a trigger
+ * before it arrives: the trigger is not part of the foresight the bound is given (KPI.md: "starting from
+ * the assets' state when the trigger arrived").
+ */
+function idleAtArrival(run: BoundRun, runs: BoundRun[], triggers: Trigger[], truth: ScenarioTruth): boolean {
+  const arrivalMs = run.trigger.receivedMs;
+  let settleMs = 0;
+  for (const s of truth.storages) if (s.bess) settleMs = Math.max(settleMs, (s.bess.responseDelayS + s.limits.powerKw / Math.max(1e-9, s.bess.rampKwPerS) + truth.stepS) * 1000);
+  for (const o of runs) if (o !== run && o.startMs <= arrivalMs && arrivalMs < o.endMs + settleMs) return false;
+  for (const t of triggers) if (t.id !== run.trigger.id && t.useCase !== 0 && t.receivedMs <= arrivalMs && t.startMs > arrivalMs) return false;
+  return true;
+}
+
 /** The physical limit of every run of the scenario. */
 export function boundOfScenario(inputs: BoundTruthInputs, solver: MipSolver, options: { timeLimitS?: number } = {}): BoundRunResult[] {
   const runs = boundRunsOf(inputs.scenario);
   if (runs.length === 0) return [];
   const truth = scenarioTruth(inputs);
+  const triggers = triggersOf(inputs.scenario);
   return runs.map((run) => {
-    const problem = boundProblemFor(inputs, run, truth);
+    const problem = boundProblemFor(inputs, run, truth, idleAtArrival(run, runs, triggers, truth));
     if (options.timeLimitS !== undefined) problem.timeLimitS = options.timeLimitS;
     const result = solveBound(problem, solver);
     const iso = (ms: number): string => new Date(ms).toISOString();

@@ -38,7 +38,12 @@
  *   cause, see `bound-truth.ts`); every asset is controllable at every step, also while the scenario has it
  *   offline or rejecting setpoints — except a storage whose `powerLimitKw` the caller sets to 0 where the
  *   device is certainly back at its 0 kW default (its last accepted setpoint has expired on the device),
- *   which is physics, not a controller's choice.
+ *   which is physics, not a controller's choice; and the community BESS of a run whose trigger arrives while
+ *   the EMS holds nothing (`bound-truth.ts`, `idleAtArrival`): it is at rest then, and no controller can know
+ *   the trigger before it arrives, so its power limit is 0 until its response delay has passed and then
+ *   grows with its ramp. Settling aside, what a real controller still loses against the bound at such a
+ *   start is what the bound wins back by over-correcting the next samples far beyond the band to pull the
+ *   one-minute mean in: physically possible, so the bound may, and a product controller does not.
  * - A storage may charge and discharge in the same step (it can waste energy), bounded by c + d ≤ P.
  * - The state of charge / temperature is checked at step ends only.
  * - The settling requirement of the held rule ("samples before the run first settles are not held") and

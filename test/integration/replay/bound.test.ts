@@ -90,6 +90,37 @@ describe('bound of a scenario', () => {
     expect(truth.storages.filter((s) => s.id !== 'bess').every((s) => s.powerLimitKw === undefined)).toBe(true);
   }, 60_000);
 
+  it('starts an immediate run from the BESS at rest when the trigger arrives: no controller can have it in place before', async () => {
+    // summer-export-hold with one 15-min target 200 kW below the uncontrolled power at 11:00: announced 10 min
+    // ahead, the BESS can be in place at the start and the bound holds it all; received at 11:00, the BESS
+    // is at 0 kW then, acts 2 s later and ramps at 50 kW/s: the first sample cannot be held, nor the
+    // windows it spoils.
+    const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios', 'summer-export-hold', 'scenario.json'));
+    const truth = scenarioTruth({ ...loaded, loadProfiles: library });
+    const atMs = Date.parse('2026-06-21T11:00:00+02:00');
+    const u0 = truth.uncontrolledKw[Math.round((atMs - truth.firstSampleMs) / (truth.stepS * 1000))]!;
+    const targetKw = Math.round(u0 - 200);
+    const boundWith = (event: Record<string, unknown>) => {
+      const scenario = structuredClone(loaded.scenario);
+      scenario.events = [{ useCase: 2, targetKw, durationS: 900, toleranceKw: 10, ...event } as (typeof scenario.events)[number]];
+      return boundOfScenario({ ...loaded, scenario, loadProfiles: library }, mip, { timeLimitS: 5 })[0]!;
+    };
+    const announced = boundWith({ at: '2026-06-21T10:50:00+02:00', startAt: '2026-06-21T11:00:00+02:00' });
+    const immediate = boundWith({ at: '2026-06-21T11:00:00+02:00' });
+    expect(announced.heldPct).toBe(100);
+    expect(immediate.result.held[0]).toBe(0);
+    expect(immediate.heldPct!).toBeLessThan(100);
+    // Over-correcting the next samples can win some of the first minute back, not all of it.
+    expect(immediate.heldPct!).toBeGreaterThan(90);
+    // And no controller does better than that.
+    const scenario = structuredClone(loaded.scenario);
+    scenario.events = [{ at: '2026-06-21T11:00:00+02:00', useCase: 2, targetKw, durationS: 900, toleranceKw: 10 } as (typeof scenario.events)[number]];
+    for (const controller of ['lfc', 'deadbeat'] as const) {
+      const run = replay({ ...loaded, scenario }, controller).runs[0]!;
+      expect(run.kpis!.availability.heldS, controller).toBeLessThanOrEqual(immediate.heldS + 1e-6);
+    }
+  }, 120_000);
+
   it('more BESS energy never lowers it (winter-evening-import, BESS energy ×0.2, ×0.5, ×1)', async () => {
     // ×0.2 is energy-bound (and time-limited: its heldS is the proven upper bound); ×0.5 and ×1 hold all.
     const loaded = await loadScenarioFile(resolve(resourcesDir(), 'scenarios', 'winter-evening-import', 'scenario.json'));
