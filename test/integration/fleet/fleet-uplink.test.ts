@@ -185,6 +185,10 @@ describe.skipIf(missing !== null)('three field EMS, one broker, one collector, P
       expect(await pgCount('SELECT count(*) AS n FROM runs WHERE site_id = $1', [e.site]), `${e.site}: runs`).toBe(local.runs);
       expect(await pgCount('SELECT count(*) AS n FROM runs WHERE site_id = $1 AND end_time IS NOT NULL', [e.site]), `${e.site}: runs ended`).toBe(local.runs);
       expect(await pgCount('SELECT count(*) AS n FROM kpis WHERE site_id = $1', [e.site]), `${e.site}: KPIs`).toBe(local.kpis);
+      // Control never waited on the link: the run, most of it during the outage, held its target.
+      const held = (await db.query<{ end_reason: string; within: number }>("SELECT r.end_reason, (k.kpis->'accuracy'->>'withinBandPct')::float8 AS within FROM runs r JOIN kpis k USING (site_id, run_id) WHERE r.site_id = $1", [e.site])).rows;
+      expect(held, `${e.site}: the run and its KPIs`).toEqual([{ end_reason: 'duration-elapsed', within: expect.any(Number) }]);
+      expect(held[0]!.within, `${e.site}: within band`).toBeGreaterThanOrEqual(80);
       // The outbox has nothing left to send: the broker acknowledged all of it.
       const ob = new Database(join(e.dataDir, 'uplink.sqlite'), { readonly: true });
       const acked = ob.prepare("SELECT seq FROM acked WHERE stream = 'measurements'").get() as { seq: number };
