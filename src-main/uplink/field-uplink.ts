@@ -115,12 +115,19 @@ export class FieldUplink {
     return this.publisher.status();
   }
 
-  /** Commits what is left, gives the publisher `drainMs` to send it, and closes; the rest waits in the outbox. */
+  /**
+   * Commits what is left, gives the publisher `drainMs` to send it, and closes; the rest waits in the outbox
+   * for the next start, and the log says how much.
+   */
   async stop(drainMs = 2_000): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.tick();
     await this.publisher.stop(drainMs).catch((err) => this.o.log?.(`uplink: stop: ${err instanceof Error ? err.message : String(err)}`));
+    this.safely('count the backlog', () => {
+      const left = this.outbox.backlog();
+      if (left.points > 0 || left.items > 0) this.o.log?.(`uplink: ${left.points} points and ${left.items} runs/KPIs/events not yet acknowledged by the broker stay in ${this.outbox.file} and go out at the next start`);
+    });
     this.outbox.close();
   }
 
