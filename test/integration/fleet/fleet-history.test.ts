@@ -4,12 +4,19 @@
  * buckets, and export the run as a local run's CSV and JSON; a write through the read-only connection is
  * refused by PostgreSQL.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FleetHistory } from '../../../src-main/fleet/fleet-history';
 import { FleetStore } from '../../../src-main/fleet/fleet-store';
+import { LfcCore } from '../../../src-main/core/lfc-core';
+import { resourcesDir } from '../../../src-main/node/paths';
 import { fleetRoutes, type FleetRoutes } from '../../../src-main/serve/fleet-routes';
+import { startServer } from '../../../src-main/serve/server';
+import { openHistoryStore } from '../../../src-main/storage/history-store';
 import { decodeMessage, encodeMeasurements, ITEMS_FORMAT } from '../../../src-main/uplink/codec';
 import { POSTGRES_MISSING, PostgresCluster, postgresBinDir } from '../../fixtures/services/postgres';
 
@@ -105,5 +112,36 @@ describe.skipIf(missing !== null)('the fleet history in serve mode', () => {
     const pool = (h as unknown as { pool: { query(sql: string): Promise<unknown> } }).pool;
     await expect(pool.query("INSERT INTO sites (site_id) VALUES ('intruder')")).rejects.toThrow(/read-only transaction/);
     await h.close();
+  });
+
+  it('in serve mode, sits behind the console login', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lfc-fleet-serve-'));
+    const history = openHistoryStore({ file: ':memory:' });
+    const core = new LfcCore({ resourcesDirPath: resourcesDir(), dataDirPath: dataDir, history, appVersion: 't', autoRun: false });
+    const token = 'fleet-test-token-0123456789';
+    const served = await startServer({
+      core,
+      host: { appInfo: () => ({ name: 'lfc', version: 't', electronVersion: null, platform: 'linux' }), resourcesRootPath: resolve(resourcesDir(), '..') },
+      rendererDirPath: dataDir,
+      token,
+      port: 0,
+      extraRoutes: routes.handle,
+    });
+    try {
+      expect((await fetch(`${served.url}fleet/api/sites`)).status).toBe(401);
+      expect((await fetch(`${served.url}fleet/`)).status).toBe(401);
+      const withToken = await fetch(`${served.url}fleet/api/sites`, { headers: { authorization: `Bearer ${token}` } });
+      expect(withToken.status).toBe(200);
+      const login = await fetch(served.loginUrl, { redirect: 'manual' });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+      const page = await fetch(`${served.url}fleet/`, { headers: { cookie } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    } finally {
+      await served.close();
+      core.close();
+      history.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
