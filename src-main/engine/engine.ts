@@ -630,6 +630,7 @@ export class Engine {
       });
     }
     this.dispatchSlot('run start');
+    this.scheduleTargetSteps(run);
   }
 
   private endRun(reason: EndReason, superseded = false): void {
@@ -1719,20 +1720,15 @@ export class Engine {
    */
   private scheduleLockedSwitch(h: HeatPumpState, lockEndMs: number, willBeOn: boolean | null = h.dispatchedOn): void {
     if (willBeOn === null || lockEndMs <= this.clock.nowMs()) return;
-    const periodMs = this.config.breakerPeriodS * 1000;
-    const gridMs = Number.isFinite(this.lastBessCycleSampleMs) ? this.lastBessCycleSampleMs : lockEndMs;
-    const sampleMs = gridMs + Math.ceil((lockEndMs - gridMs) / periodMs) * periodMs;
+    const sampleMs = this.breakerSampleAtOrAfter(lockEndMs);
     if (h.lockedSwitchSampleMs !== null && h.lockedSwitchSampleMs !== sampleMs) this.lockedSwitches.get(h.lockedSwitchSampleMs)?.delete(h.config.id);
     h.lockedSwitchSampleMs = sampleMs;
     let due = this.lockedSwitches.get(sampleMs);
     if (!due) {
       due = new Map();
       this.lockedSwitches.set(sampleMs, due);
-      const b = this.bess.config;
       const fleetKw = [...this.heatPumps.values()].reduce((sum, x) => sum + x.config.powerKw, 0);
-      const rampS = b.rampKwPerS !== undefined && b.rampKwPerS > 0 ? Math.min(b.powerKw, fleetKw) / b.rampKwPerS : 0;
-      const leadMs = Math.min(periodMs - 2000, ((b.responseDelayS ?? 0) + rampS + 1) * 1000);
-      this.clock.schedule(Math.max(this.clock.nowMs(), sampleMs - leadMs), () => this.counterLockedSwitches(sampleMs));
+      this.clock.schedule(Math.max(this.clock.nowMs(), sampleMs - this.bessLeadMs(fleetKw)), () => this.counterLockedSwitches(sampleMs));
     }
     due.set(h.config.id, willBeOn ? h.config.powerKw : -h.config.powerKw);
   }
@@ -1749,16 +1745,62 @@ export class Engine {
       if (h.dispatchedOn !== kw > 0 || h.link.lost || h.link.rejecting) continue;
       changeKw += kw;
     }
-    const run = this.run;
-    if (!run || Math.abs(changeKw) < 1e-6 || this.safeState || this.breakerStale) return;
+    if (!this.run) return;
+    this.moveBessAhead(-changeKw, sampleMs, 'heat-pump lock feed-forward');
+  }
+
+  /**
+   * A package's start or end is known in advance, so the BESS moves by the step in the target to be there
+   * by the first breaker sample at or after the boundary, and not before the sample before it. Without it
+   * the loop sees the step a sample late, and that one sample's error spoils a minute of one-minute means.
+   */
+  private scheduleTargetSteps(run: RunRecord): void {
+    const schedule = run.trigger.schedule;
+    if (!schedule || this.controller.name === 'deadbeat') return;
+    const now = this.clock.nowMs();
+    const endMs = run.trigger.durationS !== null ? run.startMs + run.trigger.durationS * 1000 : Infinity;
+    const boundaries = [...new Set(schedule.flatMap((p) => [p.fromMs, p.toMs]))].filter((t) => t > now && t < endMs).sort((a, b) => a - b);
+    for (const tMs of boundaries) {
+      const before = targetOfTrigger(run.trigger, tMs - 1);
+      const after = targetOfTrigger(run.trigger, tMs);
+      if (!before || !after || Math.abs(after.targetKw - before.targetKw) < 1e-6) continue;
+      const stepKw = after.targetKw - before.targetKw;
+      const sampleMs = this.breakerSampleAtOrAfter(tMs);
+      this.clock.schedule(Math.max(now, sampleMs - this.bessLeadMs(stepKw)), () => {
+        if (this.run === run) this.moveBessAhead(stepKw, sampleMs, 'package step feed-forward');
+      });
+    }
+  }
+
+  /** The first breaker sample at or after `tMs`, on the grid of the samples the EMS has had. */
+  private breakerSampleAtOrAfter(tMs: number): number {
+    const periodMs = this.config.breakerPeriodS * 1000;
+    const gridMs = Number.isFinite(this.lastBessCycleSampleMs) ? this.lastBessCycleSampleMs : this.lastValidSampleMs;
+    if (!Number.isFinite(gridMs)) return tMs;
+    return gridMs + Math.ceil((tMs - gridMs) / periodMs) * periodMs;
+  }
+
+  /** How long before a breaker sample a BESS change of `deltaKw` must be written to be in place by it (response delay, ramp, 1 s), at most the period less 2 s. */
+  private bessLeadMs(deltaKw: number): number {
+    const b = this.bess.config;
+    const rampS = b.rampKwPerS !== undefined && b.rampKwPerS > 0 ? Math.min(b.powerKw, Math.abs(deltaKw)) / b.rampKwPerS : 0;
+    return Math.min(this.config.breakerPeriodS * 1000 - 2000, ((b.responseDelayS ?? 0) + rampS + 1) * 1000);
+  }
+
+  /**
+   * Moves the BESS by `deltaKw` now, ahead of a change the breaker will first show at `actsAtMs`; the loop
+   * counts it as pending for samples before then (see `pendingFeedForwardKw`).
+   */
+  private moveBessAhead(deltaKw: number, actsAtMs: number, why: string): void {
+    if (Math.abs(deltaKw) < 1e-6 || this.safeState || this.breakerStale) return;
     const b = this.bess.config;
     const previousKw = this.lastBessCommandKw;
-    let kw = Math.max(-b.powerKw, Math.min(b.powerKw, previousKw - changeKw));
+    let kw = Math.max(-b.powerKw, Math.min(b.powerKw, previousKw + deltaKw));
     if (kw > 0 && this.bess.socPct >= b.socMaxPct) kw = 0;
     if (kw < 0 && this.bess.socPct <= b.socMinPct) kw = 0;
     this.lastBessCommandKw = kw;
-    this.write(b.id, kw, this.clock.nowMs() + b.setpointTtlS * 1000, 'heat-pump lock feed-forward');
-    this.pendingFeedForward.push({ deltaKw: kw - previousKw, actsAtMs: sampleMs });
+    this.write(b.id, kw, this.clock.nowMs() + b.setpointTtlS * 1000, why);
+    this.pendingFeedForward.push({ deltaKw: kw - previousKw, actsAtMs });
   }
 
   /** Pending locked heat-pump switches by the breaker sample that first shows them: unit → change at the breaker, kW. */

@@ -512,6 +512,38 @@ describe('Engine heat-pump minimum-time switches', () => {
   });
 });
 
+describe('Engine package steps', () => {
+  it('moves the BESS by a package’s step ahead of the first breaker sample that shows it, not before the one before', () => {
+    const h = harness({ controller: 'lfc' });
+    h.run(20, () => 0);
+    const startMs = h.clock.nowMs();
+    const pkgFromMs = startMs + 300_000;
+    h.trigger({ useCase: 3, targetKw: null, durationS: 900, schedule: [{ fromMs: pkgFromMs, toMs: startMs + 600_000, targetKw: 150 }] });
+    h.run(330, () => 0);
+    const ahead = h.bessWrites().filter((w) => w.issuedMs > pkgFromMs - 10_000 && w.issuedMs < pkgFromMs);
+    // The loop's own write after the sample before the step, then the step itself.
+    const step = ahead.at(-1)!;
+    const before = h.bessWrites().filter((w) => w.issuedMs < step.issuedMs).at(-1)!;
+    expect(step.powerKw! - before.powerKw!).toBeCloseTo(150, 6);
+    // And the package's end, back by 150 kW, the same way.
+    h.run(300, () => 0);
+    const endMs = startMs + 600_000;
+    const back = h.bessWrites().filter((w) => w.issuedMs > endMs - 10_000 && w.issuedMs < endMs).at(-1)!;
+    const prior = h.bessWrites().filter((w) => w.issuedMs < back.issuedMs).at(-1)!;
+    expect(back.powerKw! - prior.powerKw!).toBeCloseTo(-150, 6);
+  });
+
+  it('does nothing ahead for deadbeat, which is the reference without foresight', () => {
+    const h = harness({ controller: 'deadbeat' });
+    h.run(20, () => 0);
+    const startMs = h.clock.nowMs();
+    h.trigger({ useCase: 3, targetKw: null, durationS: 900, schedule: [{ fromMs: startMs + 300_000, toMs: startMs + 600_000, targetKw: 150 }] });
+    h.run(330, () => 0);
+    const ahead = h.bessWrites().filter((w) => w.issuedMs > startMs + 291_000 && w.issuedMs < startMs + 300_000);
+    expect(ahead).toEqual([]);
+  });
+});
+
 describe('Engine heat-pump indoor estimate', () => {
   const hp = { id: 'hp-01', powerKw: 3, cop: 3, capacityKwhPerK: 4, lossKwPerK: 0.15, indoorInitC: 21, indoorMinC: 20, indoorMaxC: 22.5, minOnS: 600, minOffS: 600 };
   // Outdoor 10 °C (the engine's fallback without a forecast); C = 4 kWh/K, UA = 0.15 kW/K, heat 9 kW when on.
