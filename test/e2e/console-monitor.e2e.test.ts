@@ -196,6 +196,13 @@ describe('monitoring and scheduling in Chromium at 1366×768', () => {
     expect(await page.locator('[data-testid="reset-zoom"]').isDisabled()).toBe(false);
     await page.locator('[data-testid="reset-zoom"]').click();
     await expect.poll(() => page.locator('[data-testid="window-text"]').innerText()).toBe(before);
+    // The same from the keyboard: + zooms, 0 goes back.
+    await canvas.focus();
+    await page.keyboard.press('+');
+    await expect.poll(() => page.locator('[data-testid="window-text"]').innerText()).not.toBe(before);
+    await page.keyboard.press('0');
+    await expect.poll(() => page.locator('[data-testid="window-text"]').innerText()).toBe(before);
+    expect(await page.locator('[data-testid="reset-zoom"]').isDisabled()).toBe(true);
     // A drag across the plot zooms to what it spans.
     await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
     await page.mouse.down();

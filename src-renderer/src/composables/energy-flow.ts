@@ -142,11 +142,13 @@ export type FlexBandPicture = {
   scaleMaxKw: number;
 };
 
-const tenth = (kw: number): number => Math.round(kw * 10) / 10;
+/** Whole kW: what a bar 300 px wide for ±600 kW can show. */
+const whole = (kw: number): number => Math.round(kw);
 
 /**
  * The flexibility band as a bar, with the need and the present draw marked; null without any band. Values
- * to 0.1 kW: a picture that is the same to the eye compares equal, and the view hands it on unredrawn.
+ * in whole kW: a picture that is the same to the eye compares equal, and the view hands it on unredrawn
+ * instead of patching the bar at every live update.
  */
 export function flexBand(state: Pick<LiveState, 'breaker' | 'run' | 'assets'> | null): FlexBandPicture | null {
   if (!state) return null;
@@ -168,7 +170,7 @@ export function flexBand(state: Pick<LiveState, 'breaker' | 'run' | 'assets'> | 
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const pad = Math.max(5, (hi - lo) * 0.05);
-  return { downKw: tenth(band.downKw), upKw: tenth(band.upKw), basis, nowKw: tenth(nowKw), needKw: needKw === null ? null : tenth(needKw), needState, scaleMinKw: tenth(lo - pad), scaleMaxKw: tenth(hi + pad) };
+  return { downKw: whole(band.downKw), upKw: whole(band.upKw), basis, nowKw: whole(nowKw), needKw: needKw === null ? null : whole(needKw), needState, scaleMinKw: whole(lo - pad), scaleMaxKw: whole(hi + pad) };
 }
 
 /** A value's place on the bar, 0…100 %. */
