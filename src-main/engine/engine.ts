@@ -1135,22 +1135,11 @@ export class Engine {
    */
   instantaneousBand(timeMs: number): { downKw: number; upKw: number } {
     const horizonS = this.config.breakerPeriodS;
-    let downKw = 0;
-    let upKw = 0;
-    const addStorage = (s: StorageState, nowKw: number): void => {
-      if (s.link.lost || s.link.rejecting) {
-        downKw += nowKw;
-        upKw += nowKw;
-        return;
-      }
-      const c = s.config;
-      const band = storageBand(c.powerKw, c.energyKwh, s.socPct, c.socMinPct, c.socMaxPct, c.roundTripEfficiency, horizonS);
-      const rampKw = c.rampKwPerS !== undefined && c.rampKwPerS > 0 ? c.rampKwPerS * horizonS : Infinity;
-      downKw += Math.max(band.downKw, nowKw - rampKw);
-      upKw += Math.min(band.upKw, nowKw + rampKw);
-    };
-    addStorage(this.bess, this.bessPowerAt(timeMs));
-    for (const h of this.households.values()) addStorage(h, this.householdPowerEstimateKw(h, timeMs));
+    const sum = { downKw: 0, upKw: 0 };
+    addInstantaneousStorage(sum, this.bess, this.bessPowerAt(timeMs), horizonS);
+    for (const h of this.households.values()) addInstantaneousStorage(sum, h, this.householdPowerEstimateKw(h, timeMs), horizonS);
+    let downKw = sum.downKw;
+    let upKw = sum.upKw;
     for (const h of this.heatPumps.values()) {
       const on = h.dispatchedOn ?? h.on;
       const nowKw = on ? h.config.powerKw : 0;
@@ -1271,17 +1260,12 @@ export class Engine {
     const c = h.config;
     if (!Number.isFinite(h.indoorSampleMs) || now <= h.indoorSampleMs || !(c.lossKwPerK > 0)) return h.indoorC;
     const outdoorC = this.outdoorTempAt(now);
-    const step = (fromC: number, on: boolean, dtMs: number): number => {
-      const eqC = outdoorC + (on ? c.cop * c.powerKw : 0) / c.lossKwPerK;
-      return eqC + (fromC - eqC) * Math.exp((-c.lossKwPerK * dtMs) / 3_600_000 / c.capacityKwhPerK);
-    };
     // The device's comfort override switches it on below the band and off above it: that holds the house
     // in the band only where the physics allow (off cannot cool a house on a hot day).
     // Without a forecast the outdoor temperature is a guess: then no bound is taken for granted.
     const known = this.forecast !== null && this.forecast.timeMs.length > 0;
     const floorC = known && outdoorC + (c.cop * c.powerKw) / c.lossKwPerK > c.indoorMinC ? c.indoorMinC : -Infinity;
     const ceilingC = known && outdoorC < c.indoorMaxC ? c.indoorMaxC : Infinity;
-    const inBand = (t: number): number => Math.min(ceilingC, Math.max(floorC, t));
     // From the report in its state (a dispatch before it is in the report, even one the device refused),
     // then through each acknowledged switch after it.
     let tempC = h.indoorC;
@@ -1289,21 +1273,25 @@ export class Engine {
     let fromMs = h.indoorSampleMs;
     for (const sw of h.switchesSinceReport) {
       if (sw.atMs < fromMs || sw.atMs >= now) continue;
-      tempC = inBand(step(tempC, on, sw.atMs - fromMs));
+      tempC = Math.min(ceilingC, Math.max(floorC, thermalStep(c, outdoorC, tempC, on, sw.atMs - fromMs)));
       on = sw.on;
       fromMs = sw.atMs;
     }
-    return inBand(step(tempC, on, now - fromMs));
+    return Math.min(ceilingC, Math.max(floorC, thermalStep(c, outdoorC, tempC, on, now - fromMs)));
   }
 
   private outdoorTempAt(timeMs: number): number {
     const f = this.forecast;
     if (!f || f.timeMs.length === 0) return 10;
-    let best = 0;
-    for (let i = 0; i < f.timeMs.length; i++) if (Math.abs(f.timeMs[i]! - timeMs) < Math.abs(f.timeMs[best]! - timeMs)) best = i;
-    const v = f.tempC[best]!;
-    return Number.isFinite(v) ? v : 10;
+    // Asked for every heat pump at one instant (the band at each breaker sample): the last answer is kept.
+    if (this.outdoorMemo.forecast === f && this.outdoorMemo.timeMs === timeMs) return this.outdoorMemo.tempC;
+    const v = f.tempC[nearestIndex(f.timeMs, timeMs)]!;
+    const tempC = Number.isFinite(v) ? v : 10;
+    this.outdoorMemo = { forecast: f, timeMs, tempC };
+    return tempC;
   }
+
+  private outdoorMemo: { forecast: unknown; timeMs: number; tempC: number } = { forecast: null, timeMs: NaN, tempC: NaN };
 
   // ---------------------------------------------------------------- the 15-minute slot
 
@@ -1836,11 +1824,22 @@ export class Engine {
    * step nor the BESS's answer to it) and the step would reach the breaker uncountered for a whole cycle.
    */
   private pendingFeedForwardKw(sampleMs: number): number {
-    this.pendingFeedForward = this.pendingFeedForward.filter((f) => f.actsAtMs > sampleMs);
-    return this.pendingFeedForward.reduce((sum, f) => sum + f.deltaKw, 0);
+    // In place, in order (the sum's order is the list's): usually the list is empty.
+    const list = this.pendingFeedForward;
+    let kept = 0;
+    let sum = 0;
+    for (let i = 0; i < list.length; i++) {
+      const f = list[i]!;
+      if (f.actsAtMs > sampleMs) {
+        list[kept++] = f;
+        sum += f.deltaKw;
+      }
+    }
+    list.length = kept;
+    return sum;
   }
 
-  private pendingFeedForward: Array<{ deltaKw: number; actsAtMs: number }> = [];
+  private readonly pendingFeedForward: Array<{ deltaKw: number; actsAtMs: number }> = [];
 
   /**
    * A first-order prediction: the storages drain (or fill) at the rate the community needed over the last
@@ -2035,6 +2034,58 @@ export function targetOfTrigger(t: Trigger, timeMs: number): SlotTarget | null {
 /** The fleet a member belongs to: its configured fleet, or its id without the `-NN` member suffix. */
 function fleetOf(memberId: string, fleetId: string | undefined): string {
   return fleetId ?? memberId.replace(/-\d+$/, '');
+}
+
+/**
+ * The index of the time nearest `t` (the first of equally near ones), exactly as a linear scan finds it: by
+ * bisection when the times ascend strictly (a forecast's hours), else by the scan itself.
+ */
+export function nearestIndex(times: ArrayLike<number>, t: number): number {
+  const n = times.length;
+  if (n === 0) return 0;
+  if (!ascendingCache.has(times)) {
+    let asc = Number.isFinite(times[0]!);
+    for (let i = 1; asc && i < n; i++) asc = times[i]! > times[i - 1]! && Number.isFinite(times[i]!);
+    ascendingCache.set(times, asc);
+  }
+  if (!ascendingCache.get(times) || !Number.isFinite(t)) {
+    let best = 0;
+    for (let i = 0; i < n; i++) if (Math.abs(times[i]! - t) < Math.abs(times[best]! - t)) best = i;
+    return best;
+  }
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (times[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  // lo: the first time ≥ t. Distances fall towards it from the left and rise after it.
+  let best = lo >= n ? n - 1 : lo > 0 && !(Math.abs(times[lo]! - t) < Math.abs(times[lo - 1]! - t)) ? lo - 1 : lo;
+  while (best > 0 && Math.abs(times[best - 1]! - t) <= Math.abs(times[best]! - t)) best--;
+  return best;
+}
+
+const ascendingCache = new WeakMap<ArrayLike<number>, boolean>();
+
+/** A house's indoor temperature after `dtMs` in one state (first-order thermal model towards its equilibrium). */
+function thermalStep(c: HeatPumpConfig, outdoorC: number, fromC: number, on: boolean, dtMs: number): number {
+  const eqC = outdoorC + (on ? c.cop * c.powerKw : 0) / c.lossKwPerK;
+  return eqC + (fromC - eqC) * Math.exp((-c.lossKwPerK * dtMs) / 3_600_000 / c.capacityKwhPerK);
+}
+
+/** Adds a storage's instantaneous band (power, state of charge and ramp within `horizonS`) to `sum`. */
+function addInstantaneousStorage(sum: { downKw: number; upKw: number }, s: StorageState, nowKw: number, horizonS: number): void {
+  if (s.link.lost || s.link.rejecting) {
+    sum.downKw += nowKw;
+    sum.upKw += nowKw;
+    return;
+  }
+  const c = s.config;
+  const band = storageBand(c.powerKw, c.energyKwh, s.socPct, c.socMinPct, c.socMaxPct, c.roundTripEfficiency, horizonS);
+  const rampKw = c.rampKwPerS !== undefined && c.rampKwPerS > 0 ? c.rampKwPerS * horizonS : Infinity;
+  sum.downKw += Math.max(band.downKw, nowKw - rampKw);
+  sum.upKw += Math.min(band.upKw, nowKw + rampKw);
 }
 
 function iso(ms: number): string {

@@ -41,9 +41,20 @@ interface Row {
 function num(x: number): string {
   if (!Number.isFinite(x)) throw new Error(`LP: non-finite number ${x}`);
   if (Math.abs(x) < 1e-12) return '0';
-  const s = x.toPrecision(12);
-  return s.includes('e') ? x.toFixed(12) : String(Number(s));
+  // Whole numbers below 1e12 print as themselves (what the rounding below gives them); the rest repeat
+  // often across a model's rows and a replay's plans (time steps, efficiencies, bounds): remembered.
+  if (Number.isInteger(x) && Math.abs(x) < 1e12) return String(x);
+  let text = numText.get(x);
+  if (text === undefined) {
+    const s = x.toPrecision(12);
+    text = s.includes('e') ? x.toFixed(12) : String(Number(s));
+    if (numText.size >= 50_000) numText.clear();
+    numText.set(x, text);
+  }
+  return text;
 }
+
+const numText = new Map<number, string>();
 
 /**
  * Columns and rows with names. Names must start with a letter other than `e`/`E` (the LP format would read

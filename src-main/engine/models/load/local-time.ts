@@ -71,6 +71,24 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
  */
 export function utcOffsetMs(timeMs: number, timeZone: string): number {
   if (!Number.isFinite(timeMs)) throw new Error(`utcOffsetMs: time must be finite, got ${timeMs}`);
+  // Every plan asks again for the hours it asked for last time: remembered per zone and instant.
+  let memo = offsetByZone.get(timeZone);
+  if (memo === undefined) {
+    memo = new Map();
+    offsetByZone.set(timeZone, memo);
+  }
+  let offsetMs = memo.get(timeMs);
+  if (offsetMs === undefined) {
+    offsetMs = utcOffsetUncachedMs(timeMs, timeZone);
+    if (memo.size >= 100_000) memo.clear();
+    memo.set(timeMs, offsetMs);
+  }
+  return offsetMs;
+}
+
+const offsetByZone = new Map<string, Map<number, number>>();
+
+function utcOffsetUncachedMs(timeMs: number, timeZone: string): number {
   const parts = formatterFor(timeZone).formatToParts(timeMs);
   let year = 0;
   let month = 1;
