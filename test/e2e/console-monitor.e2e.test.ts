@@ -254,9 +254,14 @@ describe('monitoring and scheduling in Chromium at 1366×768', () => {
 
     // A row pasted into a field fills the rows from there on (as a spreadsheet does).
     await page.locator('[data-testid="row-start-1"]').evaluate((el, text) => {
-      const data = new DataTransfer();
+      // Runs in the page; the node type-check knows no DOM globals, so they are named through globalThis.
+      const dom = globalThis as unknown as {
+        DataTransfer: new () => { setData(kind: string, value: string): void };
+        ClipboardEvent: new (type: string, init: Record<string, unknown>) => Event;
+      };
+      const data = new dom.DataTransfer();
       data.setData('text/plain', text);
-      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      el.dispatchEvent(new dom.ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
     }, `${t2}\t-90,5\n`);
     await expect.poll(() => page.locator('[data-testid="row-target-1"]').inputValue()).toBe('-90,5');
     await page.screenshot({ path: join(screenshotDir, 'monitor-setpoint-schedule.png'), fullPage: true });
