@@ -1,12 +1,12 @@
 /**
- * The contract's request channels bound to one `LfcCore`, one line each, and the envelope every transport
+ * The contract's request channels bound to the core's services (`services/core-services.ts`), one line each, and the envelope every transport
  * uses: Electron's `ipcMain` (main/ipc.ts) and serve mode's WebSocket (serve/server.ts) both call
  * `invokeChannel`, so a request is parsed, answered and wrapped the same way whichever carried it.
  */
 import type { AppInfo, InvokeChannel, InvokeContract, InvokeHandlers, IpcResult } from '../shared/ipc-contract';
 import { INVOKE_CHANNELS } from '../shared/ipc-contract';
 import { listBundledScenarios } from './bundled-scenarios';
-import type { LfcCore } from './lfc-core';
+import type { CoreServices } from './services/core-services';
 import { CoreError } from './requests';
 
 export interface HostInfo {
@@ -18,41 +18,43 @@ export interface HostInfo {
   startupProblems?: () => string[];
 }
 
-export function createCoreHandlers(core: LfcCore, host: HostInfo) {
+/** Binds every request channel to the service that answers it (a host passes its `LfcCore`, or the services themselves). */
+export function createCoreHandlers(core: { readonly services: CoreServices }, host: HostInfo) {
+  const { live, history, exports, replay, settings, records, site } = core.services;
   return {
     'app:getInfo': () => host.appInfo(),
     'scenario:listBundled': () => listBundledScenarios(host.resourcesRootPath),
-    'core:getState': () => core.getState(),
-    'core:startSimulator': (request) => core.startSimulator(request),
-    'core:setSpeed': (speed) => core.setSpeed(speed),
-    'core:checkTrigger': (request) => core.checkTrigger(request),
-    'core:sendTrigger': (request) => core.sendTrigger(request),
-    'core:stop': () => core.stop(),
-    'history:listSeries': () => core.listSeries(),
-    'history:querySeries': (query) => core.querySeries(query),
-    'history:events': (query) => core.events(query),
-    'runs:list': () => core.listRuns(),
-    'history:queryForecast': (query) => core.queryForecast(query),
-    'runs:export': (runId, format) => core.exportRun(runId, format),
+    'core:getState': () => live.getState(),
+    'core:startSimulator': (request) => live.startSimulator(request),
+    'core:setSpeed': (speed) => live.setSpeed(speed),
+    'core:checkTrigger': (request) => live.checkTrigger(request),
+    'core:sendTrigger': (request) => live.sendTrigger(request),
+    'core:stop': () => live.stop(),
+    'core:startField': () => live.startField(),
+    'history:listSeries': () => history.listSeries(),
+    'history:querySeries': (query) => history.querySeries(query),
+    'history:events': (query) => history.events(query),
+    'history:queryForecast': (query) => history.queryForecast(query),
+    'runs:list': () => history.listRuns(),
+    'runs:export': (runId, format) => exports.exportRun(runId, format),
     // Electron's IPC layer replaces this one: printing needs the calling page (main/pdf.ts).
     'runs:exportPdf': () => {
       throw new CoreError('NOT_AVAILABLE', 'PDF export needs the desktop app: print the report from the browser instead');
     },
-    'runs:saveAsScenario': (request) => core.saveRunAsScenario(request),
-    'replay:start': (request) => core.startReplay(request),
-    'replay:getState': () => core.getReplay(),
-    'replay:stop': () => core.stopReplay(),
-    'settings:get': () => core.getSettings(),
-    'settings:setPreferences': (patch) => core.setPreferences(patch),
-    'connections:test': (connectionId) => core.testConnection(connectionId),
-    'connections:pki': () => core.site.pki(),
-    'connections:trustCertificate': (sha1) => core.site.trust(sha1),
-    'connections:rejectCertificate': (sha1) => core.site.reject(sha1),
-    'site:get': () => core.site.get(),
-    'site:save': (request) => core.site.save(request),
-    'core:startField': () => core.startField(),
+    'runs:saveAsScenario': (request) => exports.saveRunAsScenario(request),
+    'replay:start': (request) => replay.start(request),
+    'replay:getState': () => replay.getState(),
+    'replay:stop': () => replay.stop(),
+    'settings:get': () => settings.get(),
+    'settings:setPreferences': (patch) => settings.setPreferences(patch),
+    'connections:test': (connectionId) => settings.testConnection(connectionId),
+    'connections:pki': () => site.pki(),
+    'connections:trustCertificate': (sha1) => site.trust(sha1),
+    'connections:rejectCertificate': (sha1) => site.reject(sha1),
+    'site:get': () => site.get(),
+    'site:save': (request) => site.save(request),
     'app:getStartupProblems': () => host.startupProblems?.() ?? [],
-    'record:verify': (path) => core.verifyRecord(path),
+    'record:verify': (path) => records.verify(path),
   } satisfies InvokeHandlers;
 }
 
