@@ -1,6 +1,6 @@
 /**
  * Serve mode's server: the built console (static files) and the IPC contract over one WebSocket, on
- * 127.0.0.1 unless told otherwise. No Electron: the same `LfcCore` answers the same channels.
+ * 127.0.0.1 unless told otherwise. No Electron: the same core services (`LfcCore`) answer the same channels.
  *
  * ## Authentication
  * One secret token (random per start, or `LFC_TOKEN`). Two things are protected, differently:

@@ -1,6 +1,6 @@
 /**
- * What a host (the Electron app or serve mode) opens around one `LfcCore`, in one place so both do the
- * same: the log file, the history in the data folder with the settings' retention (pruned at start and
+ * What a host (the Electron app or serve mode) opens around one `LfcCore` — the core's services, composed
+ * once by `core/services/core-services.ts` — in one place so both do the same: the log file, the history in the data folder with the settings' retention (pruned at start and
  * once a day), the core with the settings' language and theme, and the list of start-up problems the
  * console shows. Free of Electron: the host passes its own settings and secret stores.
  *
