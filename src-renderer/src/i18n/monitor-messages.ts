@@ -6,6 +6,7 @@
 export const monitorEn = {
   flow: {
     title: 'Energy flows now',
+    asOf: 'at the breaker sample of {time}',
     signNote: 'kW > 0 where power is drawn from the grid at that point: import at the breaker, charging or consuming at an asset. Arrows show the direction.',
     grid: 'Grid',
     breaker: 'Breaker',
@@ -127,6 +128,7 @@ export type MonitorMessages = typeof monitorEn;
 export const monitorDe: MonitorMessages = {
   flow: {
     title: 'Energieflüsse jetzt',
+    asOf: 'zum Messwert am Übergabepunkt von {time}',
     signNote: 'kW > 0, wo an dieser Stelle Leistung aus dem Netz bezogen wird: Bezug am Übergabepunkt, Laden oder Verbrauch an einer Anlage. Pfeile zeigen die Richtung.',
     grid: 'Netz',
     breaker: 'Übergabepunkt',
