@@ -11,7 +11,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { ControllerName } from '../engine/controllers.js';
+import { controllerNames, type ControllerName } from '../engine/controllers.js';
 import { loadProfileLibraryFromResources } from '../node/load-profiles.js';
 import { resourcesDir } from '../node/paths.js';
 import { ScenarioError, loadScenarioFile } from '../node/scenario-file.js';
@@ -34,8 +34,9 @@ export interface ReplayArgs {
   quiet: boolean;
 }
 
-const USAGE = 'usage: npm run replay -- <scenario.json> --out <dir> [--controller lfc|deadbeat|oracle|bound] [--speed max|N] [--time-limit S] [--quiet]';
-const CONTROLLERS: readonly ReplayControllerName[] = ['lfc', 'deadbeat', 'oracle', 'bound'];
+/** Every registered controller, and the bound. */
+const controllersToReplay = (): ReplayControllerName[] => [...controllerNames(), 'bound'];
+const USAGE = `usage: npm run replay -- <scenario.json> --out <dir> [--controller ${controllersToReplay().join('|')}] [--speed max|N] [--time-limit S] [--quiet]`;
 
 export { UsageError };
 
@@ -52,7 +53,7 @@ export function parseReplayArgs(argv: string[]): ReplayArgs {
   return {
     scenarioPath,
     outDir: v.out,
-    controller: v.controller === undefined ? 'lfc' : oneOf('--controller', v.controller, CONTROLLERS),
+    controller: v.controller === undefined ? 'lfc' : oneOf('--controller', v.controller, controllersToReplay()),
     speed: v.speed === undefined || v.speed === 'max' ? 'max' : positiveNumber('--speed', v.speed),
     quiet: v.quiet ?? false,
     timeLimitS: v['time-limit'] === undefined ? 30 : positiveNumber('--time-limit', v['time-limit']),

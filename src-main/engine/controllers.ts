@@ -12,7 +12,19 @@
  *   tried and measured: it cost accuracy on every bundled scenario, so the correction is full.)
  */
 
-export type ControllerName = 'lfc' | 'deadbeat' | 'oracle';
+/**
+ * The controllers by name: the names are this interface's keys, so the type follows what is registered. A
+ * new control law adds itself in its own module — `declare module './controllers' { interface
+ * ControllerRegistry { mine: Controller } }` and `registerController({ name: 'mine', … })` — and every
+ * `ControllerName` (the engine's config, the replay command's `--controller`) accepts it.
+ */
+export interface ControllerRegistry {
+  lfc: Controller;
+  deadbeat: Controller;
+  oracle: Controller;
+}
+
+export type ControllerName = keyof ControllerRegistry;
 
 export interface BessLoopInput {
   targetKw: number;
@@ -212,6 +224,22 @@ export function fairShareDispatch(input: DispatchInput): DispatchDecision {
  */
 export const oracleController: Controller = { ...lfcController, name: 'oracle' };
 
-export function controllerByName(name: ControllerName): Controller {
-  return name === 'lfc' ? lfcController : name === 'oracle' ? oracleController : deadbeatController;
+const registered = new Map<string, Controller>();
+
+/** Makes a controller known by its name (a second one under the same name replaces the first). */
+export function registerController(controller: Controller): void {
+  registered.set(controller.name, controller);
 }
+
+/** The names registered, in the order of registration. */
+export function controllerNames(): ControllerName[] {
+  return [...registered.keys()] as ControllerName[];
+}
+
+export function controllerByName(name: ControllerName): Controller {
+  const c = registered.get(name);
+  if (!c) throw new Error(`no controller ${JSON.stringify(name)} is registered (known: ${controllerNames().join(', ')})`);
+  return c;
+}
+
+for (const c of [lfcController, deadbeatController, oracleController]) registerController(c);
