@@ -22,6 +22,22 @@ export class HelpRequested extends Error {
   }
 }
 
+/**
+ * The one help format: `usage: npm run <command> -- <synopsis>`, then one row per option (its flag, then
+ * what it does; a description's further lines aligned under its first), ending with `-h, --help`.
+ */
+export function usageText(command: string, synopsis: string, options: ReadonlyArray<readonly [flag: string, description: string]>): string {
+  const rows: ReadonlyArray<readonly [string, string]> = [...options, ['-h, --help', 'this text']];
+  const width = 22;
+  const pad = ' '.repeat(2 + width);
+  const lines = rows.flatMap(([flag, description]) => {
+    const [first = '', ...rest] = description.split('\n');
+    const head = flag.length + 2 > width ? [`  ${flag}`, `${pad}${first}`] : [`  ${flag.padEnd(width)}${first}`];
+    return [...head, ...rest.map((l) => `${pad}${l}`)];
+  });
+  return [`usage: npm run ${command} -- ${synopsis}`, ...lines].join('\n');
+}
+
 export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 type HelpOption = { help: { type: 'boolean'; short: 'h' } };
 export type ParsedCommandLine<O extends CommandOptions> = ReturnType<typeof parseArgs<{ args: string[]; options: O & HelpOption; strict: true; allowPositionals: true }>>;

@@ -18,16 +18,14 @@ import { APP_VERSION } from '../node/version.js';
 import { ConnectorConfigError } from '../connectors/config/connector-config.js';
 import { SiteFileError, loadSiteFile } from '../site/site-file.js';
 import { UplinkConfigError, UplinkUrlSchema } from '../uplink/uplink-config.js';
-import { HelpRequested, parseCommandLine, UsageError } from './args.js';
+import { HelpRequested, parseCommandLine, UsageError, usageText } from './args.js';
 
-export const USAGE = `usage: npm run ems -- --site <site.json> [options]
-  --site <file>       the site file (format lfc-site/1; its secrets in <name>.secrets.json, mode 0600,
-                      or in the environment as LFC_SECRET_<NAME>)
-  --data-dir <dir>    keys, OPC UA PKI and the intake-token file (default: <site>.data/ beside the site file)
-  --out <dir>         kpi.json, timeseries.csv, events.jsonl and record.jsonl (default: <data-dir>/out)
-  --uplink <url>      the fleet's MQTT broker (mqtt://host:port or mqtts://…), overriding the site file's
-                      uplink.url; the outbox is <data-dir>/uplink.sqlite
-  -h, --help          this text`;
+export const USAGE = usageText('ems', '--site <site.json> [options]', [
+  ['--site <file>', 'the site file (format lfc-site/1; its secrets in <name>.secrets.json, mode 0600,\nor in the environment as LFC_SECRET_<NAME>)'],
+  ['--data-dir <dir>', 'keys, OPC UA PKI and the intake-token file (default: <site>.data/ beside the site file)'],
+  ['--out <dir>', 'kpi.json, timeseries.csv, events.jsonl and record.jsonl (default: <data-dir>/out)'],
+  ['--uplink <url>', "the fleet's MQTT broker (mqtt://host:port or mqtts://…), overriding the site file's\nuplink.url; the outbox is <data-dir>/uplink.sqlite"],
+]);
 
 export interface EmsArgs {
   sitePath: string;

@@ -9,16 +9,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { FleetCollector } from '../fleet/collector.js';
-import { HelpRequested, parseCommandLine, positiveNumber, UsageError } from './args.js';
+import { HelpRequested, parseCommandLine, positiveNumber, UsageError, usageText } from './args.js';
 
-export const USAGE = `usage: npm run fleet -- --mqtt <url> --postgres <url> [options]
-  --mqtt <url>         the fleet's MQTT broker: mqtt://host:1883 or mqtts://host:8883 (TLS)
-  --postgres <url>     the central database: postgres://user@host:5432/db (password from the URL or PGPASSWORD)
-  --client-id <id>     the collector's persistent MQTT session (default lfc-fleet-collector); one per collector
-  --mqtt-user <name>   broker login; its password from the environment, LFC_SECRET_FLEET_MQTT_PASSWORD
-  --ca <file>          the CA certificate (PEM) of an mqtts:// broker
-  --report-s <s>       seconds between two progress lines (default 10)
-  -h, --help           this text`;
+export const USAGE = usageText('fleet', '--mqtt <url> --postgres <url> [options]', [
+  ['--mqtt <url>', "the fleet's MQTT broker: mqtt://host:1883 or mqtts://host:8883 (TLS)"],
+  ['--postgres <url>', 'the central database: postgres://user@host:5432/db (password from the URL or PGPASSWORD)'],
+  ['--client-id <id>', "the collector's persistent MQTT session (default lfc-fleet-collector); one per collector"],
+  ['--mqtt-user <name>', 'broker login; its password from the environment, LFC_SECRET_FLEET_MQTT_PASSWORD'],
+  ['--ca <file>', 'the CA certificate (PEM) of an mqtts:// broker'],
+  ['--report-s <s>', 'seconds between two progress lines (default 10)'],
+]);
 
 export interface FleetArgs {
   mqttUrl: string;

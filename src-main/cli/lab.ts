@@ -27,24 +27,18 @@ import { APP_VERSION } from '../node/version.js';
 import { runSummary } from '../replay/outputs.js';
 import { siteFileForRig } from '../site/rig-site.js';
 import { writeSiteFile } from '../site/site-file.js';
-import { HelpRequested, isoTime, oneOf, parseCommandLine, positiveNumber, UsageError } from './args.js';
+import { HelpRequested, isoTime, oneOf, parseCommandLine, positiveNumber, UsageError, usageText } from './args.js';
 
-export const USAGE = `usage: npm run lab -- <scenario.json> [options]
-  --speed N             simulated time runs N× faster than real time (default 1); OPC UA sampling,
-                        heartbeat, revert and acknowledgement timeouts scale with N
-  --from <ISO>          start the window here (a request already in force is re-sent with what is left of it)
-  --minutes M           window length in simulated minutes (default: to the scenario's end)
-  --rig-only            serve the rig only, for an EMS of your own (tokens and OPC UA login are printed)
-  --out <dir>           write kpi.json, events.jsonl and the tamper-evident record.jsonl
-  --bess-via opcua|modbus|rest
-                        serve the community BESS over OPC UA (default), as a SunSpec Modbus TCP device
-                        (models 1, 802, 704 at 40000, unit id 1, loopback only: Modbus has no security),
-                        or the REST storage dialect
-  --site-out <file>     with --rig-only: write the site file (and its 0600 secrets file beside it) that
-                        reaches this rig, for npm run ems -- --site <file>
-  --pki <dir>           keep the OPC UA certificates here (rig-server/, ems-client/); default: a temporary
-                        folder. Kept, the EMS trusts the rig's certificate from the second run on
-  -h, --help            this text`;
+export const USAGE = usageText('lab', '<scenario.json> [options]', [
+  ['--speed N', 'simulated time runs N× faster than real time (default 1); OPC UA sampling,\nheartbeat, revert and acknowledgement timeouts scale with N'],
+  ['--from <ISO>', 'start the window here (a request already in force is re-sent with what is left of it)'],
+  ['--minutes M', "window length in simulated minutes (default: to the scenario's end)"],
+  ['--rig-only', 'serve the rig only, for an EMS of your own (tokens and OPC UA login are printed)'],
+  ['--out <dir>', 'write kpi.json, events.jsonl and the tamper-evident record.jsonl'],
+  ['--bess-via opcua|modbus|rest', 'serve the community BESS over OPC UA (default), as a SunSpec Modbus TCP device\n(models 1, 802, 704 at 40000, unit id 1, loopback only: Modbus has no security),\nor the REST storage dialect'],
+  ['--site-out <file>', 'with --rig-only: write the site file (and its 0600 secrets file beside it) that\nreaches this rig, for npm run ems -- --site <file>'],
+  ['--pki <dir>', "keep the OPC UA certificates here (rig-server/, ems-client/); default: a temporary\nfolder. Kept, the EMS trusts the rig's certificate from the second run on"],
+]);
 
 export interface LabArgs {
   scenarioPath: string;

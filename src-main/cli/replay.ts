@@ -19,7 +19,7 @@ import { eventsJsonl, kpiDocument, summaryText, timeseriesCsv } from '../replay/
 import { ReplaySession } from '../replay/replay.js';
 import { loadLpSolver } from '../node/solver.js';
 import { APP_VERSION } from '../node/version.js';
-import { HelpRequested, oneOf, parseCommandLine, positiveNumber, UsageError } from './args.js';
+import { HelpRequested, oneOf, parseCommandLine, positiveNumber, usageText, UsageError } from './args.js';
 
 /** A controller to replay, or `bound`: the physical limit, which is computed, not replayed. */
 export type ReplayControllerName = ControllerName | 'bound';
@@ -36,7 +36,13 @@ export interface ReplayArgs {
 
 /** Every registered controller, and the bound. */
 const controllersToReplay = (): ReplayControllerName[] => [...controllerNames(), 'bound'];
-const USAGE = `usage: npm run replay -- <scenario.json> --out <dir> [--controller ${controllersToReplay().join('|')}] [--speed max|N] [--time-limit S] [--quiet]`;
+const USAGE = usageText('replay', '<scenario.json> --out <dir> [options]', [
+  ['--out <dir>', 'write kpi.json, timeseries.csv and events.jsonl (the bound: kpi.json and bound.csv) here'],
+  [`--controller ${controllersToReplay().join('|')}`, 'the controller to replay (default lfc), or the physical limit of every run (bound)'],
+  ['--speed max|N', 'as fast as the machine allows (default), or N× real time'],
+  ['--time-limit S', "with --controller bound: each run's solve limited to S seconds (default 30)"],
+  ['--quiet', 'print nothing; only the files'],
+]);
 
 export { UsageError };
 

@@ -6,9 +6,13 @@
  * arguments, 1 when writing fails.
  */
 import { generateScenarioFiles } from '../scenarios/generate-files.js';
-import { HelpRequested, parseCommandLine, UsageError, wholeNumber } from './args.js';
+import { HelpRequested, parseCommandLine, usageText, UsageError, wholeNumber } from './args.js';
 
-const USAGE = 'usage: npm run scenarios -- generate [--seed N (default 1)] [--count K (default 100)] --out DIR';
+const USAGE = usageText('scenarios', 'generate --out <dir> [options]', [
+  ['--out <dir>', 'one folder per scenario here'],
+  ['--seed N', 'the seed (default 1): the same seed gives byte-identical files'],
+  ['--count K', 'how many scenarios (default 100); scenario i does not depend on K'],
+]);
 
 export async function scenariosMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   const [command, ...rest] = argv;

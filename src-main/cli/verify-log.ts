@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { describePublicKey } from '../record/installation-key.js';
 import { verifyRecordText } from '../record/verify.js';
 
-import { HelpRequested, parseCommandLine, UsageError } from './args.js';
-const USAGE = 'usage: npm run verify-log -- <record.jsonl> [--key <installation-ed25519.pub.pem>]';
+import { HelpRequested, parseCommandLine, usageText, UsageError } from './args.js';
+const USAGE = usageText('verify-log', '<record.jsonl> [options]', [['--key <file>', "pin the installation's public key (installation-ed25519.pub.pem): a record signed with another key fails"]]);
 
 export function verifyLogMain(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), err: (s: string) => void = (s) => process.stderr.write(s)): number {
   let file: string;

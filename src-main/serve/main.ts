@@ -29,7 +29,7 @@ import { defaultSettings } from '../main/settings/settings-schema';
 import { resourcesDir } from '../node/paths';
 import { APP_VERSION } from '../node/version';
 import type { SpeedSetting } from '../shared/ipc-contract';
-import { HelpRequested, parseCommandLine, positiveNumber, UsageError, wholeNumber } from '../cli/args';
+import { HelpRequested, parseCommandLine, positiveNumber, usageText, UsageError, wholeNumber } from '../cli/args';
 import { buildRenderer, rendererBuildIsStale } from './build-renderer';
 import { fleetRoutes } from './fleet-routes';
 import { newToken, startServer } from './server';
@@ -47,8 +47,16 @@ export interface ServeArgs {
   fleetPostgresUrl: string | undefined;
 }
 
-const USAGE =
-  'usage: npm run serve -- [--port N] [--host H] [--data-dir <dir>] [--fleet-postgres <url>] [--site <site.json> | --scenario <scenario.json> [--speed 1|N|max] [--with-scenario-triggers]]';
+const USAGE = usageText('serve', '[--site <site.json> | --scenario <scenario.json>] [options]', [
+  ['--port N', 'the port (default 8765; 0: any free one)'],
+  ['--host H', 'listen here (default 127.0.0.1; 0.0.0.0 exposes the console, and the plant, to the network)'],
+  ['--data-dir <dir>', 'settings, secrets, log and history (default: a temporary folder)'],
+  ['--site <file>', 'run the field EMS on this site file'],
+  ['--scenario <file>', 'run the simulator on this scenario (default: the bundled summer-export-hold)'],
+  ['--speed 1|N|max', "the simulator's pace against real time (default 1)"],
+  ['--with-scenario-triggers', "the scenario's own triggers too (default: only the operator's)"],
+  ['--fleet-postgres <url>', "also serve the fleet's central history, read-only, at /fleet/"],
+]);
 
 export { UsageError };
 

@@ -37,3 +37,27 @@ describe('parseCommandLine', () => {
     for (const parse of [() => parseLabArgs(['-h']), () => parseReplayArgs(['--help']), () => parseServeArgs(['-h'])]) expect(parse).toThrow(HelpRequested);
   });
 });
+
+describe('one help format', () => {
+  it('every command prints `usage: npm run <command> -- …`, one row per option, ending with -h, --help', async () => {
+    const { USAGE: ems } = await import('../../../src-main/cli/ems.js');
+    const { USAGE: lab } = await import('../../../src-main/cli/lab.js');
+    const { USAGE: fleet } = await import('../../../src-main/cli/fleet.js');
+    const help = (parse: () => unknown): string => {
+      try {
+        parse();
+      } catch (e) {
+        if (e instanceof HelpRequested) return e.usage;
+      }
+      throw new Error('no help');
+    };
+    const texts: Record<string, string> = { ems, lab, fleet, replay: help(() => parseReplayArgs(['-h'])), serve: help(() => parseServeArgs(['--help'])) };
+    for (const [command, text] of Object.entries(texts)) {
+      const lines = text.split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^usage: npm run ${command} -- \\S`));
+      expect(lines.at(-1)).toBe(`  ${'-h, --help'.padEnd(22)}this text`);
+      // Every row is a flag at two spaces, or a description continued at the one column.
+      for (const l of lines.slice(1)) expect(l).toMatch(/^ {2}-\S|^ {24}\S/);
+    }
+  });
+});
