@@ -41,13 +41,16 @@
  *   which is physics, not a controller's choice; and the community BESS of a run whose trigger arrives while
  *   the EMS holds nothing (`bound-truth.ts`, `idleAtArrival`): it is at rest then, and no controller can know
  *   the trigger before it arrives, so its power limit is 0 until its response delay has passed and then
- *   grows with its ramp. Settling aside, what a real controller still loses against the bound at such a
- *   start is what the bound wins back by over-correcting the next samples far beyond the band to pull the
- *   one-minute mean in: physically possible, so the bound may, and a product controller does not.
+ *   grows with its ramp. What a real controller still loses against the bound at such a start is what the
+ *   rule lets over-correction win back: samples pushed beyond the band come before settling and hold
+ *   nothing themselves, but they pay back the first error in the one-minute means of the samples after
+ *   them. The bound may; the product's controllers do not (it would push the exchange far past the
+ *   target in the other direction).
  * - A storage may charge and discharge in the same step (it can waste energy), bounded by c + d ≤ P.
  * - The state of charge / temperature is checked at step ends only.
- * - The settling requirement of the held rule ("samples before the run first settles are not held") and
- *   the "run in force" requirement are dropped: the bound's run is always in force.
+ * - The settling requirement of the held rule ("samples before the run first settles are not held") is
+ *   modelled for the run's first 2 minutes only (`addSettling`); the "run in force" requirement is
+ *   dropped: the bound's run is always in force.
  * - A window that contains a sample the sensor sent stuck (`SAMPLE_FREE`) is taken as held: a stuck value
  *   does not follow the breaker, and whether the engine accepts it or not, a free value in the mean covers
  *   both.
@@ -453,6 +456,8 @@ export function buildModel(p: BoundProblem, q: Prepared, mode: 'lp' | 'mip', eps
   }
   void dtH;
 
+  const settledBy = addSettling(p, q, mode, m, cols);
+
   for (let i = 0; i < n; i++) {
     if (q.kind[i] !== 1) continue;
     const wc: number[] = [];
@@ -477,9 +482,87 @@ export function buildModel(p: BoundProblem, q: Prepared, mode: 'lp' | 'mip', eps
     // Σe ≤ band + M⁺(1 − h)   and   Σe ≥ −band − M⁻(1 − h)
     if (mUp > 0) m.addRow(-Infinity, band + mUp, [...wc, h], [...ones, mUp]);
     if (mDown > 0) m.addRow(-band - mDown, Infinity, [...wc, h], [...ones, -mDown]);
+    const settled = settledBy.get(i);
+    if (settled === -1) m.addRow(-Infinity, 0, [h], [1]);
+    else if (settled !== undefined) m.addRow(-Infinity, 0, [h, settled], [1, -1]);
   }
   return { builder: m, cols };
 }
+
+/** Valid samples that must be in band, one after another, for a run to count as settled (`run-kpis.ts`). */
+const CONSECUTIVE_TO_SETTLE = 3;
+
+/**
+ * The held rule's settling (KPI.md: "samples before first settling are not held"; `run-kpis.ts`: the first
+ * valid sample from which it and the next two valid samples are in band, instantaneously). Without it the
+ * bound held the very samples it over-corrected beyond the band after an unavoidable first error.
+ *
+ * MILP: a binary z_j per valid sample j that may start the settling (it and the next two valid samples
+ * within ±b, big-M from their power range), Σ z ≤ 1, and a candidate i held only if some z_j, j ≤ i, is
+ * 1. (The rule's first settled sample is then at or before the chosen j, so every held sample is held by
+ * the rule too; and a controller's own first settled sample is one of the choices.) Only the first `SETTLE_HORIZON_S` of the run are modelled: a later sample is not constrained by
+ * settling (a relaxation, so the bound stays a bound). LP (phase 1, every candidate held): the settling
+ * starts at the last valid sample at or before the first candidate — one choice of the MILP's, so an
+ * infeasible phase 1 only sends the problem on to the MILP.
+ */
+function addSettling(p: BoundProblem, q: Prepared, mode: 'lp' | 'mip', m: SparseModelBuilder, cols: Columns): Map<number, number> {
+  /** Per candidate inside the horizon, the column "settled by then" (−1: it cannot be yet). */
+  const settledBy = new Map<number, number>();
+  const n = p.uncontrolledKw.length;
+  const valid: number[] = [];
+  for (let k = 0; k < n; k++) if (cols.e[k]! >= 0) valid.push(k);
+  const inBandRows = (k: number, z: number | null): void => {
+    const b = p.toleranceKw[k]!;
+    const e = cols.e[k]!;
+    if (z === null) {
+      m.addRow(-b, b, [e], [1]);
+      return;
+    }
+    const mUp = Math.max(0, q.eHi[k]! - b);
+    const mDown = Math.max(0, -b - q.eLo[k]!);
+    // e ≤ b + M⁺(1 − z)   and   e ≥ −b − M⁻(1 − z)
+    if (mUp > 0) m.addRow(-Infinity, b + mUp, [e, z], [1, mUp]);
+    if (mDown > 0) m.addRow(-b - mDown, Infinity, [e, z], [1, -mDown]);
+  };
+  if (mode === 'lp') {
+    let first = -1;
+    for (let i = 0; i < n && first < 0; i++) if (q.kind[i] === 1) first = i;
+    if (first < 0) return settledBy;
+    let at = -1;
+    for (let v = 0; v < valid.length && valid[v]! <= first; v++) at = v;
+    if (at < 0) at = 0;
+    for (let v = at; v < Math.min(valid.length, at + CONSECUTIVE_TO_SETTLE); v++) inBandRows(valid[v]!, null);
+    return settledBy;
+  }
+  const horizonMs = SETTLE_HORIZON_S * 1000;
+  const zs: number[] = [];
+  let cumulative = -1;
+  let v = 0;
+  for (let i = 0; i < n && i * p.stepS * 1000 < horizonMs; i++) {
+    // Samples up to i may start the settling: a z for each valid one with two valid samples after it.
+    while (v < valid.length && valid[v]! <= i) {
+      if (v + CONSECUTIVE_TO_SETTLE - 1 < valid.length) {
+        const z = m.addCol(0, 1, 0, true);
+        zs.push(z);
+        for (let w = v; w < v + CONSECUTIVE_TO_SETTLE; w++) inBandRows(valid[w]!, z);
+        // The settled indicator by i: the running sum of the z's so far.
+        const c = m.addCol(0, 1);
+        m.addRow(0, 0, cumulative < 0 ? [c, z] : [c, cumulative, z], cumulative < 0 ? [1, -1] : [1, -1, -1]);
+        cumulative = c;
+      }
+      v++;
+    }
+    if (q.kind[i] === 1) {
+      if (cumulative < 0) settledBy.set(i, -1);
+      else settledBy.set(i, cumulative);
+    }
+  }
+  if (zs.length > 1) m.addRow(-Infinity, 1, zs, zs.map(() => 1));
+  return settledBy;
+}
+
+/** How much of a run's start the bound models settling for, s. */
+const SETTLE_HORIZON_S = 120;
 
 function readSchedule(
   sol: MipSolution,
