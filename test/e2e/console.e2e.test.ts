@@ -208,7 +208,8 @@ describe('the operator’s console in Chromium against serve mode', () => {
     await go('runs');
     const row = page.locator('[data-testid="runs-table"] tbody tr').first();
     await row.waitFor();
-    expect(await row.innerText()).toContain('operator stop');
+    // The table may first show the list it had before the stop reached it; it refreshes from the history.
+    await expect.poll(() => row.innerText(), { timeout: 10_000 }).toContain('operator stop');
     // The held share with its denominator: the request was withdrawn by the stop.
     expect(await row.locator('[data-held]').innerText()).toMatch(/of .*· stopped by the operator/);
 
