@@ -127,7 +127,8 @@ describe('bound of a scenario', () => {
     const heldOf = (scale: number): number[] => {
       const scenario = structuredClone(loaded.scenario);
       for (const a of scenario.assets) if (a.kind === 'bess') a.energyKwh *= scale;
-      return boundOfScenario({ ...loaded, scenario, loadProfiles: library }, mip, { timeLimitS: 5 }).map((r) => r.heldS);
+      // 20 s, not 5: the ×0.2 solve stops at its limit, and on a loaded machine 5 s proved nothing below "all".
+      return boundOfScenario({ ...loaded, scenario, loadProfiles: library }, mip, { timeLimitS: 20 }).map((r) => r.heldS);
     };
     const [small, half, one] = [heldOf(0.2), heldOf(0.5), heldOf(1)];
     expect(one!.length).toBeGreaterThan(0);
@@ -136,5 +137,5 @@ describe('bound of a scenario', () => {
       expect(one![i]!).toBeGreaterThanOrEqual(half![i]! - 1e-6);
     }
     expect(one!.reduce((s, x) => s + x, 0)).toBeGreaterThan(small!.reduce((s, x) => s + x, 0));
-  }, 120_000);
+  }, 300_000);
 });
