@@ -70,6 +70,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function replayCommand(args: ReplayArgs): Promise<void> {
   const wallStart = performance.now();
+  // The planner's solver (HiGHS, WebAssembly) compiles while the scenario and the load profiles are read;
+  // deadbeat never plans and the bound solves its own MIP, so neither starts it.
+  const solverLoading = args.controller === 'deadbeat' || args.controller === 'bound' ? null : loadLpSolver();
+  solverLoading?.catch(() => undefined);
   const loaded = await loadScenarioFile(resolve(args.scenarioPath));
   const library = loadProfileLibraryFromResources(resourcesDir());
   if (args.controller === 'bound') {
@@ -77,7 +81,7 @@ export async function replayCommand(args: ReplayArgs): Promise<void> {
     return;
   }
   const controller = args.controller;
-  const solver = controller === 'deadbeat' ? undefined : await loadLpSolver();
+  const solver = solverLoading ? await solverLoading : undefined;
   const session = new ReplaySession({ ...loaded, loadProfiles: library, controller, ...(solver ? { solver } : {}) });
 
   const showProgress = !args.quiet && process.stderr.isTTY === true;
