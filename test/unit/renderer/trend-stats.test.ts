@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
+import { swapDatasetData } from '../../../src-renderer/src/composables/chart-datasets';
 import { lowerBound, markerNear, valueAt, windowStats } from '../../../src-renderer/src/composables/trend-stats';
 import { fromDatetimeLocal, toDatetimeLocal, wallTimeOf, wallTimeToMs } from '../../../src-renderer/src/composables/zoned-time';
 
@@ -75,5 +76,27 @@ describe('wall times in the site’s zone', () => {
     // 29 Mar 2026: 02:00 CET → 03:00 CEST; 02:30 does not exist.
     const skipped = wallTimeToMs({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, 'Europe/Rome');
     expect([Date.UTC(2026, 2, 29, 1, 30), Date.UTC(2026, 2, 29, 0, 30)]).toContain(skipped);
+  });
+});
+
+describe('swapDatasetData: new data for the same series', () => {
+  it('swaps data, visibility and the gap limit in place, and refuses other series', () => {
+    const current = [
+      { label: 'a (kW)', data: [1], hidden: false, spanGaps: 60_000 },
+      { label: 'b (kW)', data: [2], hidden: false, spanGaps: 60_000 },
+    ];
+    const first = current[0];
+    // The 24 h range: buckets of 108 s, so the gap limit grows to 270 s (it stayed 60 s: an empty plot).
+    expect(swapDatasetData(current, [
+      { label: 'a (kW)', data: [3], hidden: true, spanGaps: 270_000 },
+      { label: 'b (kW)', data: [4], hidden: false, spanGaps: 270_000 },
+    ])).toBe(true);
+    expect(current[0]).toBe(first);
+    expect(current).toEqual([
+      { label: 'a (kW)', data: [3], hidden: true, spanGaps: 270_000 },
+      { label: 'b (kW)', data: [4], hidden: false, spanGaps: 270_000 },
+    ]);
+    expect(swapDatasetData(current, [{ label: 'a (kW)', data: [] }])).toBe(false);
+    expect(swapDatasetData(current, [{ label: 'b (kW)', data: [] }, { label: 'a (kW)', data: [] }])).toBe(false);
   });
 });
