@@ -16,7 +16,7 @@ import type { CoreEvents, WallTimers } from './host-ports';
 import { DEFAULT_SCENARIO } from './host-ports';
 import type { Pacer } from './pacer';
 import type { ScenarioFiles } from './scenario-files';
-import { SimulatorSession } from './simulator-session';
+import { runInForceOf, SimulatorSession } from './simulator-session';
 
 export interface LiveSessionOptions {
   resourcesDirPath: string;
@@ -142,9 +142,7 @@ export class LiveSessionService {
   private runInForce(): 'run' | 'announced' | null {
     if (this.fieldSession) {
       const engine = this.fieldSession.ems.ems?.engine;
-      if (!engine) return null;
-      if (engine.activeRun) return 'run';
-      return engine.snapshot().pendingTrigger ? 'announced' : null;
+      return engine ? runInForceOf(engine) : null;
     }
     return this.simulator?.runInForce() ?? null;
   }

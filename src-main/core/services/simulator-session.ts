@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import type { PlanView, RunRecord } from '../../engine/engine';
+import type { Engine, PlanView, RunRecord } from '../../engine/engine';
 import type { EngineEvent } from '../../engine/model';
 import type { LoadProfileLibrary } from '../../engine/models/load';
 import type { LpSolver } from '../../engine/optimiser/lp';
@@ -28,6 +28,12 @@ import { breakerPoints, checkOperatorTrigger, eventDto, keepRecent, keepRecentEv
 import { CoreError } from '../requests';
 import { FORECAST_SERIES, SERIES } from '../series';
 import { storedRun } from '../stored-run';
+
+/** Whether an engine has a run in force, or a trigger accepted and announced for later. */
+export function runInForceOf(engine: Pick<Engine, 'activeRun' | 'snapshot'>): 'run' | 'announced' | null {
+  if (engine.activeRun) return 'run';
+  return engine.snapshot().pendingTrigger ? 'announced' : null;
+}
 
 export interface SimulatorSessionOptions {
   loaded: LoadedScenario;
@@ -93,10 +99,7 @@ export class SimulatorSession {
 
   /** Whether a run is in force, or a trigger announced for later. */
   runInForce(): 'run' | 'announced' | null {
-    if (this.sim.done) return null;
-    const engine = this.sim.engine;
-    if (engine.activeRun) return 'run';
-    return engine.snapshot().pendingTrigger ? 'announced' : null;
+    return this.sim.done ? null : runInForceOf(this.sim.engine);
   }
 
   checkTrigger(req: TriggerRequest): TriggerCheck {
