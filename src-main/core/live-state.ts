@@ -12,7 +12,7 @@ import { exhaustionCountdown } from '../engine/kpi';
 import type { Trigger } from '../engine/model';
 import type { AssetRow, ConnectionHealth, LivePoint, LiveSource, LiveState, SpeedSetting, StoredEventDto, TriggerCheck, TriggerRequest } from '../shared/ipc-contract';
 import { checkTrigger, liveKpis } from './live-logic';
-import { DEFAULT_TOLERANCE_KW } from '../engine/model';
+import { buildTrigger } from '../engine/trigger/trigger';
 
 export const OPERATOR_SOURCE = 'operator:console';
 
@@ -114,22 +114,13 @@ export function checkOperatorTrigger(engine: Engine, req: TriggerRequest): Trigg
     breakerKw: snap.breaker.stale ? null : snap.breaker.lastPowerKw,
     controllableKw,
     band,
+    nowMs: now,
   });
 }
 
-/** An operator's trigger as the engine receives it, stamped with the session's time. */
+/** An operator's trigger as the engine receives it, stamped with the session's time (the engine's one builder). */
 export function operatorTrigger(req: TriggerRequest, seq: number, nowMs: number): Trigger {
-  return {
-    id: `OP-${String(seq).padStart(3, '0')}`,
-    source: OPERATOR_SOURCE,
-    receivedMs: nowMs,
-    startMs: nowMs,
-    useCase: req.useCase,
-    targetKw: req.useCase === 2 ? (req.targetKw ?? null) : null,
-    durationS: req.durationS ?? null,
-    toleranceKw: req.toleranceKw ?? DEFAULT_TOLERANCE_KW,
-    schedule: req.useCase === 3 || req.useCase === 4 ? (req.schedule ?? null) : null,
-  };
+  return buildTrigger({ ...req, targetKw: req.useCase === 2 ? req.targetKw : null }, { id: `OP-${String(seq).padStart(3, '0')}`, source: OPERATOR_SOURCE, receivedMs: nowMs });
 }
 
 /**

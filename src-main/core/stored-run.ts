@@ -5,6 +5,7 @@ import { triggerAsReceived } from '../replay/outputs';
 import type { StoredTrigger } from '../replay/outputs';
 import type { HistoryStore, StoredRun } from '../storage/history-store';
 import { SERIES } from './series';
+import { DEFAULT_TOLERANCE_KW } from '../engine/model';
 
 const CONFIG_VERSION = 'lfc-config/1';
 
@@ -72,7 +73,7 @@ export function interruptedRunKpis(history: Pick<HistoryStore, 'queryRaw'>, run:
       endMs,
       endReason: null,
       requested: natural ? { startMs: trigger.startMs, endMs: natural.endMs, basis: natural.basis } : { startMs: trigger.startMs, endMs: Math.max(endMs, trigger.startMs), basis: 'recording-end' },
-      toleranceKw: typeof t.toleranceKw === 'number' ? t.toleranceKw : 10,
+      toleranceKw: typeof t.toleranceKw === 'number' ? t.toleranceKw : DEFAULT_TOLERANCE_KW,
       breakerPeriodS: gaps.length > 0 ? gaps[Math.floor(gaps.length / 2)]! / 1000 : 10,
       firstSetpointAckMs: null,
       exhaustionForecast: [],

@@ -8,6 +8,7 @@ import { VirtualClock } from '../engine/clock.js';
 import type { ControllerName } from '../engine/controllers.js';
 import type { EngineConfig, ForecastResult, RunRecord } from '../engine/engine.js';
 import { Engine, targetOfTrigger } from '../engine/engine.js';
+import { scenarioTriggers } from '../engine/trigger/trigger.js';
 import { fromOpenMeteo } from '../engine/forecast/weather.js';
 import { defaultCountryForTimeZone } from '../engine/models/load/index.js';
 import type { LpSolver } from '../engine/optimiser/lp.js';
@@ -161,26 +162,8 @@ export function oracleTruth(inputs: ReplayInputs): OracleTruth {
   };
 }
 
-/** The scenario's events as the triggers the operator's system would send. */
-export function triggersOf(scenario: Scenario): Trigger[] {
-  return scenario.events.map((e, i) => {
-    const receivedMs = Date.parse(e.at);
-    return {
-      id: `T${String(i + 1).padStart(2, '0')}`,
-      source: `scenario:${scenario.name}#events[${i}]`,
-      receivedMs,
-      startMs: e.startAt !== undefined ? Date.parse(e.startAt) : receivedMs,
-      useCase: e.useCase,
-      targetKw: 'targetKw' in e && e.targetKw !== undefined ? e.targetKw : null,
-      durationS: 'durationS' in e && e.durationS !== undefined ? e.durationS : null,
-      toleranceKw: 'toleranceKw' in e && e.toleranceKw !== undefined ? e.toleranceKw : 10,
-      schedule:
-        'schedule' in e && e.schedule
-          ? e.schedule.map((p) => ({ fromMs: Date.parse(p.from), toMs: Date.parse(p.to), targetKw: p.targetKw }))
-          : null,
-    };
-  });
-}
+/** The scenario's events as the triggers the operator's system would send (the one builder, `engine/trigger`). */
+export const triggersOf = scenarioTriggers;
 
 function forecastResult(forecast: OpenMeteoForecast | null, scenario: Scenario): () => ForecastResult {
   if (!forecast) return () => ({ ok: false, error: 'the scenario has no weather forecast' });

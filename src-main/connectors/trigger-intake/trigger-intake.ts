@@ -16,7 +16,8 @@ import { z } from 'zod';
 import type { EngineSnapshot } from '../../engine/engine.js';
 import type { Trigger, UseCase } from '../../engine/model.js';
 import { isLoopback, startJsonServer, type JsonReply, type JsonRequest, type RunningServer } from '../rest/json-server.js';
-import { DEFAULT_TOLERANCE_KW } from '../../engine/model.js';
+import { buildTrigger, triggerIssues } from '../../engine/trigger/trigger.js';
+import { feasibilityOf, type Feasibility } from '../../engine/trigger/feasibility.js';
 
 const finite = (what: string) => z.number({ error: (i) => (i.input === undefined ? `${what} is required` : `${what} must be a number, got ${JSON.stringify(i.input)}`) }).refine(Number.isFinite, { message: `${what} must be a finite number` });
 const isoDateTime = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && Number.isFinite(Date.parse(s)), {
@@ -49,13 +50,6 @@ export const TriggerRequestSchema = z
   });
 
 export type TriggerRequest = z.output<typeof TriggerRequestSchema>;
-
-export interface Feasibility {
-  verdict: 'feasible' | 'infeasible' | 'unknown' | 'not-applicable';
-  /** The breaker powers the community can reach now: [P_unc + F⁻, P_unc + F⁺]. */
-  breakerRangeKw: { minKw: number; maxKw: number } | null;
-  message: string;
-}
 
 export interface TriggerAnswer {
   accepted: boolean;
@@ -100,26 +94,8 @@ export function remoteAllowed(address: string, allowed: readonly string[] = ['lo
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The verdict from the engine's band now: can the breaker be brought to `targetKw`? */
-export function feasibilityOf(snapshot: EngineSnapshot, targetKw: number | null): Feasibility {
-  if (targetKw === null) return { verdict: 'not-applicable', breakerRangeKw: null, message: 'stop: nothing to hold' };
-  const run = snapshot.run;
-  const breakerKw = snapshot.breaker.lastPowerKw;
-  if (!run || breakerKw === null || !Number.isFinite(breakerKw)) {
-    return { verdict: 'unknown', breakerRangeKw: null, message: `no flexibility band yet (${breakerKw === null ? 'no breaker sample received' : 'the run has not started'}): assessed when the run starts` };
-  }
-  const controllableKw = snapshot.assets.reduce((s, a) => s + (Number.isFinite(a.powerKw) ? a.powerKw : 0), 0);
-  const uncontrolledKw = breakerKw - controllableKw;
-  const minKw = uncontrolledKw + run.band.downKw;
-  const maxKw = uncontrolledKw + run.band.upKw;
-  const ok = targetKw >= minKw && targetKw <= maxKw;
-  const f = (x: number) => `${x < 0 ? '−' : ''}${Math.abs(x).toFixed(0)}`;
-  return {
-    verdict: ok ? 'feasible' : 'infeasible',
-    breakerRangeKw: { minKw, maxKw },
-    message: `${ok ? 'can hold' : 'cannot hold'} ${f(targetKw)} kW: band [${f(minKw)}, ${f(maxKw)}] kW at the breaker now (flexibility [${f(run.band.downKw)}, ${f(run.band.upKw)}] kW)`,
-  };
-}
+/** The verdict from the engine's band now: can the breaker be brought to `targetKw`? (the engine's one check) */
+export { feasibilityOf, type Feasibility };
 
 /** Per address and window, at most this many refusals before authentication go into the record. */
 const REFUSAL_WINDOW_MS = 60_000;
@@ -244,23 +220,22 @@ export class HttpTriggerIntake {
     refused: (status: number, error: string, issues?: TriggerAnswer['issues']) => JsonReply,
     reply: (status: number, answer: TriggerAnswer) => JsonReply,
   ): JsonReply {
-    const limit = this.target.connectionLimitKw;
-    const targets = [t.targetKw, ...(t.schedule ?? []).map((p) => p.targetKw)].filter((v): v is number => v !== undefined);
-    const over = targets.find((v) => Math.abs(v) > limit);
-    if (over !== undefined) return refused(422, `target ${over} kW is beyond the connection limit of ±${limit} kW`, [{ path: t.targetKw === over ? '$.targetKw' : '$.schedule', message: `beyond ±${limit} kW` }]);
     const startMs = t.startAt !== undefined ? Date.parse(t.startAt) : nowMs;
     if (startMs < nowMs - 1000) return refused(422, `startAt ${t.startAt} is in the past (EMS time ${iso(nowMs)})`, [{ path: '$.startAt', message: 'in the past' }]);
-    const trigger: Trigger = {
-      id: t.requestId ? `${id}:${t.requestId}` : id,
-      source: `http ${req.remoteAddress} token:${req.tokenName ?? '-'}`,
-      receivedMs: nowMs,
-      startMs: Math.max(startMs, nowMs),
-      useCase: t.useCase as UseCase,
-      targetKw: t.useCase === 1 ? 0 : (t.targetKw ?? null),
-      durationS: t.durationS ?? null,
-      toleranceKw: t.toleranceKw ?? DEFAULT_TOLERANCE_KW,
-      schedule: t.schedule ? t.schedule.map((p) => ({ fromMs: Date.parse(p.from), toMs: Date.parse(p.to), targetKw: p.targetKw })) : null,
-    };
+    const trigger = buildTrigger(
+      {
+        useCase: t.useCase as UseCase,
+        targetKw: t.useCase === 1 ? 0 : t.targetKw,
+        durationS: t.durationS,
+        toleranceKw: t.toleranceKw,
+        startMs: Math.max(startMs, nowMs),
+        schedule: t.schedule?.map((p) => ({ fromMs: Date.parse(p.from), toMs: Date.parse(p.to), targetKw: p.targetKw })) ?? null,
+      },
+      { id: t.requestId ? `${id}:${t.requestId}` : id, source: `http ${req.remoteAddress} token:${req.tokenName ?? '-'}`, receivedMs: nowMs },
+    );
+    // The engine's own rules, here: a trigger it would refuse is refused once, with its fields, before it is handed over.
+    const issues = triggerIssues(trigger, this.target.connectionLimitKw).map((i) => ({ path: `$.${i.path}`, message: i.message }));
+    if (issues.length > 0) return refused(422, issues.map((i) => i.message).join('; '), issues);
     const verdict = this.target.submit(trigger);
     if (!verdict.accepted) return refused(422, `refused by the EMS: ${verdict.reason ?? 'no reason given'}`);
     const snap = this.target.snapshot();

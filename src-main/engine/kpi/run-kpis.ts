@@ -63,6 +63,7 @@
  * Output is JSON-serialisable: plain numbers (never NaN or Infinity), null where a figure has no data.
  */
 import type { EndReason } from '../model.js';
+import { DEFAULT_TOLERANCE_KW } from '../model.js';
 import type { RequestedBasis } from './requested-span.js';
 
 /** One entry per breaker sample of the run, in time order. All arrays have the same length. */
@@ -237,7 +238,6 @@ const MS_PER_H = 3_600_000;
 /** Float-noise allowance for band tests, kW. */
 const BAND_EPS_KW = 1e-9;
 const DEFAULT_SETTLE_ALLOWANCE_S = 60;
-const DEFAULT_TOLERANCE_KW = 10;
 const CONSECUTIVE_TO_SETTLE = 3;
 /** The held rule's window, ms (KPI.md: the mean error over the last minute). */
 const HOLD_WINDOW_MS = 60_000;

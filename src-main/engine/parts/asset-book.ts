@@ -464,15 +464,10 @@ export class AssetBook {
     };
   }
 
-  /** A storage as the planner sees it. */
+  /** A storage as the planner sees it: the BESS at its measured power, and unplanned while it rejects writes. */
   storageUnit(s: StorageState, now: number): StorageUnitState {
     return {
-      id: s.config.id,
-      powerRatingKw: s.config.powerKw,
-      energyKwh: s.config.energyKwh,
-      socPct: s.socPct,
-      socMinPct: s.config.socMinPct,
-      socMaxPct: s.config.socMaxPct,
+      ...this.storageMember(s),
       roundTripEfficiency: s.config.roundTripEfficiency,
       powerKw: s === this.bess ? this.bessPowerAt(now) : (s.setpointKw ?? s.powerKw),
       available: !s.link.lost && !s.link.rejecting,

@@ -10,6 +10,7 @@
  * are themselves well-formed (so a malformed time never produces a second, confusing "end before start").
  */
 import type { z } from 'zod';
+import { scenarioTriggers, triggerIssues } from '../trigger/trigger.js';
 import {
   ASSET_FAULT_KINDS,
   ASSET_KINDS,
@@ -610,6 +611,11 @@ export function validateScenarioData(data: unknown): ParseScenarioResult {
     return true;
   });
   if (unique.length > 0 || !parsed.success) return { ok: false, issues: unique };
+  // Every event must also be a trigger the engine takes (the rules every trigger meets, whatever its source):
+  // otherwise a replay would run without it.
+  const limitKw = parsed.data.site.connectionLimitKw;
+  const refused = scenarioTriggers(parsed.data).flatMap((t, i) => triggerIssues(t, limitKw).map((issue) => ({ path: `events[${i}].${issue.path}`, message: issue.message })));
+  if (refused.length > 0) return { ok: false, issues: refused };
   return { ok: true, scenario: parsed.data };
 }
 

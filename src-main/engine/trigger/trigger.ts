@@ -7,6 +7,7 @@
 import { DEFAULT_TOLERANCE_KW } from '../model.js';
 import type { SchedulePackage, Trigger, UseCase } from '../model.js';
 import type { SlotTarget } from '../planner.js';
+import type { Scenario } from '../scenario/index.js';
 
 export { DEFAULT_TOLERANCE_KW };
 
@@ -26,8 +27,9 @@ export interface TriggerRequestFields {
 }
 
 /**
- * A trigger from a request: use case 1 holds 0 kW, only use case 2 has a target, only 3 and 4 have packages,
- * and a missing tolerance is `DEFAULT_TOLERANCE_KW`. It starts when received unless announced (`startMs`).
+ * A trigger from a request: only use cases 1 and 2 keep a target (island holds 0 kW whatever it says), only
+ * 3 and 4 packages, and a missing tolerance is `DEFAULT_TOLERANCE_KW`. It starts when received unless
+ * announced (`startMs`).
  */
 export function buildTrigger(req: TriggerRequestFields, meta: { id: string; source: string; receivedMs: number }): Trigger {
   return {
@@ -36,14 +38,32 @@ export function buildTrigger(req: TriggerRequestFields, meta: { id: string; sour
     receivedMs: meta.receivedMs,
     startMs: req.startMs ?? meta.receivedMs,
     useCase: req.useCase,
-    targetKw: req.useCase === 1 ? 0 : req.useCase === 2 ? (req.targetKw ?? null) : null,
+    targetKw: req.useCase === 1 || req.useCase === 2 ? (req.targetKw ?? null) : null,
     durationS: req.durationS ?? null,
     toleranceKw: req.toleranceKw ?? DEFAULT_TOLERANCE_KW,
     schedule: (req.useCase === 3 || req.useCase === 4) && req.schedule ? req.schedule.map((p) => ({ fromMs: p.fromMs, toMs: p.toMs, targetKw: p.targetKw })) : null,
   };
 }
 
-/** One reason a trigger cannot be taken, with the field it is about (`schedule[2].targetKw`). */
+/** A scenario's events as the triggers the operator's system would send (`T01`, `T02`, …). */
+export function scenarioTriggers(scenario: Scenario): Trigger[] {
+  return scenario.events.map((e, i) => {
+    const receivedMs = Date.parse(e.at);
+    return buildTrigger(
+      {
+        useCase: e.useCase,
+        startMs: e.startAt !== undefined ? Date.parse(e.startAt) : receivedMs,
+        targetKw: 'targetKw' in e ? e.targetKw : null,
+        durationS: 'durationS' in e ? e.durationS : null,
+        toleranceKw: 'toleranceKw' in e ? e.toleranceKw : null,
+        schedule: 'schedule' in e && e.schedule ? e.schedule.map((p) => ({ fromMs: Date.parse(p.from), toMs: Date.parse(p.to), targetKw: p.targetKw })) : null,
+      },
+      { id: `T${String(i + 1).padStart(2, '0')}`, source: `scenario:${scenario.name}#events[${i}]`, receivedMs },
+    );
+  });
+}
+
+/** One reason a trigger cannot be taken, with the request field it is about (`schedule[2].targetKw`, `startAt`). */
 export interface TriggerIssue {
   path: string;
   message: string;
@@ -76,15 +96,15 @@ export function triggerIssues(t: Trigger, connectionLimitKw: number): TriggerIss
         if (!Number.isFinite(p.targetKw) || Math.abs(p.targetKw) > limit) add(`${at}.targetKw`, `package target ${p.targetKw} kW is not within ±${limit} kW`);
         else if (t.useCase === 3 && p.targetKw < 0) add(`${at}.targetKw`, `use case 3 packages import (targetKw ≥ 0), got ${p.targetKw}`);
         else if (t.useCase === 4 && p.targetKw > 0) add(`${at}.targetKw`, `use case 4 packages export (targetKw ≤ 0), got ${p.targetKw}`);
-        if (!Number.isFinite(p.fromMs) || !Number.isFinite(p.toMs) || p.toMs <= p.fromMs) add(`${at}.toMs`, 'every package must end after it starts');
-        else if (p.toMs - t.receivedMs > MAX_TRIGGER_AHEAD_S * 1000) add(`${at}.toMs`, `packages may reach at most ${MAX_TRIGGER_AHEAD_S / 86400} days ahead`);
+        if (!Number.isFinite(p.fromMs) || !Number.isFinite(p.toMs) || p.toMs <= p.fromMs) add(`${at}.to`, 'every package must end after it starts');
+        else if (p.toMs - t.receivedMs > MAX_TRIGGER_AHEAD_S * 1000) add(`${at}.to`, `packages may reach at most ${MAX_TRIGGER_AHEAD_S / 86400} days ahead`);
       });
     }
   }
   if (!(t.toleranceKw > 0) || !Number.isFinite(t.toleranceKw)) add('toleranceKw', `toleranceKw must be a positive number, got ${t.toleranceKw}`);
   else if (t.toleranceKw > limit) add('toleranceKw', `toleranceKw ${t.toleranceKw} is wider than the connection limit of ${limit} kW: nothing would be held`);
-  if (!Number.isFinite(t.startMs) || t.startMs < t.receivedMs) add('startMs', 'startAt must not be before the trigger is received');
-  else if (t.startMs - t.receivedMs > MAX_TRIGGER_AHEAD_S * 1000) add('startMs', `startAt may be at most ${MAX_TRIGGER_AHEAD_S / 86400} days ahead`);
+  if (!Number.isFinite(t.startMs) || t.startMs < t.receivedMs) add('startAt', 'startAt must not be before the trigger is received');
+  else if (t.startMs - t.receivedMs > MAX_TRIGGER_AHEAD_S * 1000) add('startAt', `startAt may be at most ${MAX_TRIGGER_AHEAD_S / 86400} days ahead`);
   return issues;
 }
 

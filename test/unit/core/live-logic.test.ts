@@ -39,9 +39,14 @@ describe('checkTrigger', () => {
     expect(r.requiredKw).toBeCloseTo(requiredKw, 9);
     expect(r.uncontrolledKw).toBe(-120);
   });
-  it('names every problem that forbids sending', () => {
-    expect(checkTrigger({ useCase: 2, targetKw: -700 }, inputs).errors).toEqual(['the target -700 kW is beyond the connection limit of ±630 kW', 'use case 2 needs a duration']);
-    expect(checkTrigger({ useCase: 4, schedule: [{ fromMs: 10, toMs: 5, targetKw: 20 }] }, inputs).errors).toEqual(['package 1 ends before it starts', 'package 1: an export package needs a target ≤ 0 kW']);
+  it('names every problem that forbids sending, by the rules the engine itself applies', () => {
+    expect(checkTrigger({ useCase: 2, targetKw: -700 }, inputs).errors).toEqual(['targetKw -700 is beyond the connection limit of ±630 kW', 'use case 2 needs a positive durationS, got null']);
+    expect(checkTrigger({ useCase: 4, schedule: [{ fromMs: 10, toMs: 5, targetKw: 20 }] }, inputs).errors).toEqual(['use case 4 packages export (targetKw ≤ 0), got 20', 'every package must end after it starts']);
+    // What the console did not check before and the engine refused: beyond 7 days, a band wider than the connection.
+    expect(checkTrigger({ useCase: 2, targetKw: -100, durationS: 8 * 86_400, toleranceKw: 700 }, { ...inputs, nowMs: 0 }).errors).toEqual([
+      'durationS must be positive and at most 604800 s (7 days), got 691200',
+      'toleranceKw 700 is wider than the connection limit of 630 kW: nothing would be held',
+    ]);
   });
   it('says unknown without a breaker measurement', () => {
     expect(checkTrigger({ useCase: 2, targetKw: -100, durationS: 60 }, { ...inputs, breakerKw: null }).verdict).toBe('unknown');

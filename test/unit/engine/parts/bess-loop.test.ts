@@ -10,7 +10,7 @@ import { BreakerGuard } from '../../../../src-main/engine/parts/breaker-guard.js
 import { CommandChannel } from '../../../../src-main/engine/parts/command-channel.js';
 import type { SetpointCommand } from '../../../../src-main/engine/model.js';
 import { newRunRecord } from '../../../../src-main/engine/parts/run-recorder.js';
-import { harness, partContext, T0 } from './harness.js';
+import { harness, loopDeps, partContext, T0 } from './harness.js';
 
 describe('Engine BESS loop: flexibility short and exhausted', () => {
   it('ends the run flex-exhausted when the BESS is at its limit and the error persists', () => {
@@ -143,17 +143,7 @@ describe('BessLoop on its own', () => {
     const book = new AssetBook(ctx);
     const channel = new CommandChannel(ctx, { write: (cmd) => writes.push(cmd) }, book, () => null);
     const run = newRunRecord('run-001', { id: 'T', source: 'test', receivedMs: T0, startMs: T0, useCase: 2, targetKw: -100, durationS: 3600, toleranceKw: 10, schedule: null }, 'lfc', T0, []);
-    const loop = new BessLoop(ctx, controllerByName('lfc'), book, channel, new BreakerGuard(ctx), {
-      run: () => run,
-      targetKwAt: () => -100,
-      plan: () => null,
-      lastDispatchMs: () => -Infinity,
-      hasPlanner: false,
-      dispatch: () => {},
-      curtailAllForShortage: () => {},
-      endRun: () => {},
-      afterCycle: () => {},
-    });
+    const loop = new BessLoop(ctx, controllerByName('lfc'), book, channel, new BreakerGuard(ctx), loopDeps(() => run));
     return { loop, clock, writes, run, book };
   }
 

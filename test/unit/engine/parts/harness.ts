@@ -7,7 +7,8 @@ import { VirtualClock } from '../../../../src-main/engine/clock.js';
 import type { EngineConfig, ForecastResult } from '../../../../src-main/engine/engine.js';
 import { Engine } from '../../../../src-main/engine/engine.js';
 import type { EngineEvent, SetpointAck, SetpointCommand, Trigger } from '../../../../src-main/engine/model.js';
-import type { EngineContext } from '../../../../src-main/engine/parts/types.js';
+import type { BessLoopDeps } from '../../../../src-main/engine/parts/bess-loop.js';
+import type { EngineContext, RunRecord } from '../../../../src-main/engine/parts/types.js';
 import { defaultSafety } from '../../../../src-main/engine/parts/types.js';
 
 export const T0 = Date.parse('2026-06-21T10:00:00Z');
@@ -114,4 +115,19 @@ export function partContext(over: Partial<EngineConfig> = {}): { ctx: EngineCont
     emit: (type, level, message, data, assetId) => events.push({ timeMs: clock.nowMs(), type, level, message, runId: null, data, ...(assetId !== undefined ? { assetId } : {}) }),
   };
   return { ctx, clock, events };
+}
+
+/** The BESS loop's dependencies as a test without the rest of the engine gives them: a run, a target of −100 kW, no plan. */
+export function loopDeps(run: () => RunRecord | null): BessLoopDeps {
+  return {
+    run,
+    targetKwAt: () => -100,
+    plan: () => null,
+    lastDispatchMs: () => -Infinity,
+    hasPlanner: false,
+    dispatch: () => {},
+    curtailAllForShortage: () => {},
+    endRun: () => {},
+    afterCycle: () => {},
+  };
 }

@@ -12,7 +12,7 @@ import { CommandChannel } from '../../../../src-main/engine/parts/command-channe
 import { newRunRecord, RunRecorder } from '../../../../src-main/engine/parts/run-recorder.js';
 import { SlotDispatcher } from '../../../../src-main/engine/parts/slot-dispatcher.js';
 import type { EngineConfig, RunRecord } from '../../../../src-main/engine/parts/types.js';
-import { partContext, T0 } from './harness.js';
+import { loopDeps, partContext, T0 } from './harness.js';
 
 function dispatcher(over: Partial<EngineConfig> = {}) {
   const { ctx, clock, events } = partContext(over);
@@ -24,17 +24,7 @@ function dispatcher(over: Partial<EngineConfig> = {}) {
   const controller = controllerByName(ctx.config.controller);
   let run: RunRecord | null = null;
   let released: string[] = [];
-  const loop = new BessLoop(ctx, controller, book, channel, guard, {
-    run: () => run,
-    targetKwAt: () => -100,
-    plan: () => null,
-    lastDispatchMs: () => -Infinity,
-    hasPlanner: false,
-    dispatch: () => {},
-    curtailAllForShortage: () => {},
-    endRun: () => {},
-    afterCycle: () => {},
-  });
+  const loop = new BessLoop(ctx, controller, book, channel, guard, loopDeps(() => run));
   const d = new SlotDispatcher(ctx, controller, book, channel, loop, recorder, guard, {
     run: () => run,
     pendingTrigger: () => null,
