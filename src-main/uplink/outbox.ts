@@ -110,10 +110,18 @@ export class UplinkOutbox {
     const items = this.pendingItems;
     this.pendingPoints = [];
     this.pendingItems = [];
-    this.db.transaction(() => {
-      for (const p of points) this.stmts.point.run(p[0], p[1], p[2]);
-      for (const i of items) this.stmts.item.run(i[0], i[1]);
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const p of points) this.stmts.point.run(p[0], p[1], p[2]);
+        for (const i of items) this.stmts.item.run(i[0], i[1]);
+      })();
+    } catch (err) {
+      // Rolled back (a full disk, a locked file): the rows go back in front of what came meanwhile, in
+      // order, for the next flush. Nothing is lost while the process lives; the caller reports the error.
+      this.pendingPoints = points.concat(this.pendingPoints);
+      this.pendingItems = items.concat(this.pendingItems);
+      throw err;
+    }
     return points.length + items.length;
   }
 

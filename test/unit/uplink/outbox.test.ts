@@ -40,6 +40,28 @@ describe('the uplink outbox', () => {
     ]);
   });
 
+  it('keeps what a failed commit held (a full disk), in order, for the next flush', () => {
+    const { outbox } = fresh();
+    outbox.appendPoint('breaker.measuredKw', 1000, 1);
+    outbox.flush();
+    // The database file may not grow: the next commit fails as on a full disk.
+    const db = (outbox as unknown as { db: { pragma(s: string, o?: { simple: boolean }): unknown } }).db;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.pragma(`max_page_count = ${pages}`);
+    for (let i = 0; i < 2000; i++) outbox.appendPoint('breaker.measuredKw', 2000 + i * 1000, i);
+    outbox.appendItem('events', { type: 'after-the-points' });
+    expect(() => outbox.flush()).toThrow(/full/i);
+    expect(outbox.buffered).toBe(2001);
+    outbox.appendPoint('bess.powerKw', 5_000_000, 7);
+    db.pragma('max_page_count = 1073741823');
+    expect(outbox.flush()).toBe(2002);
+    const pts = outbox.pointsAfter(1, 5000);
+    expect(pts).toHaveLength(2001);
+    expect(pts[0]!.timeMs).toBe(2000);
+    expect(pts.at(-1)!.seriesId).toBe('bess.powerKw');
+    expect(outbox.itemsAfter(0, 10).map((i) => i.body)).toEqual([{ type: 'after-the-points' }]);
+  });
+
   it('drops a second point of a series at the same millisecond, as the central database would', () => {
     const { outbox } = fresh();
     outbox.appendPoint('breaker.measuredKw', 1000, 1);
