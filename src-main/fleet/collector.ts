@@ -74,9 +74,11 @@ export class FleetCollector {
     const client = mqtt.connect(this.o.mqttUrl, options);
     this.client = client;
     client.handleMessage = (packet, callback) => {
+      // A message not written (the collector stopping while the database is down) is not acknowledged:
+      // the broker keeps it for the persistent session's next connection.
       this.handle(packet).then(
         () => callback(),
-        () => callback(),
+        (err: unknown) => callback(err instanceof Error ? err : new Error(String(err))),
       );
     };
     client.on('error', (err) => this.log(`fleet: MQTT: ${err.message}`));
