@@ -5,6 +5,7 @@
  */
 import type { AppInfo, InvokeChannel, InvokeContract, InvokeHandlers, IpcResult } from '../shared/ipc-contract';
 import { INVOKE_CHANNELS } from '../shared/ipc-contract';
+import { FleetService } from '../fleet/fleet-service';
 import { listBundledScenarios } from './bundled-scenarios';
 import type { CoreServices } from './services/core-services';
 import { CoreError } from './requests';
@@ -16,11 +17,16 @@ export interface HostInfo {
   resourcesRootPath: string;
   /** What went wrong at start-up (settings that fell back to defaults, …); none when omitted. */
   startupProblems?: () => string[];
+  /** The fleet's central history (serve mode's `--fleet-postgres`); without it the `fleet:*` channels answer "not configured". */
+  fleet?: FleetService;
 }
 
 /** Binds every request channel to the service that answers it (a host passes its `LfcCore`, or the services themselves). */
 export function createCoreHandlers(core: { readonly services: CoreServices }, host: HostInfo) {
   const { live, history, exports, replay, settings, records, site } = core.services;
+  const fleet = host.fleet ?? new FleetService(null);
+  // A central run's CSV in the console's language, as a local run's (services/exports.ts).
+  const language = () => (settings.preferences()?.language === 'de' ? 'de' : 'en');
   return {
     'app:getInfo': () => host.appInfo(),
     'scenario:listBundled': () => listBundledScenarios(host.resourcesRootPath),
@@ -55,6 +61,13 @@ export function createCoreHandlers(core: { readonly services: CoreServices }, ho
     'site:save': (request) => site.save(request),
     'app:getStartupProblems': () => host.startupProblems?.() ?? [],
     'record:verify': (path) => records.verify(path),
+    'fleet:getStatus': () => fleet.status(),
+    'fleet:listSites': () => fleet.listSites(),
+    'fleet:listRuns': (siteId, query) => fleet.listRuns(siteId, query),
+    'fleet:listSeries': (siteId) => fleet.listSeries(siteId),
+    'fleet:querySeries': (siteId, query) => fleet.querySeries(siteId, query),
+    'fleet:events': (siteId, query) => fleet.events(siteId, query),
+    'fleet:exportRun': (siteId, runId, format) => fleet.exportRun(siteId, runId, format, language()),
   } satisfies InvokeHandlers;
 }
 

@@ -17,9 +17,8 @@
  * A bad parameter is answered 400 naming it and what was expected; an unknown site or run 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { exportRun } from '../core/run-export';
 import { FleetHistory } from '../fleet/fleet-history';
-import type { ExportFormat } from '../shared/ipc-contract';
+import { exportFleetRun, FleetService } from '../fleet/fleet-service';
 import { FLEET_PAGE_CSS, FLEET_PAGE_HTML, FLEET_PAGE_JS } from './fleet-page';
 
 class BadParam extends Error {}
@@ -45,10 +44,13 @@ export interface FleetRoutes {
   /** Answers `/fleet/…`; false for any other path. */
   handle(url: URL, req: IncomingMessage, res: ServerResponse): boolean;
   close(): Promise<void>;
+  /** The same history behind the console's `fleet:*` channels (the Fleet view). */
+  service: FleetService;
 }
 
 export function fleetRoutes(postgresUrl: string): FleetRoutes {
   const history = new FleetHistory(postgresUrl);
+  const service = new FleetService(history);
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(JSON.stringify(body));
@@ -80,18 +82,9 @@ export function fleetRoutes(postgresUrl: string): FleetRoutes {
         const format = param(url, 'format');
         if (format !== 'csv' && format !== 'xlsx' && format !== 'json') throw new BadParam(`?format=: expected csv, xlsx or json, got ${JSON.stringify(format)}`);
         const lang = url.searchParams.get('lang') === 'de' ? 'de' : 'en';
-        const run = await history.getRun(site, runId);
-        if (!run) return json(res, 404, { error: `no run ${JSON.stringify(runId)} of site ${JSON.stringify(site)} in the central history` });
-        const endMs = run.endMs ?? Date.now();
-        const ids = await history.listSeries(site);
-        const series = [];
-        for (const seriesId of ids) {
-          const raw = await history.queryRaw(site, seriesId, run.startMs, endMs);
-          if (raw.timeMs.length > 0) series.push({ seriesId, ...raw });
-        }
-        const events = await history.events(site, run.startMs, endMs);
-        const file = await exportRun({ run, series, events }, format as ExportFormat, { language: lang });
-        res.writeHead(200, { 'Content-Type': file.mimeType, 'Content-Disposition': `attachment; filename="${site}-${file.fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`, 'Cache-Control': 'no-store' });
+        const file = await exportFleetRun(history, site, runId, format, lang);
+        if (!file) return json(res, 404, { error: `no run ${JSON.stringify(runId)} of site ${JSON.stringify(site)} in the central history` });
+        res.writeHead(200, { 'Content-Type': file.mimeType, 'Content-Disposition': `attachment; filename="${file.fileName}"`, 'Cache-Control': 'no-store' });
         res.end(Buffer.from(file.base64, 'base64'));
         return;
       }
@@ -123,5 +116,6 @@ export function fleetRoutes(postgresUrl: string): FleetRoutes {
       return true;
     },
     close: () => history.close(),
+    service,
   };
 }

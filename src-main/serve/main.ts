@@ -140,6 +140,7 @@ export async function main(argv: string[]): Promise<number> {
       appInfo: () => ({ name: 'local-flex-controller', version: APP_VERSION, electronVersion: null, platform }),
       resourcesRootPath: projectRoot,
       startupProblems: () => services.startupProblems,
+      ...(fleet ? { fleet: fleet.service } : {}),
     },
     rendererDirPath: rendererDir,
     token,

@@ -367,7 +367,7 @@ export interface ReplayState {
   sides: ReplaySide[];
 }
 
-export type ConnectionKind = 'simulator' | 'opcua' | 'modbus' | 'rest' | 'intake';
+export type ConnectionKind = 'simulator' | 'opcua' | 'modbus' | 'rest' | 'intake' | 'mqtt';
 
 export interface ConnectionInfo {
   id: string;
@@ -504,6 +504,34 @@ export type RecordVerification =
     }
   | { ok: false; path: string; entry: number; line: number; message: string };
 
+// ---------------------------------------------------------------------------------------------------
+// The fleet's central history (PostgreSQL, filled by `npm run fleet`), read-only: serve mode with
+// `--fleet-postgres URL` answers the `fleet:*` channels; a host without one answers `fleet:getStatus` with
+// `configured: false` and every other `fleet:*` channel NOT_AVAILABLE ("not configured").
+
+export interface FleetStatus {
+  /** This host has a central history to read (serve mode's `--fleet-postgres`). */
+  configured: boolean;
+}
+
+/** A site of the fleet as the collector last heard it. */
+export interface FleetSiteDto {
+  siteId: string;
+  /** The site's name from its status message (null until it sent one). */
+  name: string | null;
+  /** `online` / `offline` (the retained status topic), or null. */
+  state: string | null;
+  lastSeenMs: number;
+  runs: number;
+}
+
+export interface FleetRunsQuery {
+  /** Default 100, at most 1000. */
+  limit?: number;
+  /** Only runs that started before this time (paging backwards). */
+  beforeMs?: number;
+}
+
 /** The console's views, in menu and Alt+N order. */
 export const CONSOLE_VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
 export type ConsoleView = (typeof CONSOLE_VIEWS)[number];
@@ -570,6 +598,18 @@ export interface InvokeContract {
   'app:getStartupProblems': { args: []; result: string[] };
   /** Verifies a tamper-evident record file on the host's disk. */
   'record:verify': { args: [path: string]; result: RecordVerification };
+  /** Whether this host reads a central history (the console shows the Fleet view only then). */
+  'fleet:getStatus': { args: []; result: FleetStatus };
+  'fleet:listSites': { args: []; result: FleetSiteDto[] };
+  /** A site's runs as the Runs view shows a local run's (`RunDto`, the record the site sent), newest first. */
+  'fleet:listRuns': { args: [siteId: string, query: FleetRunsQuery]; result: RunDto[] };
+  /** The series the central history holds of a site (unit from the id's suffix; all measured). */
+  'fleet:listSeries': { args: [siteId: string]; result: SeriesInfo[] };
+  /** One series of a site reduced to min / max / mean buckets (computed in SQL). */
+  'fleet:querySeries': { args: [siteId: string, query: SeriesQuery]; result: SeriesData };
+  'fleet:events': { args: [siteId: string, query: EventsQuery]; result: StoredEventDto[] };
+  /** A run of a site exported as a local run is (`runs:export`: the same CSV, XLSX and JSON). */
+  'fleet:exportRun': { args: [siteId: string, runId: string, format: ExportFormat]; result: ExportedFile };
 }
 
 /** Events pushed from main to the renderer; the value is the payload type. */
@@ -621,6 +661,13 @@ export const INVOKE_CHANNELS = [
   'core:startField',
   'app:getStartupProblems',
   'record:verify',
+  'fleet:getStatus',
+  'fleet:listSites',
+  'fleet:listRuns',
+  'fleet:listSeries',
+  'fleet:querySeries',
+  'fleet:events',
+  'fleet:exportRun',
 ] as const satisfies readonly InvokeChannel[];
 export const EVENT_CHANNELS = ['core:onLive', 'replay:onProgress', 'app:onMenu'] as const satisfies readonly EventChannel[];
 export const CHANNELS = [...INVOKE_CHANNELS, ...EVENT_CHANNELS] as const;
