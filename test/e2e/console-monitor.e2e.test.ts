@@ -276,4 +276,22 @@ describe('monitoring and scheduling in Chromium at 1366×768', () => {
     expect(trigger?.useCase ?? inForce?.useCase).toBe(4);
     expect(core.engineRuns().length).toBeGreaterThanOrEqual(runsBefore);
   }, 60_000);
+
+  it('in German: the flows in words, the band and the schedule’s problems in German, still above the fold', async () => {
+    await page.locator('button[data-view="settings"]').click();
+    await page.locator('input[data-lang="de"]').check();
+    await expect.poll(() => page.locator('button[data-view="now"]').innerText()).toContain('Jetzt');
+    await go('now');
+    await expect.poll(() => page.locator('[data-testid="energy-flow-desc"]').textContent(), { timeout: 10_000 }).toMatch(/Netz: [\d.,]+\s*kW (Bezug aus dem|Einspeisung ins) Netz/);
+    expect(await page.locator('[data-testid="energy-flow-desc"]').textContent()).toMatch(/Quartiersspeicher: (lädt mit|entlädt mit|ruht)/);
+    expect(await page.locator('[data-testid="flex-band"]').innerText()).toMatch(/Flexibilitätsband/);
+    const box = (await page.locator('[data-testid="flex-band"]').boundingBox())!;
+    expect(box.y + box.height).toBeLessThanOrEqual(768);
+    await page.screenshot({ path: join(screenshotDir, 'monitor-now-1366-de.png') });
+    await go('setpoint');
+    await page.locator('[data-testid="use-case"]').selectOption('3');
+    await page.locator('[data-testid="row-start-0"]').fill('25:00');
+    await page.locator('[data-testid="row-target-0"]').fill('-5');
+    expect(await page.locator('[data-testid="row-problems-0"]').innerText()).toMatch(/Keine Uhrzeit.*Ein Bezugspaket braucht einen Sollwert ≥ 0 kW/);
+  }, 60_000);
 });
