@@ -1,11 +1,12 @@
 /** The console's texts in English and German. Keys are grouped by view; both languages have every key (a test checks). */
+import { fleetDe, fleetEn } from './fleet-messages';
 import { monitorDe, monitorEn } from './monitor-messages';
 
 export const en = {
   app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Field', speed: 'Speed', link: 'Link', linkOk: 'connected', linkLost: 'no connection', sessionTime: 'Session time', skip: 'Skip to content', shortcuts: 'Keyboard shortcuts',
     lostBanner: 'No data from the controller for {age}: every value on this page is the last one received, not live. Reconnecting…',
     endedBanner: 'The scenario “{scenario}” has reached its end ({time}): the simulator stands still and no run is in force.', restart: 'Start it again', restartFailed: 'Could not start it again: {message}' },
-  nav: { now: 'Now', setpoint: 'Setpoint', assets: 'Assets', trends: 'Trends', runs: 'Runs', replay: 'Replay', settings: 'Settings' },
+  nav: { now: 'Now', setpoint: 'Setpoint', assets: 'Assets', trends: 'Trends', runs: 'Runs', replay: 'Replay', settings: 'Settings', fleet: 'Fleet' },
   errors: { disconnected: 'no answer from the controller (the connection is lost); the request may not have arrived — check the status before repeating it' },
   stop: { button: 'Stop', hint: 'Stop the run now (Alt+S)', sent: 'Stop sent: every asset is released.', failed: 'Stop failed' },
   now: {
@@ -53,6 +54,7 @@ export const en = {
   kpi: { maeKw: 'MAE', rmseKw: 'RMSE', withinBandPct: 'Within band', coveredPct: 'Covered', heldPctOfRequested: 'Held', settlingS: 'Settling', firstSetpointS: 'First setpoint', maxAbsErrorKw: 'Max. abs. error', energyErrorKwh: 'Energy error' },
   endReason: { 'duration-elapsed': 'duration elapsed', superseded: 'superseded', 'operator-stop': 'operator stop', 'flex-exhausted': 'flexibility exhausted', fault: 'fault', 'scenario-end': 'scenario end', 'ems-stopped': 'EMS stopped', interrupted: 'interrupted (its process stopped)' },
   ...monitorEn,
+  ...fleetEn,
 };
 
 export type Messages = typeof en;
@@ -61,7 +63,7 @@ export const de: Messages = {
   app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Feld', speed: 'Tempo', link: 'Verbindung', linkOk: 'verbunden', linkLost: 'keine Verbindung', sessionTime: 'Sitzungszeit', skip: 'Zum Inhalt', shortcuts: 'Tastenkürzel',
     lostBanner: 'Seit {age} keine Daten vom Regler: alle Werte auf dieser Seite sind die zuletzt empfangenen, nicht live. Verbindung wird wiederhergestellt …',
     endedBanner: 'Das Szenario „{scenario}“ ist zu Ende ({time}): der Simulator steht, kein Lauf ist in Kraft.', restart: 'Neu starten', restartFailed: 'Neustart fehlgeschlagen: {message}' },
-  nav: { now: 'Jetzt', setpoint: 'Sollwert', assets: 'Anlagen', trends: 'Verläufe', runs: 'Läufe', replay: 'Wiedergabe', settings: 'Einstellungen' },
+  nav: { now: 'Jetzt', setpoint: 'Sollwert', assets: 'Anlagen', trends: 'Verläufe', runs: 'Läufe', replay: 'Wiedergabe', settings: 'Einstellungen', fleet: 'Flotte' },
   errors: { disconnected: 'keine Antwort vom Regler (die Verbindung ist unterbrochen); die Anforderung ist womöglich nicht angekommen – vor dem Wiederholen den Zustand prüfen' },
   stop: { button: 'Stopp', hint: 'Lauf sofort beenden (Alt+S)', sent: 'Stopp gesendet: alle Anlagen freigegeben.', failed: 'Stopp fehlgeschlagen' },
   now: {
@@ -109,4 +111,5 @@ export const de: Messages = {
   kpi: { maeKw: 'MAE', rmseKw: 'RMSE', withinBandPct: 'Im Band', coveredPct: 'Gedeckt', heldPctOfRequested: 'Gehalten', settlingS: 'Einregelzeit', firstSetpointS: 'Erster Sollwert', maxAbsErrorKw: 'Max. Betragsfehler', energyErrorKwh: 'Energiefehler' },
   endReason: { 'duration-elapsed': 'Dauer abgelaufen', superseded: 'ersetzt', 'operator-stop': 'Stopp durch Bediener', 'flex-exhausted': 'Flexibilität erschöpft', fault: 'Störung', 'scenario-end': 'Szenarioende', 'ems-stopped': 'EMS beendet', interrupted: 'unterbrochen (sein Prozess endete)' },
   ...monitorDe,
+  ...fleetDe,
 };

@@ -6,12 +6,17 @@ import type { ConsoleView } from '../../../src-main/shared/ipc-contract';
 
 /** The views in Alt+N order; the same list drives the desktop menu (shared/ipc-contract.ts). */
 export const VIEWS = CONSOLE_VIEWS;
-export type ViewName = ConsoleView;
+/**
+ * Views reached from the navigation only (no Alt+N, no desktop menu item), shown when the host offers them:
+ * `fleet`, the central history of serve mode with `--fleet-postgres`.
+ */
+export const EXTRA_VIEWS = ['fleet'] as const;
+export type ViewName = ConsoleView | (typeof EXTRA_VIEWS)[number];
 
 /** `#/trends` → 'trends'; anything unknown → 'now'. */
 export function viewFromHash(hash: string): ViewName {
   const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0] ?? '';
-  return (VIEWS as readonly string[]).includes(name) ? (name as ViewName) : 'now';
+  return (VIEWS as readonly string[]).includes(name) || (EXTRA_VIEWS as readonly string[]).includes(name) ? (name as ViewName) : 'now';
 }
 
 /** Which view is shown; mirrored in the URL hash so a reload or a bookmark keeps it. */
