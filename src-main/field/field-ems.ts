@@ -30,7 +30,7 @@
  * contact and the record says so. Any other is refused, and the error names its thumbprint and subject so
  * the operator can check it against the device and add it (or trust it in the console).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBessMapping } from '../connectors/opcua/mapping.js';
 import { RestClient } from '../connectors/rest/http-client.js';
@@ -43,6 +43,7 @@ import { labAckTimeoutS, labModbusTiming, labOpcuaTiming } from '../lab/lab-sess
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { resourcesDir } from '../node/paths.js';
 import { loadOrCreateInstallationKey } from '../record/installation-key.js';
+import { interruptedRunEndedEntry, interruptedRunsInRecord, type InterruptedRun } from '../record/interrupted-runs.js';
 import { RecordLog } from '../record/record-log.js';
 import { KPI_FORMAT, eventsJsonl, runSummary, timeseriesCsv } from '../replay/outputs.js';
 import { engineConfigFor } from '../replay/replay.js';
@@ -105,6 +106,8 @@ export class FieldEms {
   /** Every breaker sample that arrived: time, value, and the target in force (NaN: none). */
   private readonly breaker = { sampleMs: [] as number[], powerKw: [] as number[], targetKw: [] as number[], runId: [] as Array<string | null> };
   private stopping: Promise<RunRecord[]> | null = null;
+  /** Runs the previous process left in force, closed at this start as `interrupted` (`closeInterruptedRuns`). */
+  readonly interrupted: InterruptedRun[] = [];
   /** The fleet uplink (null: the site has none); it runs beside the control path, never in it. */
   uplink: FieldUplink | null = null;
 
@@ -210,6 +213,7 @@ export class FieldEms {
       },
     });
     this.ems = ems;
+    this.closeInterruptedRuns(ems.engine.safety.settleAllowanceS);
     await ems.start();
     const intakeCfg = site.connectors.triggerIntake;
     const tokens = Object.fromEntries(intakeCfg.tokens.map((t) => [t.name, secrets(t.secret)!]));
@@ -225,6 +229,24 @@ export class FieldEms {
     await this.intake.start();
     // Only its owner may read it, whatever the umask.
     writeFileAtomic(this.intakeTokenPath, tokens[intakeCfg.tokens[0]!.name]! + '\n', 0o600);
+  }
+
+  /**
+   * Closes the runs a killed process left in force, from the record it left (verified when it was opened:
+   * a broken one stops the start): each gets its `run-ended` entry (`interrupted`, at its last recorded
+   * sample, KPIs from the record's samples; see `record/interrupted-runs.ts`) and its place in the output
+   * files, written now and with every later run.
+   */
+  private closeInterruptedRuns(settleAllowanceS: number): void {
+    const record = this.record!;
+    const found = interruptedRunsInRecord(readFileSync(record.file, 'utf8'), { breakerPeriodS: this.site.plant.measurement.breakerPeriodS, settleAllowanceS, controller: this.site.controller });
+    for (const r of found) {
+      record.append('run-ended', interruptedRunEndedEntry(r));
+      this.interrupted.push(r);
+      this.uplink?.run(r.run);
+      this.opts.onEvent?.({ ...r.events.at(-1)!, source: 'engine' });
+    }
+    if (found.length > 0) this.writeOutputs();
   }
 
   /** `system`: the wall clock. `lab-rig`: the rig's simulated time and speed, read once over the wire. */
@@ -276,7 +298,6 @@ export class FieldEms {
 
   /** Runs with an end (their KPIs final or final up to now), as kpi.json's entries. */
   private kpiDocument() {
-    const ems = this.ems;
     const site = this.site;
     return {
       format: KPI_FORMAT,
@@ -286,29 +307,38 @@ export class FieldEms {
       controller: site.controller,
       breakerPeriodS: site.plant.measurement.breakerPeriodS,
       generator: { app: 'local-flex-controller', version: this.opts.appVersion },
-      runs: (ems?.engine.runs ?? []).filter((r) => r.endMs !== null).map(runSummary),
+      runs: this.endedRuns().map(runSummary),
     };
+  }
+
+  /** The interrupted runs closed at start, then this process's runs with an end. */
+  private endedRuns(): RunRecord[] {
+    return [...this.interrupted.map((r) => r.run), ...(this.ems?.engine.runs ?? []).filter((r) => r.endMs !== null)];
   }
 
   /** Writes the three output files, each atomically (a reader never sees half a file). */
   writeOutputs(): void {
     const ems = this.ems;
     if (!ems) return;
+    // An interrupted run's rows are its recorded samples (the record keeps what the run took, not what was sent).
+    const before = this.interrupted.map((r) => r.run);
+    const col = <T>(pick: (run: RunRecord) => T[], own: T[]): T[] => [...before.flatMap(pick), ...own];
     const b = this.breaker;
-    const n = b.sampleMs.length;
+    const sampleMs = col((r) => r.samples.sampleTimeMs, b.sampleMs);
+    const n = sampleMs.length;
     const csv = timeseriesCsv({
       breaker: {
-        sampleMs: Float64Array.from(b.sampleMs),
-        sentKw: Float64Array.from(b.powerKw),
+        sampleMs: Float64Array.from(sampleMs),
+        sentKw: Float64Array.from(col((r) => r.samples.measuredKw, b.powerKw)),
         trueKw: new Float64Array(n).fill(NaN),
         status: new Array<string>(n).fill('received'),
-        targetKw: Float64Array.from(b.targetKw),
-        runId: b.runId,
+        targetKw: Float64Array.from(col((r) => r.samples.targetKw, b.targetKw)),
+        runId: col((r) => r.samples.sampleTimeMs.map(() => r.runId), b.runId),
       },
-      runs: ems.engine.runs.filter((r) => r.endMs !== null),
+      runs: this.endedRuns(),
       assetColumns: [],
     });
-    const engineEvents = ems.events.flatMap((e) => (e.source === 'engine' ? [e] : []));
+    const engineEvents = [...this.interrupted.flatMap((r) => r.events), ...ems.events.flatMap((e) => (e.source === 'engine' ? [e] : []))];
     writeFileAtomic(join(this.opts.outDir, 'kpi.json'), JSON.stringify(this.kpiDocument(), null, 2) + '\n', 0o644);
     writeFileAtomic(join(this.opts.outDir, 'timeseries.csv'), csv, 0o644);
     writeFileAtomic(join(this.opts.outDir, 'events.jsonl'), eventsJsonl(engineEvents), 0o644);

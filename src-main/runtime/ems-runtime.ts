@@ -76,7 +76,7 @@ export class EmsRuntime implements TriggerTarget {
   private connectors: FieldConnectors | null = null;
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly opts: EmsRuntimeOptions;
-  private batch: { breaker: Array<[number, number, number]>; reports: Array<Record<string, unknown>> } = { breaker: [], reports: [] };
+  private batch: MeasurementBatch = emptyBatch();
   private batchStartMs: number;
   /** Cancels the pending flush of the batch (see `flushLater`). */
   private flushTimer: (() => void) | null = null;
@@ -151,7 +151,10 @@ export class EmsRuntime implements TriggerTarget {
       c.breaker.subscribe((s: BreakerSample) => {
         if (this.stopped) return;
         this.batch.breaker.push([s.sampleMs, s.arrivalMs, s.powerKw]);
+        const before = this.engine.activeRun;
+        const recordedBefore = before?.samples.sampleTimeMs.length ?? 0;
         this.engine.handleBreakerSample(s);
+        this.keepRunSample(before, recordedBefore);
         this.opts.onBreakerSample?.(s);
         this.flushLater();
       }),
@@ -231,14 +234,52 @@ export class EmsRuntime implements TriggerTarget {
     });
   }
 
+  /**
+   * The run's own view of the sample the engine just took (what its KPIs are computed from), for the record:
+   * the run in force before the sample, if the sample went into its series, else the run it started.
+   */
+  private keepRunSample(before: RunRecord | null, recordedBefore: number): void {
+    const after = this.engine.activeRun;
+    const run = before && before.samples.sampleTimeMs.length > recordedBefore ? before : after && after !== before && after.samples.sampleTimeMs.length > 0 ? after : null;
+    if (!run) return;
+    const s = run.samples;
+    const i = s.sampleTimeMs.length - 1;
+    this.batch.runSamples.push([run.runId, s.sampleTimeMs[i]!, s.arrivalTimeMs[i]!, s.measuredKw[i]!, s.targetKw[i]!, s.flexDownKw[i]!, s.flexUpKw[i]!, s.uncontrolledKw[i]!, s.inExhaustion[i]!]);
+  }
+
   private flush(): void {
     this.flushTimer?.();
     this.flushTimer = null;
     const b = this.batch;
-    if (b.breaker.length > 0 || b.reports.length > 0) {
-      this.opts.record?.append('measurements', { fromMs: this.batchStartMs, toMs: this.clock.nowMs(), breaker: { columns: ['sampleMs', 'arrivalMs', 'powerKw'], rows: b.breaker }, reports: b.reports });
+    if (b.breaker.length > 0 || b.reports.length > 0 || b.runSamples.length > 0) {
+      this.opts.record?.append('measurements', {
+        fromMs: this.batchStartMs,
+        toMs: this.clock.nowMs(),
+        breaker: { columns: ['sampleMs', 'arrivalMs', 'powerKw'], rows: b.breaker },
+        reports: b.reports,
+        ...(b.runSamples.length > 0 ? { runSamples: { columns: RUN_SAMPLE_COLUMNS, rows: b.runSamples } } : {}),
+      });
     }
-    this.batch = { breaker: [], reports: [] };
+    this.batch = emptyBatch();
     this.batchStartMs = this.clock.nowMs();
   }
+}
+
+/**
+ * The columns of a measurement batch's `runSamples`: each breaker sample a run took into its series, as the
+ * run holds it (`RunRecord.samples`; a sample the engine did not accept has `measuredKw` null). With the
+ * run's trigger and start, the record alone then holds what the run's KPIs are computed from, so the next
+ * start can close a run a killed process left in force (`record/interrupted-runs.ts`).
+ */
+export const RUN_SAMPLE_COLUMNS = ['runId', 'sampleMs', 'arrivalMs', 'measuredKw', 'targetKw', 'flexDownKw', 'flexUpKw', 'uncontrolledKw', 'inExhaustion'] as const;
+export type RunSampleRow = [string, number, number, number, number, number, number, number, number];
+
+interface MeasurementBatch {
+  breaker: Array<[number, number, number]>;
+  reports: Array<Record<string, unknown>>;
+  runSamples: RunSampleRow[];
+}
+
+function emptyBatch(): MeasurementBatch {
+  return { breaker: [], reports: [], runSamples: [] };
 }

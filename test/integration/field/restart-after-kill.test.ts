@@ -4,6 +4,8 @@
  * folder and output folder. The new process must resume nothing: no run, no BESS setpoint other than
  * 0 kW, for minutes, until a trigger is confirmed again by the intake (and then it holds it). Its signed
  * record goes on from the killed one's (the torn last line moved aside and named, the chain verified).
+ * The run the killed process left in force is closed by the new one as `interrupted` at its last recorded
+ * sample, in the output folder's kpi.json, with the KPIs this test recomputes from the record it parses.
  * And on the same rig: each of its REST servers locks out an address that keeps guessing tokens (429).
  */
 import { spawn } from 'node:child_process';
@@ -13,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { computeRunKpis } from '../../../src-main/engine/kpi/index.js';
+import { defaultSafety } from '../../../src-main/engine/engine.js';
 import { LabSession, labOpcuaTiming } from '../../../src-main/lab/lab-session.js';
 import { loadProfileLibraryFromResources } from '../../../src-main/node/load-profiles.js';
 import { resourcesDir } from '../../../src-main/node/paths.js';
@@ -92,6 +96,7 @@ describe('npm run ems started again after a kill -9', () => {
     const second = await startEms();
     try {
       const startedSimMs = lab.rig.simNowMs();
+      await expectInterruptedRunClosed(second.out());
       // The killed process's last setpoint lapses on the device by itself (device-fallback.test.ts); from
       // then on, five simulated minutes with the new process running and no trigger.
       const lapsedMs = Math.max(startedSimMs, killedSimMs + (labOpcuaTiming(SPEED).revertS + 1) * 1000);
@@ -119,6 +124,66 @@ describe('npm run ems started again after a kill -9', () => {
     expect(whole).toMatch(/"kind":"resumed"/);
   }, 180_000);
 });
+
+/** The parts of a record line the checks below read. */
+interface RecordLine {
+  n: number;
+  timeMs: number;
+  kind: string;
+  data: { type?: string; id?: string; runId?: string; timeMs: number; receivedMs: number; startMs: number; data?: { triggerId?: string }; runSamples?: { rows: unknown[][] } };
+}
+
+/**
+ * The killed process's run in kpi.json as `interrupted`, ended at its last sample in the record, with the
+ * KPIs recomputed here from the record's own lines (the part the killed process wrote) by the engine's
+ * pure function, against the whole request as received.
+ */
+async function expectInterruptedRunClosed(stdout: string): Promise<void> {
+  const out = join(dir, 'data', 'out');
+  const lines = (await readFile(join(out, 'record.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordLine);
+  const resumedAt = lines.findIndex((e) => e.kind === 'resumed');
+  expect(resumedAt).toBeGreaterThan(0);
+  const killedPart = lines.slice(0, resumedAt);
+  const started = killedPart.find((e) => e.kind === 'event' && e.data.type === 'run-started')!;
+  const trigger = killedPart.find((e) => e.kind === 'trigger' && e.data.id === started.data.data!.triggerId)!.data;
+  const rows = killedPart.flatMap((e) => (e.kind === 'measurements' ? (e.data.runSamples?.rows ?? []) : [])).filter((r) => r[0] === started.data.runId);
+  expect(rows.length).toBeGreaterThan(5);
+  const col = (k: number) => Float64Array.from(rows, (r) => (typeof r[k] === 'number' ? (r[k] as number) : Number.NaN));
+  const lastSampleMs = rows.at(-1)![1] as number;
+  const expected = computeRunKpis(
+    { sampleTimeMs: col(1), arrivalTimeMs: col(2), measuredKw: col(3), targetKw: col(4), flexDownKw: col(5), flexUpKw: col(6), uncontrolledKw: col(7) },
+    {
+      triggerReceivedMs: trigger.receivedMs,
+      startMs: started.data.timeMs,
+      endMs: lastSampleMs,
+      endReason: null,
+      requested: { startMs: trigger.startMs, endMs: trigger.startMs + TRIGGER.durationS * 1000, basis: 'duration' },
+      toleranceKw: TRIGGER.toleranceKw,
+      breakerPeriodS: lab.rig.scenario.measurement.breakerPeriodS,
+      settleAllowanceS: defaultSafety(lab.rig.scenario.measurement.breakerPeriodS).settleAllowanceS,
+      firstSetpointAckMs: null,
+      exhaustionForecast: [],
+      energyChecks: [],
+      loopLatency: {},
+    },
+  );
+  const kpi = JSON.parse(await readFile(join(out, 'kpi.json'), 'utf8')) as { runs: Array<Record<string, unknown>> };
+  expect(kpi.runs).toHaveLength(1);
+  const run = kpi.runs[0]!;
+  expect(run).toMatchObject({ runId: `${started.data.runId}@${started.n}`, endReason: 'interrupted', start: new Date(started.data.timeMs).toISOString(), end: new Date(lastSampleMs).toISOString(), requested: { basis: 'duration' } });
+  const plain = JSON.parse(JSON.stringify(expected)) as typeof expected;
+  expect({ accuracy: run.accuracy, responsiveness: run.responsiveness, availability: run.availability, samples: run.samples }).toEqual({ accuracy: plain.accuracy, responsiveness: plain.responsiveness, availability: plain.availability, samples: plain.samples });
+  // A two-minute run of a one-hour request holds at most 2/60 of it.
+  expect(plain.availability.heldPctOfRequested ?? 0).toBeLessThan(100 * (3 / 60));
+  // On the record, once: the new process's run-ended entry names the start entry it closes.
+  const closing = lines.slice(resumedAt).filter((e) => e.kind === 'run-ended');
+  expect(closing).toEqual([expect.objectContaining({ data: expect.objectContaining({ runId: started.data.runId, endReason: 'interrupted', startedAtEntry: started.n, endMs: lastSampleMs }) })]);
+  // The series and the events of the run are in the other two files.
+  const csv = await readFile(join(out, 'timeseries.csv'), 'utf8');
+  expect(csv.split('\n').filter((l) => l.includes(`${started.data.runId}@${started.n}`)).length).toBe(rows.length);
+  expect(await readFile(join(out, 'events.jsonl'), 'utf8')).toMatch(/closed as interrupted/);
+  expect(stdout).toMatch(/run-ended.*closed as interrupted/);
+}
 
 describe('the rig’s REST servers as an attacker meets them', () => {
   it('answer an address that keeps guessing tokens with 429, and still let the rig’s token in', async () => {
