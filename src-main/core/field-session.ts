@@ -12,7 +12,7 @@
 import type { RunRecord } from '../engine/engine';
 import type { AssetReport, BreakerSample } from '../engine/model';
 import { FieldEms } from '../field/field-ems';
-import { siteConnectionHealth, siteConnections, testSiteConnection } from '../field/site-connections';
+import { siteConnectionHealth, siteConnections, testSiteConnection, uplinkStatusOf } from '../field/site-connections';
 import type { RuntimeEvent } from '../runtime/ems-runtime';
 import type { ConnectionInfo, ConnectionTestResult, LivePoint, LiveState, StoredEventDto, TriggerCheck, TriggerRequest, TriggerResponse } from '../shared/ipc-contract';
 import type { LoadedSite } from '../site/site-file';
@@ -135,7 +135,7 @@ export class FieldSession {
       recent: this.recent,
       recentWindowMs: this.o.recentWindowMs,
       recentEvents: this.recentEvents,
-      connections: siteConnectionHealth(site, engine.snapshot(), this.lastReportMs, { url: intakeUrl, lastTriggerMs: this.lastTriggerMs }),
+      connections: siteConnectionHealth(site, engine.snapshot(), this.lastReportMs, { url: intakeUrl, lastTriggerMs: this.lastTriggerMs }, uplinkStatusOf(this.ems.uplink)),
     });
   }
 

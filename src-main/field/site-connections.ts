@@ -3,7 +3,8 @@
  * platform), each asset's binding (OPC UA or Modbus/SunSpec to the BESS, a vendor backend, the DSO platform's setpoint
  * forwarding), the weather service and the trigger intake (I-01).
  *
- * Ids are stable and readable: `breaker`, `asset:<assetId>`, `weather`, `intake`.
+ * Ids are stable and readable: `breaker`, `asset:<assetId>`, `weather`, `intake`, and `uplink` (the fleet's
+ * MQTT broker) when the site file has an `uplink` section.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AssetBinding, EndpointConfig } from '../connectors/config/connector-config.js';
@@ -16,6 +17,10 @@ import { resourcesDir } from '../node/paths.js';
 import { memberIds } from '../sim/plant.js';
 import type { ConnectionHealth, ConnectionInfo, ConnectionTestResult } from '../shared/ipc-contract.js';
 import type { LoadedSite, SiteFile } from '../site/site-file.js';
+import { siteIdFromName } from '../uplink/codec.js';
+import { probeUplink } from '../uplink/probe.js';
+import type { UplinkStatus } from '../uplink/publisher.js';
+import { resolveUplink, UplinkConfigError } from '../uplink/uplink-config.js';
 
 export function siteConnections(site: SiteFile, intakeUrl: string | null = null): ConnectionInfo[] {
   const c = site.connectors;
@@ -32,20 +37,50 @@ export function siteConnections(site: SiteFile, intakeUrl: string | null = null)
   }
   if (c.weather.via === 'openMeteo') out.push({ id: 'weather', label: 'weather forecast', kind: 'rest', endpoint: url(c.weather.endpoint), role: 'irradiance and temperature forecast (Open-Meteo)' });
   out.push({ id: 'intake', label: 'trigger intake', kind: 'intake', endpoint: intakeUrl ?? `http://${c.triggerIntake.host}:${c.triggerIntake.port || '(any free port)'}/v1/triggers`, role: 'triggers from the grid operator (I-01)' });
+  if (site.uplink) out.push({ id: 'uplink', label: 'fleet uplink', kind: 'mqtt', endpoint: site.uplink.url, role: `the fleet's central history over MQTT, as site ${site.uplink.siteId ?? siteIdFromName(site.name)}` });
   return out;
+}
+
+/** A running uplink's status, or null (none, or its outbox already closed by the EMS's stop). */
+export function uplinkStatusOf(uplink: { status(): UplinkStatus } | null | undefined): UplinkStatus | null {
+  try {
+    return uplink?.status() ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The uplink's row of the health list: connected (ok) or offline (down), its backlog in the label (rows not
+ * yet acknowledged by the broker), the age of the last acknowledgement — on the EMS clock only when that is
+ * the wall clock (a lab rig's runs faster; then the time is in the detail).
+ */
+function uplinkHealth(base: Pick<ConnectionHealth, 'id' | 'kind'>, status: UplinkStatus | null, wallClock: boolean): ConnectionHealth {
+  if (!status) return { ...base, label: 'fleet uplink', health: 'down', lastDataMs: null, detail: 'not started' };
+  const rows = status.backlogPoints + status.backlogItems;
+  const acked = status.lastAckMs === null ? 'nothing acknowledged yet' : `last acknowledged ${new Date(status.lastAckMs).toISOString()}`;
+  const backlog = `backlog ${status.backlogPoints} points and ${status.backlogItems} runs/KPIs/events`;
+  return {
+    ...base,
+    label: `fleet uplink, backlog ${rows} rows`,
+    health: status.connected ? 'ok' : 'down',
+    lastDataMs: wallClock ? status.lastAckMs : null,
+    detail: status.connected ? `connected to ${status.url} as ${status.siteId}; ${backlog}; ${acked}` : `offline (${status.lastError ?? 'not connected yet'}); ${backlog} kept in the outbox; ${acked}`,
+  };
 }
 
 /**
  * Each connection's health now, from what the engine last got over it: the breaker within three periods,
  * an asset within three of its report periods (its link not lost), the forecast in hand.
  */
-export function siteConnectionHealth(site: SiteFile, snap: EngineSnapshot, lastReportMs: ReadonlyMap<string, number>, intake: { url: string | null; lastTriggerMs: number | null }): ConnectionHealth[] {
+export function siteConnectionHealth(site: SiteFile, snap: EngineSnapshot, lastReportMs: ReadonlyMap<string, number>, intake: { url: string | null; lastTriggerMs: number | null }, uplink: UplinkStatus | null = null): ConnectionHealth[] {
   const now = snap.nowMs;
   const m = site.plant.measurement;
   const age = (t: number | null) => (t === null ? 'nothing yet' : `${Math.max(0, Math.round((now - t) / 1000))} s ago`);
   const grade = (t: number | null, periodS: number, lost: boolean): ConnectionHealth['health'] => (lost || t === null ? 'down' : now - t <= 3 * periodS * 1000 ? 'ok' : 'stale');
   return siteConnections(site, intake.url).map((info): ConnectionHealth => {
     const base = { id: info.id, label: info.label, kind: info.kind };
+    if (info.id === 'uplink') return uplinkHealth(base, uplink, site.clock.source === 'system');
     if (info.id === 'breaker') {
       const t = snap.breaker.lastSampleMs;
       const h = snap.breaker.stale && t !== null ? 'stale' : grade(t, m.breakerPeriodS, false);
@@ -128,6 +163,20 @@ export async function testSiteConnection(loaded: LoadedSite, dataDir: string, id
       read: { path: '/v1/forecast', query: { latitude: w.latitude, longitude: w.longitude, hourly: 'temperature_2m', forecast_days: 1 }, describe: (_s, body) => `forecast with ${String((body as { hourly?: { time?: unknown[] } }).hourly?.time?.length ?? 0)} hours` },
     });
     return { id, ...r };
+  }
+  if (id === 'uplink' && site.uplink) {
+    // The link as the EMS would open it: the password from its secret, the TLS files beside the site file.
+    let link;
+    try {
+      link = resolveUplink(site, loaded.path, secrets)!.link;
+    } catch (error) {
+      if (!(error instanceof UplinkConfigError)) throw error;
+      const step = error.path.includes('tls') ? ('secure-channel' as const) : ('login' as const);
+      const detail = error.path.endsWith('passwordSecret') ? `secret ${site.uplink.passwordSecret} not set` : error.message;
+      const message = error.path.endsWith('passwordSecret') ? `secret ${site.uplink.passwordSecret} is not set: enter it under Secrets and save` : `uplink: ${error.message}`;
+      return { id, ok: false, message, steps: [{ step, ok: false, detail }], latencyMs: null, opcua: null };
+    }
+    return { id, ...(await probeUplink(link)) };
   }
   if (id === 'intake') {
     if (!intakeUrl) return { id, ok: false, message: 'the trigger intake is not listening: start the field EMS', steps: [{ step: 'listen', ok: false, detail: 'not listening' }], latencyMs: null, opcua: null };
