@@ -25,7 +25,39 @@ export interface SiteDraft {
   };
   opcua?: { securityMode?: string; securityPolicy?: string; mappingFile?: string; trustedThumbprints?: string[]; [k: string]: unknown };
   clock?: { source: 'system' | 'lab-rig'; endpoint?: string };
+  /** The fleet uplink over MQTT (`uplink/uplink-config.ts`); absent: none. */
+  uplink?: UplinkDraft;
   [k: string]: unknown;
+}
+
+/** The site file's `uplink` section as the form edits it (empty optional fields are left out). */
+export interface UplinkDraft {
+  url: string;
+  siteId?: string;
+  username?: string;
+  passwordSecret?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; rejectUnauthorized?: boolean };
+  [k: string]: unknown;
+}
+
+/** A fresh uplink section: TLS to a placeholder broker (`*.invalid` never resolves), the password a secret. */
+export const NEW_UPLINK: Readonly<UplinkDraft> = { url: 'mqtts://fleet.invalid:8883', passwordSecret: 'UPLINK_PASSWORD' };
+
+/**
+ * One field of the uplink section set from the form: trimmed, an empty optional field removed (a `tls`
+ * left without a file goes too, unless it carries other settings), the section otherwise kept as it is.
+ */
+export function withUplinkField(u: UplinkDraft, field: 'url' | 'siteId' | 'username' | 'passwordSecret' | 'caFile' | 'certFile' | 'keyFile', raw: string): UplinkDraft {
+  const value = raw.trim();
+  if (field === 'url') return { ...u, url: value };
+  if (field === 'caFile' || field === 'certFile' || field === 'keyFile') {
+    const { [field]: _old, ...rest } = u.tls ?? {};
+    const tls = value === '' ? rest : { ...rest, [field]: value };
+    const { tls: _t, ...without } = u;
+    return Object.keys(tls).length === 0 ? without : { ...without, tls };
+  }
+  const { [field]: _old, ...rest } = u;
+  return value === '' ? rest : { ...rest, [field]: value };
 }
 
 /**
@@ -57,13 +89,14 @@ export function parseDraft(text: string): SiteDraft | string {
   return d as SiteDraft;
 }
 
-/** Every secret name a draft uses (endpoint tokens, OPC UA logins, intake tokens), in file order. */
+/** Every secret name a draft uses (endpoint tokens, OPC UA logins, intake tokens, the uplink's password), in file order. */
 export function secretNames(d: SiteDraft): string[] {
   const c = d.connectors;
   const names: string[] = [];
   for (const e of Object.values(c.endpoints ?? {})) if (e.tokenSecret) names.push(e.tokenSecret);
   for (const a of c.assets ?? []) for (const n of [a.userSecret, a.passwordSecret]) if (n) names.push(n);
   for (const t of c.triggerIntake?.tokens ?? []) if (t.secret) names.push(t.secret);
+  if (d.uplink?.passwordSecret) names.push(d.uplink.passwordSecret);
   return [...new Set(names)];
 }
 
