@@ -61,7 +61,7 @@
  *   device refuses it); the rest, already-on first then coldest first (when more on is wanted), fill up to n; each
  *   member's temperature is stepped with its own thermal model.
  */
-import type { LpSolver } from './lp.js';
+import type { LpSolution, LpSolver } from './lp.js';
 import { LpModel } from './lp.js';
 import {
   DEFAULT_WEIGHTS,
@@ -618,6 +618,11 @@ function failedPlan(p: DispatchProblem, slots: number, message: string, size: { 
   };
 }
 
+/** Solves `model` by its numbers where the solver takes them (the same solution, without LP text), else as text. */
+function solveLp(solver: LpSolver, model: LpModel): LpSolution {
+  return solver.solveModel ? solver.solveModel(model.toModelData()) : solver.solve(model.toLpText());
+}
+
 /**
  * Builds and solves the dispatch LP (see the file comment) and disaggregates it to members.
  * @throws OptimiserInputError on malformed input (NaN forecast, wrong lengths, impossible asset data).
@@ -627,7 +632,7 @@ export function optimiseDispatch(problem: DispatchProblem, solver: LpSolver): Di
   const dtHOf = (k: number): number => slotLengthS(problem, k) / 3600;
   const built = buildModel(problem, slots);
   const { model } = built;
-  let solution = solver.solve(model.toLpText());
+  let solution = solveLp(solver, model);
   let solves = 1;
   let solveTimeMs = solution.solveTimeMs;
   if (solution.status !== 'optimal') {
@@ -657,7 +662,7 @@ export function optimiseDispatch(problem: DispatchProblem, solver: LpSolver): Di
     if (round === MAX_DIRECTION_ROUNDS - 1) {
       return failedPlan(problem, slots, 'storages still charge and discharge at once after fixing directions', model.size, solveTimeMs, solves);
     }
-    solution = solver.solve(model.toLpText());
+    solution = solveLp(solver, model);
     solves++;
     if (solveTimeMs !== null && solution.solveTimeMs !== null) solveTimeMs += solution.solveTimeMs;
     if (solution.status !== 'optimal') {

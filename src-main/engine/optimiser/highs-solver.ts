@@ -11,7 +11,7 @@
  * limit so a pathological model can never stall the engine's cycle.
  */
 import type { Highs } from 'highs';
-import type { LpSolution, LpSolver, LpStatus } from './lp.js';
+import type { LpModelData, LpSolution, LpSolver, LpStatus } from './lp.js';
 
 export interface HighsSolverOptions {
   /** Solver time limit, s. Default 2. */
@@ -20,8 +20,11 @@ export interface HighsSolverOptions {
   monotonicMs?: () => number;
 }
 
-/** The part of the loaded `highs` module this adapter uses. */
-export type HighsLike = Pick<Highs, 'solve'>;
+/** The part of the loaded `highs` module this adapter uses (`createModel` where the build has it). */
+export type HighsLike = Pick<Highs, 'solve'> & Partial<Pick<Highs, 'createModel' | 'constants'>>;
+
+/** HiGHS's model status codes (`constants.modelStatus`) by the legacy API's status text. */
+const STATUS_BY_CODE: Record<number, string> = { 7: 'Optimal', 8: 'Infeasible', 9: 'Primal infeasible or unbounded', 10: 'Unbounded', 13: 'Time limit reached', 14: 'Iteration limit reached' };
 
 function statusOf(s: string): LpStatus {
   switch (s) {
@@ -42,7 +45,49 @@ function statusOf(s: string): LpStatus {
 
 export function createHighsLpSolver(highs: HighsLike, options: HighsSolverOptions = {}): LpSolver {
   const timeLimitS = options.timeLimitS ?? 2;
+  const createModel = highs.createModel?.bind(highs);
   return {
+    ...(createModel
+      ? {
+          solveModel(m: LpModelData): LpSolution {
+            const t0 = options.monotonicMs?.();
+            let status: LpStatus;
+            let statusText: string;
+            let objective = Number.NaN;
+            const values = new Map<string, number>();
+            try {
+              const model = createModel();
+              try {
+                model.options.set({ output_flag: false, time_limit: timeLimitS, presolve: 'on' });
+                model.passModel({
+                  numCols: m.colNames.length,
+                  numRows: m.rowLower.length,
+                  colCost: m.colCost,
+                  colLower: m.colLower,
+                  colUpper: m.colUpper,
+                  rowLower: m.rowLower,
+                  rowUpper: m.rowUpper,
+                  matrix: { format: 'csr', numRows: m.rowLower.length, numCols: m.colNames.length, starts: m.starts, indices: m.indices, values: m.values },
+                });
+                model.run();
+                statusText = STATUS_BY_CODE[model.getModelStatus()] ?? 'Unknown';
+                status = statusOf(statusText);
+                if (status === 'optimal') {
+                  objective = model.getObjectiveValue();
+                  const x = model.getSolution().colValue;
+                  for (let j = 0; j < m.colNames.length; j++) values.set(m.colNames[j]!, x[j]!);
+                }
+              } finally {
+                model.dispose();
+              }
+            } catch (err) {
+              return { status: 'error', objective: Number.NaN, values: new Map(), solveTimeMs: null, message: `HiGHS: ${err instanceof Error ? err.message : String(err)}` };
+            }
+            const solveTimeMs = t0 === undefined || !options.monotonicMs ? null : options.monotonicMs() - t0;
+            return { status, objective, values, solveTimeMs, ...(status === 'optimal' ? {} : { message: `HiGHS status: ${statusText}` }) };
+          },
+        }
+      : {}),
     solve(lpText: string): LpSolution {
       const t0 = options.monotonicMs?.();
       let result: ReturnType<Highs['solve']>;
