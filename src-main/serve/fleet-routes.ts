@@ -1,10 +1,9 @@
 /**
- * Serve mode's read-only view of the fleet's central history (`npm run serve -- --fleet-postgres URL`):
- * pick a site, see its runs and trends, export a run as from a local one (CSV, XLSX, JSON: the files of
- * `core/run-export.ts`). A page of its own at `/fleet/` (plain HTML and a script, no part of the Vue
- * console, whose views other work is changing) and a small JSON API under `/fleet/api/`, behind the same
- * login as the console (the page cookie or the bearer token). Nothing here writes: `FleetHistory` opens
- * its connections read-only.
+ * Serve mode's read-only view of the fleet's central history (`npm run serve -- --fleet-postgres URL`): the
+ * console's Fleet view reads it through the typed `fleet:*` channels (`service`, `fleet/fleet-service.ts`);
+ * this file adds a small JSON API under `/fleet/api/` for scripts, behind the same login as the console (the
+ * page cookie or the bearer token). `/fleet/` itself — once a page of its own — now sends the browser to the
+ * console's Fleet view (`/#/fleet`). Nothing here writes: `FleetHistory` opens its connections read-only.
  *
  * | GET | answers |
  * | --- | --- |
@@ -19,7 +18,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FleetHistory } from '../fleet/fleet-history';
 import { exportFleetRun, FleetService } from '../fleet/fleet-service';
-import { FLEET_PAGE_CSS, FLEET_PAGE_HTML, FLEET_PAGE_JS } from './fleet-page';
 
 class BadParam extends Error {}
 
@@ -54,10 +52,6 @@ export function fleetRoutes(postgresUrl: string): FleetRoutes {
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(JSON.stringify(body));
-  };
-  const asset = (res: ServerResponse, type: string, body: string) => {
-    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' });
-    res.end(body);
   };
 
   async function api(url: URL, res: ServerResponse): Promise<void> {
@@ -96,15 +90,9 @@ export function fleetRoutes(postgresUrl: string): FleetRoutes {
   return {
     handle(url, _req, res) {
       if (url.pathname === '/fleet' || url.pathname === '/fleet/') {
-        asset(res, 'text/html; charset=utf-8', FLEET_PAGE_HTML);
-        return true;
-      }
-      if (url.pathname === '/fleet/fleet.js') {
-        asset(res, 'text/javascript; charset=utf-8', FLEET_PAGE_JS);
-        return true;
-      }
-      if (url.pathname === '/fleet/fleet.css') {
-        asset(res, 'text/css; charset=utf-8', FLEET_PAGE_CSS);
+        // The console's Fleet view superseded the page that was here; old bookmarks land in it.
+        res.writeHead(302, { Location: '/#/fleet', 'Cache-Control': 'no-store' });
+        res.end();
         return true;
       }
       if (!url.pathname.startsWith('/fleet/api/')) return false;

@@ -2,7 +2,8 @@
  * `npm run serve -- [--port 8765] [--host 127.0.0.1] [--scenario <scenario.json>] [--speed 1|N|max]
  *                   [--data-dir <dir>] [--with-scenario-triggers]`
  * `npm run serve -- --site <site.json> [--port …] [--data-dir <dir>]`
- * Either with `--fleet-postgres <url>`: the fleet's central history, read-only, at `/fleet/` (`fleet-routes.ts`).
+ * Either with `--fleet-postgres <url>`: the fleet's central history, read-only, in the console's Fleet view
+ * (the `fleet:*` channels) and as JSON under `/fleet/api/` (`fleet-routes.ts`).
  *
  * Runs the core headless (no Electron) on the bundled simulator, or with `--site` the field EMS on that site
  * (the same EMS as `npm run ems`, with the console), and serves the console to a browser.
@@ -43,7 +44,7 @@ export interface ServeArgs {
   withScenarioTriggers: boolean;
   /** Field mode: the site file the EMS runs on (instead of the simulator). */
   sitePath: string | undefined;
-  /** The fleet's central history (PostgreSQL), shown read-only at `/fleet/`. */
+  /** The fleet's central history (PostgreSQL), shown read-only in the console's Fleet view. */
   fleetPostgresUrl: string | undefined;
 }
 
@@ -55,7 +56,7 @@ const USAGE = usageText('serve', '[--site <site.json> | --scenario <scenario.jso
   ['--scenario <file>', 'run the simulator on this scenario (default: the bundled summer-export-hold)'],
   ['--speed 1|N|max', "the simulator's pace against real time (default 1)"],
   ['--with-scenario-triggers', "the scenario's own triggers too (default: only the operator's)"],
-  ['--fleet-postgres <url>', "also serve the fleet's central history, read-only, at /fleet/"],
+  ['--fleet-postgres <url>', "also show the fleet's central history, read-only (the console's Fleet view)"],
 ]);
 
 export { UsageError };
@@ -154,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write('  (open it once per browser tab: a reload keeps the tab signed in, a new tab needs this URL again)\n');
   process.stdout.write(`  (data folder ${services.dataDirPath}${tempDir !== null ? ', temporary: removed on exit' : ''}; log ${services.logger.file})\n`);
   process.stdout.write(`  (scripts: Authorization: Bearer <token>; WebSocket at ${server.url.replace(/^http/, 'ws')}ws)\n`);
-  if (fleet) process.stdout.write(`  (fleet history, read-only, from the central database: ${server.url}fleet/ after the login)\n`);
+  if (fleet) process.stdout.write(`  (fleet history, read-only, from the central database: the console's Fleet view, ${server.url}#/fleet after the login)\n`);
   return await new Promise<number>((done) => {
     const stop = (): void => {
       // The field EMS first: its run ends (ems-stopped), the assets are released, its files are written.

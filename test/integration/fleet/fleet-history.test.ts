@@ -1,5 +1,5 @@
 /**
- * Serve mode's fleet page against a real PostgreSQL: the collector's writer fills the central history
+ * Serve mode's fleet routes against a real PostgreSQL: the collector's writer fills the central history
  * (twice: a resend changes nothing), the read-only routes list the site and its run, reduce a series to
  * buckets, and export the run as a local run's CSV and JSON; a write through the read-only connection is
  * refused by PostgreSQL.
@@ -81,9 +81,10 @@ describe.skipIf(missing !== null)('the fleet history in serve mode', () => {
     expect(await (await fetch(`${base}/fleet/api/sites`)).json()).toEqual([expect.objectContaining({ siteId: 'site-x', runs: 1 })]);
     expect(await (await fetch(`${base}/fleet/api/runs?site=site-x`)).json()).toEqual([RUN]);
     expect(await (await fetch(`${base}/fleet/api/series?site=site-x`)).json()).toEqual(['bess.socPct', 'breaker.measuredKw']);
-    const page = await fetch(`${base}/fleet/`);
-    expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await page.text()).toContain('/fleet/fleet.js');
+    // The page that was here is superseded by the console's Fleet view: /fleet/ leads there.
+    const page = await fetch(`${base}/fleet/`, { redirect: 'manual' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/#/fleet');
   });
 
   it('reduces a series to buckets in SQL, gaps left out of the statistics', async () => {
@@ -134,8 +135,8 @@ describe.skipIf(missing !== null)('the fleet history in serve mode', () => {
       expect(withToken.status).toBe(200);
       const login = await fetch(served.loginUrl, { redirect: 'manual' });
       const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-      const page = await fetch(`${served.url}fleet/`, { headers: { cookie } });
-      expect(page.status).toBe(200);
+      const page = await fetch(`${served.url}fleet/`, { headers: { cookie }, redirect: 'manual' });
+      expect(page.status).toBe(302); // to the console's Fleet view
       expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     } finally {
       await served.close();
