@@ -24,6 +24,7 @@ import { loadProfileLibraryFromResources } from '../node/load-profiles.js';
 import { resourcesDir } from '../node/paths.js';
 import { ScenarioError, loadScenarioFile } from '../node/scenario-file.js';
 import { APP_VERSION } from '../node/version.js';
+import type { RunRecord } from '../engine/engine.js';
 import { runSummary } from '../replay/outputs.js';
 import { siteFileForRig } from '../site/rig-site.js';
 import { writeSiteFile } from '../site/site-file.js';
@@ -109,6 +110,19 @@ export async function labCommand(args: LabArgs, out: (s: string) => void = (s) =
     },
   );
   await session.start();
+  const closedAtStart = session.interrupted;
+  const writeOutputs = async (runs: RunRecord[]) => {
+    if (!args.outDir || !session.ems) return;
+    const dir = resolve(args.outDir);
+    await mkdir(dir, { recursive: true });
+    const doc = { format: 'lfc-kpi/1', scenario: loaded.scenario.name, source: 'lab', speed: args.speed, generator: { app: 'local-flex-controller', version: APP_VERSION }, latency: session.ems.latencyReport(), runs: [...closedAtStart.map((r) => r.run), ...runs].map(runSummary) };
+    const events = [...closedAtStart.flatMap((r) => r.events.map((e) => ({ ...e, source: 'engine' as const }))), ...session.ems.events];
+    await writeFile(resolve(dir, 'kpi.json'), JSON.stringify(doc, null, 2) + '\n');
+    await writeFile(resolve(dir, 'events.jsonl'), events.map((e) => JSON.stringify({ time: new Date(e.timeMs).toISOString(), ...e })).join('\n') + '\n');
+  };
+  // A run the last lab process on this record left in force (killed): closed now, on disk before this run's end.
+  for (const r of closedAtStart) out(`${r.engineRunId} of the previous lab process was still in force: closed as interrupted at its last recorded sample, ${new Date(r.run.endMs!).toISOString()}\n`);
+  if (closedAtStart.length > 0) await writeOutputs([]);
   out(`lab rig for ${loaded.scenario.name}, ${session.rig.scenario.start} → ${session.rig.scenario.end} at ${args.speed}×\n`);
   for (const e of session.endpoints()) out(`${e.role.padEnd(72)} ${e.url}  (${e.detail})\n`);
   out(`bearer token of the rig's services: ${session.rig.token}\n`);
@@ -152,12 +166,8 @@ export async function labCommand(args: LabArgs, out: (s: string) => void = (s) =
     out(`loop latency sensor → ack (EMS-clock ms): p50 ${lat.p50?.toFixed(0) ?? '–'}, p95 ${lat.p95?.toFixed(0) ?? '–'}, p99 ${lat.p99?.toFixed(0) ?? '–'}\n`);
   }
   if (args.outDir && session.ems) {
-    const dir = resolve(args.outDir);
-    await mkdir(dir, { recursive: true });
-    const doc = { format: 'lfc-kpi/1', scenario: loaded.scenario.name, source: 'lab', speed: args.speed, generator: { app: 'local-flex-controller', version: APP_VERSION }, latency: session.ems.latencyReport(), runs: runs.map(runSummary) };
-    await writeFile(resolve(dir, 'kpi.json'), JSON.stringify(doc, null, 2) + '\n');
-    await writeFile(resolve(dir, 'events.jsonl'), session.ems.events.map((e) => JSON.stringify({ time: new Date(e.timeMs).toISOString(), ...e })).join('\n') + '\n');
-    out(`wrote ${dir}/{kpi.json,events.jsonl,record.jsonl}\n`);
+    await writeOutputs(runs);
+    out(`wrote ${resolve(args.outDir)}/{kpi.json,events.jsonl,record.jsonl}\n`);
   }
 }
 

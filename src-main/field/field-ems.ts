@@ -30,7 +30,7 @@
  * contact and the record says so. Any other is refused, and the error names its thumbprint and subject so
  * the operator can check it against the device and add it (or trust it in the console).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBessMapping } from '../connectors/opcua/mapping.js';
 import { RestClient } from '../connectors/rest/http-client.js';
@@ -43,7 +43,7 @@ import { labAckTimeoutS, labModbusTiming, labOpcuaTiming } from '../lab/lab-sess
 import { writeFileAtomic } from '../node/atomic-write.js';
 import { resourcesDir } from '../node/paths.js';
 import { loadOrCreateInstallationKey } from '../record/installation-key.js';
-import { interruptedRunEndedEntry, interruptedRunsInRecord, type InterruptedRun } from '../record/interrupted-runs.js';
+import { closeInterruptedRuns, type InterruptedRun } from '../record/interrupted-runs.js';
 import { RecordLog } from '../record/record-log.js';
 import { KPI_FORMAT, eventsJsonl, runSummary, timeseriesCsv } from '../replay/outputs.js';
 import { engineConfigFor } from '../replay/replay.js';
@@ -238,10 +238,8 @@ export class FieldEms {
    * files, written now and with every later run.
    */
   private closeInterruptedRuns(settleAllowanceS: number): void {
-    const record = this.record!;
-    const found = interruptedRunsInRecord(readFileSync(record.file, 'utf8'), { breakerPeriodS: this.site.plant.measurement.breakerPeriodS, settleAllowanceS, controller: this.site.controller });
+    const found = closeInterruptedRuns(this.record!, { breakerPeriodS: this.site.plant.measurement.breakerPeriodS, settleAllowanceS, controller: this.site.controller });
     for (const r of found) {
-      record.append('run-ended', interruptedRunEndedEntry(r));
       this.interrupted.push(r);
       this.uplink?.run(r.run);
       this.opts.onEvent?.({ ...r.events.at(-1)!, source: 'engine' });

@@ -27,6 +27,7 @@ import type { Clock } from '../engine/clock.js';
 import { WallClock } from '../engine/wall-clock.js';
 import { loadOrCreateInstallationKey } from '../record/installation-key.js';
 import { resourcesDir } from '../node/paths.js';
+import { closeInterruptedRuns, type InterruptedRun } from '../record/interrupted-runs.js';
 import { RecordLog } from '../record/record-log.js';
 import { engineConfigFor } from '../replay/replay.js';
 import { EmsRuntime, type RuntimeEvent } from '../runtime/ems-runtime.js';
@@ -173,6 +174,8 @@ export class LabSession {
   readonly intakeToken = randomBytes(18).toString('base64url');
   readonly posted: PostedTrigger[] = [];
   record: RecordLog | null = null;
+  /** Runs an earlier lab process on the same record left in force, closed at this start as `interrupted`. */
+  interrupted: InterruptedRun[] = [];
   /** The OPC UA trust decision of this session (BESS over OPC UA, once started). */
   opcuaTrust: LabOpcuaTrust | null = null;
   private built: BuiltConnectors | null = null;
@@ -247,6 +250,7 @@ export class LabSession {
       },
     });
     this.ems = ems;
+    if (this.record) this.interrupted = closeInterruptedRuns(this.record, { breakerPeriodS: scenario.measurement.breakerPeriodS, settleAllowanceS: ems.engine.safety.settleAllowanceS, controller: this.opts.controller ?? 'lfc' });
     await ems.start();
     this.intake = new HttpTriggerIntake(ems, {
       host: config.triggerIntake.host,

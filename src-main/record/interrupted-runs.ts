@@ -23,7 +23,9 @@ import type { RunRecord } from '../engine/engine.js';
 import { computeRunKpis, naturalRequestedEnd } from '../engine/kpi/index.js';
 import type { EndReason, EngineEvent, Trigger } from '../engine/model.js';
 import type { ControllerName } from '../engine/controllers.js';
+import { readFileSync } from 'node:fs';
 import type { RecordEntry } from './chain.js';
+import type { RecordLog } from './record-log.js';
 
 /** The end reason of a run closed by the next start: serve mode's for the same case. */
 export const INTERRUPTED = 'interrupted';
@@ -106,6 +108,16 @@ export function interruptedRunsInRecord(text: string, opts: InterruptedRunOption
   }
   endSession();
   return found.filter((r) => !closedByLaterStart.has(r.startedAtEntry) && r.trigger !== null).map((r) => close(r, opts));
+}
+
+/**
+ * At a start, on a record just opened (so verified: `RecordLog` refuses a broken chain): closes each run an
+ * earlier process left in force with its `run-ended` entry and returns them, for the output files.
+ */
+export function closeInterruptedRuns(record: RecordLog, opts: InterruptedRunOptions): InterruptedRun[] {
+  const found = interruptedRunsInRecord(readFileSync(record.file, 'utf8'), opts);
+  for (const r of found) record.append('run-ended', interruptedRunEndedEntry(r));
+  return found;
 }
 
 /** What the closing start appends to the record for it (`run-ended`, as a normally ended run's). */

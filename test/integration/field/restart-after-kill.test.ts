@@ -15,8 +15,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { computeRunKpis } from '../../../src-main/engine/kpi/index.js';
-import { defaultSafety } from '../../../src-main/engine/engine.js';
 import { LabSession, labOpcuaTiming } from '../../../src-main/lab/lab-session.js';
 import { loadProfileLibraryFromResources } from '../../../src-main/node/load-profiles.js';
 import { resourcesDir } from '../../../src-main/node/paths.js';
@@ -24,6 +22,7 @@ import { loadScenarioFile } from '../../../src-main/node/scenario-file.js';
 import { verifyRecordText } from '../../../src-main/record/verify.js';
 import { siteFileForRig } from '../../../src-main/site/rig-site.js';
 import { writeSiteFile } from '../../../src-main/site/site-file.js';
+import { expectedInterruptedRun, kpiParts } from './interrupted-run-check.js';
 
 const SPEED = 30;
 const START_MS = Date.parse('2026-06-21T10:58:00+02:00');
@@ -125,62 +124,26 @@ describe('npm run ems started again after a kill -9', () => {
   }, 180_000);
 });
 
-/** The parts of a record line the checks below read. */
-interface RecordLine {
-  n: number;
-  timeMs: number;
-  kind: string;
-  data: { type?: string; id?: string; runId?: string; timeMs: number; receivedMs: number; startMs: number; data?: { triggerId?: string }; runSamples?: { rows: unknown[][] } };
-}
-
 /**
  * The killed process's run in kpi.json as `interrupted`, ended at its last sample in the record, with the
- * KPIs recomputed here from the record's own lines (the part the killed process wrote) by the engine's
- * pure function, against the whole request as received.
+ * KPIs recomputed here from the record's own lines (`interrupted-run-check.ts`).
  */
 async function expectInterruptedRunClosed(stdout: string): Promise<void> {
   const out = join(dir, 'data', 'out');
-  const lines = (await readFile(join(out, 'record.jsonl'), 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordLine);
-  const resumedAt = lines.findIndex((e) => e.kind === 'resumed');
-  expect(resumedAt).toBeGreaterThan(0);
-  const killedPart = lines.slice(0, resumedAt);
-  const started = killedPart.find((e) => e.kind === 'event' && e.data.type === 'run-started')!;
-  const trigger = killedPart.find((e) => e.kind === 'trigger' && e.data.id === started.data.data!.triggerId)!.data;
-  const rows = killedPart.flatMap((e) => (e.kind === 'measurements' ? (e.data.runSamples?.rows ?? []) : [])).filter((r) => r[0] === started.data.runId);
-  expect(rows.length).toBeGreaterThan(5);
-  const col = (k: number) => Float64Array.from(rows, (r) => (typeof r[k] === 'number' ? (r[k] as number) : Number.NaN));
-  const lastSampleMs = rows.at(-1)![1] as number;
-  const expected = computeRunKpis(
-    { sampleTimeMs: col(1), arrivalTimeMs: col(2), measuredKw: col(3), targetKw: col(4), flexDownKw: col(5), flexUpKw: col(6), uncontrolledKw: col(7) },
-    {
-      triggerReceivedMs: trigger.receivedMs,
-      startMs: started.data.timeMs,
-      endMs: lastSampleMs,
-      endReason: null,
-      requested: { startMs: trigger.startMs, endMs: trigger.startMs + TRIGGER.durationS * 1000, basis: 'duration' },
-      toleranceKw: TRIGGER.toleranceKw,
-      breakerPeriodS: lab.rig.scenario.measurement.breakerPeriodS,
-      settleAllowanceS: defaultSafety(lab.rig.scenario.measurement.breakerPeriodS).settleAllowanceS,
-      firstSetpointAckMs: null,
-      exhaustionForecast: [],
-      energyChecks: [],
-      loopLatency: {},
-    },
-  );
+  const want = expectedInterruptedRun(await readFile(join(out, 'record.jsonl'), 'utf8'), lab.rig.scenario.measurement.breakerPeriodS);
+  expect(want.samples).toBeGreaterThan(5);
   const kpi = JSON.parse(await readFile(join(out, 'kpi.json'), 'utf8')) as { runs: Array<Record<string, unknown>> };
   expect(kpi.runs).toHaveLength(1);
   const run = kpi.runs[0]!;
-  expect(run).toMatchObject({ runId: `${started.data.runId}@${started.n}`, endReason: 'interrupted', start: new Date(started.data.timeMs).toISOString(), end: new Date(lastSampleMs).toISOString(), requested: { basis: 'duration' } });
-  const plain = JSON.parse(JSON.stringify(expected)) as typeof expected;
-  expect({ accuracy: run.accuracy, responsiveness: run.responsiveness, availability: run.availability, samples: run.samples }).toEqual({ accuracy: plain.accuracy, responsiveness: plain.responsiveness, availability: plain.availability, samples: plain.samples });
+  expect(run).toMatchObject({ runId: want.runId, endReason: 'interrupted', start: new Date(want.startMs).toISOString(), end: new Date(want.lastSampleMs).toISOString(), requested: { basis: 'duration', endAt: new Date(want.requestedEndMs).toISOString() } });
+  expect(kpiParts(run)).toEqual(kpiParts(want.kpis as unknown as Record<string, unknown>));
   // A two-minute run of a one-hour request holds at most 2/60 of it.
-  expect(plain.availability.heldPctOfRequested ?? 0).toBeLessThan(100 * (3 / 60));
+  expect(want.kpis.availability.heldPctOfRequested ?? 0).toBeLessThan(100 * (3 / 60));
   // On the record, once: the new process's run-ended entry names the start entry it closes.
-  const closing = lines.slice(resumedAt).filter((e) => e.kind === 'run-ended');
-  expect(closing).toEqual([expect.objectContaining({ data: expect.objectContaining({ runId: started.data.runId, endReason: 'interrupted', startedAtEntry: started.n, endMs: lastSampleMs }) })]);
+  expect(want.after.filter((e) => e.kind === 'run-ended')).toEqual([expect.objectContaining({ data: expect.objectContaining({ runId: want.engineRunId, endReason: 'interrupted', startedAtEntry: want.startedAtEntry, endMs: want.lastSampleMs }) })]);
   // The series and the events of the run are in the other two files.
   const csv = await readFile(join(out, 'timeseries.csv'), 'utf8');
-  expect(csv.split('\n').filter((l) => l.includes(`${started.data.runId}@${started.n}`)).length).toBe(rows.length);
+  expect(csv.split('\n').filter((l) => l.includes(want.runId)).length).toBe(want.samples);
   expect(await readFile(join(out, 'events.jsonl'), 'utf8')).toMatch(/closed as interrupted/);
   expect(stdout).toMatch(/run-ended.*closed as interrupted/);
 }
