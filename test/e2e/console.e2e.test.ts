@@ -247,31 +247,61 @@ describe('the operator’s console in Chromium against serve mode', () => {
     // function: tsx's helpers do not exist in the page).
     await page.evaluate('window.__printCalls = 0; window.print = () => { window.__printCalls += 1; }');
     await row.locator('button[data-report]').click();
-    await expect.poll(() => page.evaluate('window.__printCalls')).toBe(1);
+    await expect.poll(() => page.evaluate('window.__printCalls'), { timeout: 15_000 }).toBe(1);
     const report = page.locator('[data-testid="report"]');
-    await report.waitFor({ state: 'attached' });
-    expect(await report.isVisible()).toBe(false); // on screen the report stays out of the way
+    await report.waitFor();
+    // On screen the report is a preview under the table, with a PNG per plot.
+    expect(await page.locator('[data-testid="runs-table"]').isVisible()).toBe(true);
+    expect(await report.locator('figure img').count()).toBe(3);
+    await report.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(screenshotDir, 'runs-report-screen.png'), fullPage: true });
+    const [png] = await Promise.all([page.waitForEvent('download'), report.locator('button[data-png="breaker"]').click()]);
+    expect(png.suggestedFilename()).toMatch(/-breaker\.png$/);
+    const pngPath = join(resultsDir, 'run-report-breaker.png');
+    await png.saveAs(pngPath);
+    expect(readFileSync(pngPath).subarray(1, 4).toString('latin1')).toBe('PNG');
     await page.emulateMedia({ media: 'print' });
     try {
       await checkPrintedReport(report, engineRun);
     } finally {
       await page.emulateMedia({ media: 'screen' });
     }
-  }, 30_000);
+  }, 40_000);
 
   async function checkPrintedReport(report: ReturnType<Page['locator']>, engineRun: ReturnType<LfcCore['engineRuns']>[number]): Promise<void> {
     expect(await report.isVisible()).toBe(true);
     expect(await page.locator('[data-testid="runs-table"]').isVisible()).toBe(false);
+    expect(await report.locator('button').first().isVisible()).toBe(false); // no buttons on paper
     const text = await report.innerText();
-    expect(text).toContain('Run report');
-    expect(text).toContain('operator stop');
-    const maeKw = engineRun.kpis!.accuracy.maeKw;
+    expect(text).toContain('Trial report');
+    expect(await report.locator('[data-testid="report-end"]').innerText()).toBe('operator stop');
+    const k = engineRun.kpis!;
+    const maeKw = k.accuracy.maeKw;
     expect(maeKw).not.toBeNull();
-    expect(text).toContain(`accuracy.maeKw\t${maeKw!.toFixed(2)}\u202fkW`);
+    // Human labels, the unit with each figure, and its basis (KPI.md); no raw keys for what the report knows.
+    expect(await report.locator('[data-kpi="accuracy.maeKw"]').innerText()).toBe(`Mean absolute error\t${maeKw!.toFixed(2)}\u202fkW\tmean |e|, e = P_B − P*, over the samples after settling (or 60 s)`);
+    expect(text).not.toContain('responsiveness.loopLatencyMs');
+    // The headline: held share of the request with its span and basis (an operator stop cuts the request).
+    expect(await report.locator('[data-testid="report-held"]').innerText()).toMatch(/^[\d.]+\u202f% of the request: .* \(end by stopped by the operator\)/);
+    expect(await report.locator('[data-testid="report-covered"]').innerText()).toBe(k.availability.coveredPct === null ? '—\u202f%' : `${k.availability.coveredPct.toFixed(1)}\u202f%`);
+    // The trigger as received, the versions, the record's status, the zone stated.
+    expect(await report.locator('[data-testid="report-trigger"]').innerText()).toMatch(/Sent by\toperator:console/);
+    expect(await report.locator('[data-testid="report-config"]').innerText()).toMatch(/App version\t\d+\.\d+\.\d+.*\nConfiguration version\tlfc-config\//);
+    expect(await report.locator('[data-testid="report-record"]').innerText()).toMatch(/simulator run/);
+    expect(await report.locator('[data-testid="report-zone"]').innerText()).toMatch(/Europe\/Rome \(UTC\+[12]\)/);
+    // The plots are images in the printed page.
+    for (const id of ['breaker', 'bess', 'flex']) {
+      const img = report.locator(`figure[data-chart="${id}"] img`);
+      expect(await img.isVisible(), id).toBe(true);
+      expect(await img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth), id).toBe(1200);
+    }
+    await page.screenshot({ path: join(screenshotDir, 'runs-report-print.png'), fullPage: true });
     // Chromium's print pipeline, as Electron's printToPDF uses it in the desktop app.
     const pdf = await page.pdf({ format: 'A4', printBackground: true });
     writeFileSync(join(resultsDir, 'run-report.pdf'), pdf);
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    // Three embedded images (the plots) made it into the PDF.
+    expect((pdf.toString('latin1').match(/\/Subtype\s*\/Image/g) ?? []).length).toBeGreaterThanOrEqual(3);
   }
 
   it('switches to German and to the dark theme', async () => {

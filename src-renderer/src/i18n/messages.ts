@@ -1,6 +1,7 @@
 /** The console's texts in English and German. Keys are grouped by view; both languages have every key (a test checks). */
 import { fleetDe, fleetEn } from './fleet-messages';
 import { monitorDe, monitorEn } from './monitor-messages';
+import { reportDe, reportEn } from './report-messages';
 
 export const en = {
   app: { title: 'Local Flex Controller', simulator: 'Simulator', field: 'Field', speed: 'Speed', link: 'Link', linkOk: 'connected', linkLost: 'no connection', sessionTime: 'Session time', skip: 'Skip to content', shortcuts: 'Keyboard shortcuts',
@@ -56,6 +57,7 @@ export const en = {
   kpi: { maeKw: 'MAE', rmseKw: 'RMSE', withinBandPct: 'Within band', coveredPct: 'Covered', heldPctOfRequested: 'Held', settlingS: 'Settling', firstSetpointS: 'First setpoint', maxAbsErrorKw: 'Max. abs. error', energyErrorKwh: 'Energy error' },
   endReason: { 'duration-elapsed': 'duration elapsed', superseded: 'superseded', 'operator-stop': 'operator stop', 'flex-exhausted': 'flexibility exhausted', fault: 'fault', 'scenario-end': 'scenario end', 'ems-stopped': 'EMS stopped', interrupted: 'interrupted (its process stopped)' },
   ...monitorEn,
+  ...reportEn,
   ...fleetEn,
 };
 
@@ -115,5 +117,6 @@ export const de: Messages = {
   kpi: { maeKw: 'MAE', rmseKw: 'RMSE', withinBandPct: 'Im Band', coveredPct: 'Gedeckt', heldPctOfRequested: 'Gehalten', settlingS: 'Einregelzeit', firstSetpointS: 'Erster Sollwert', maxAbsErrorKw: 'Max. Betragsfehler', energyErrorKwh: 'Energiefehler' },
   endReason: { 'duration-elapsed': 'Dauer abgelaufen', superseded: 'ersetzt', 'operator-stop': 'Stopp durch Bediener', 'flex-exhausted': 'Flexibilität erschöpft', fault: 'Störung', 'scenario-end': 'Szenarioende', 'ems-stopped': 'EMS beendet', interrupted: 'unterbrochen (sein Prozess endete)' },
   ...monitorDe,
+  ...reportDe,
   ...fleetDe,
 };

@@ -3,7 +3,8 @@ import { ref } from 'vue';
 
 import { call } from '../api';
 import { unitOfSeries } from '../composables/format';
-import type { ExportFormat, ExportedFile, IpcError, RunDto } from '../api';
+import type { ExportFormat, ExportedFile, IpcError, RecordVerification, RunDto, SeriesData } from '../api';
+import { isFieldRun } from '../composables/run-report';
 
 /** The headline KPIs of a run record for the table (null where the run has none yet). */
 export function headlineKpis(run: RunDto): Record<'maeKw' | 'withinBandPct' | 'coveredPct' | 'heldPctOfRequested' | 'settlingS' | 'requestedS', number | null> & { requestedBasis: string | null } {
@@ -107,5 +108,28 @@ export const useRunsStore = defineStore('runs', () => {
     return r.value.path;
   }
 
-  return { runs, error, notice, selectedRunId, load, exportRun, exportPdf, saveAsScenario };
+  /**
+   * The stored series a run's report plots, over the run's span (a running run up to `nowMs`), each
+   * reduced to at most `maxBuckets` buckets; null for a series the history does not have.
+   */
+  async function reportSeries(run: RunDto, seriesIds: readonly string[], nowMs: number, maxBuckets = 600): Promise<Record<string, SeriesData | null>> {
+    const fromMs = run.startMs;
+    const toMs = Math.max(fromMs + 1000, run.endMs ?? nowMs);
+    const answers = await Promise.all(seriesIds.map((seriesId) => call('history:querySeries', { seriesId, fromMs, toMs, maxBuckets })));
+    return Object.fromEntries(seriesIds.map((id, i) => { const r = answers[i]!; return [id, r.ok ? r.value : null]; }));
+  }
+
+  /**
+   * The signed record's check for a run: a field run's record is the field EMS's `record.jsonl` in the data
+   * folder (`<data>/field-out/`); a simulator run has none. `dataDirPath` from `settings:get`.
+   */
+  async function verifyRecordOf(run: RunDto, dataDirPath: string | null): Promise<{ kind: 'simulator' } | { kind: 'result'; result: RecordVerification } | { kind: 'error'; message: string }> {
+    if (!isFieldRun(run)) return { kind: 'simulator' };
+    if (!dataDirPath) return { kind: 'error', message: 'the data folder is not known' };
+    const sep = dataDirPath.includes('\\') && !dataDirPath.includes('/') ? '\\' : '/';
+    const r = await call('record:verify', [dataDirPath.replace(/[\\/]+$/, ''), 'field-out', 'record.jsonl'].join(sep));
+    return r.ok ? { kind: 'result', result: r.value } : { kind: 'error', message: r.error.message };
+  }
+
+  return { runs, error, notice, selectedRunId, load, exportRun, exportPdf, saveAsScenario, reportSeries, verifyRecordOf };
 });
