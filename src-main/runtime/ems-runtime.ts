@@ -35,6 +35,13 @@ import { LatencyTracer, summarise, type LatencySummary } from './latency.js';
  */
 export const MAX_UNRECORDED_WALL_S = 1;
 
+/**
+ * Events kept in memory (`EmsRuntime.events`, the source of events.jsonl): the newest 20 000, about 10 MB
+ * (a soak day with a fault every 10 minutes logs ~2 000; a quiet field day a few hundred). The record
+ * keeps every one; older ones leave memory in chunks of a tenth, counted in `eventsDropped`.
+ */
+export const MAX_KEPT_EVENTS = 20_000;
+
 export type RuntimeEvent = (EngineEvent & { source: 'engine' }) | (ConnectorEvent & { source: 'connector'; runId?: string | null });
 
 export interface EmsRuntimeOptions {
@@ -69,7 +76,10 @@ export interface LatencyReport {
 export class EmsRuntime implements TriggerTarget {
   readonly engine: Engine;
   readonly clock: Clock;
+  /** The newest {@link MAX_KEPT_EVENTS} events, oldest first (every one is in the record). */
   readonly events: RuntimeEvent[] = [];
+  /** Events that left `events` to bound it (the oldest). */
+  eventsDropped = 0;
   readonly latency = new LatencyTracer();
   readonly sessionId = randomUUID().slice(0, 8);
   readonly connectionLimitKw: number;
@@ -217,6 +227,11 @@ export class EmsRuntime implements TriggerTarget {
   private log(e: RuntimeEvent): void {
     if (this.closed) return;
     this.events.push(e);
+    if (this.events.length > MAX_KEPT_EVENTS) {
+      const n = this.events.length - MAX_KEPT_EVENTS + MAX_KEPT_EVENTS / 10;
+      this.events.splice(0, n);
+      this.eventsDropped += n;
+    }
     this.opts.record?.append('event', e);
     this.opts.onEvent?.(e);
   }

@@ -14,7 +14,7 @@ import { resourcesDir } from '../../../src-main/node/paths';
 import { loadScenarioFile } from '../../../src-main/node/scenario-file';
 import type { RecordLog } from '../../../src-main/record/record-log';
 import { engineConfigFor } from '../../../src-main/replay/replay';
-import { EmsRuntime, MAX_UNRECORDED_WALL_S } from '../../../src-main/runtime/ems-runtime';
+import { EmsRuntime, MAX_KEPT_EVENTS, MAX_UNRECORDED_WALL_S } from '../../../src-main/runtime/ems-runtime';
 
 const T0 = Date.parse('2026-06-21T09:00:00Z');
 let engineConfig: ReturnType<typeof engineConfigFor>;
@@ -45,7 +45,7 @@ async function runtimeAt(speed: number) {
   };
   /** Sample times in the record's measurement batches, and when each batch was written. */
   const recorded = () => entries.filter((e) => e.kind === 'measurements').flatMap((e) => e.data.breaker!.rows.map((r) => ({ sampleMs: r[0]!, writtenMs: e.atMs })));
-  return { clock, sample, recorded };
+  return { clock, sample, recorded, ems, entries };
 }
 
 describe('the EMS record as durable history', () => {
@@ -77,5 +77,21 @@ describe('the EMS record as durable history', () => {
     clock.runUntil(T0 + 40_000);
     for (const r of recorded()) expect(r.writtenMs - (r.sampleMs + 1000)).toBeLessThanOrEqual(MAX_UNRECORDED_WALL_S * 1000 * 10);
     expect(recorded()).toHaveLength(2);
+  });
+});
+
+describe('the events the runtime keeps in memory', () => {
+  it('are bounded to the newest MAX_KEPT_EVENTS, oldest leaving first, while the record gets every one', async () => {
+    const { ems, entries } = await runtimeAt(1);
+    const before = entries.filter((e) => e.kind === 'event').length;
+    const total = MAX_KEPT_EVENTS * 2 + 123;
+    for (let i = 0; i < total; i++) ems.connectorContext.onEvent({ timeMs: T0 + i, type: 'connector-retry', level: 'info', connector: 'test', message: `event ${i}` });
+    expect(ems.events.length).toBeLessThanOrEqual(MAX_KEPT_EVENTS);
+    expect(ems.events.length).toBeGreaterThanOrEqual(MAX_KEPT_EVENTS * 0.9);
+    expect(ems.events.at(-1)!.message).toBe(`event ${total - 1}`);
+    const kept = ems.events.filter((e) => e.source === 'connector');
+    expect(kept[0]!.message).toBe(`event ${total - kept.length}`);
+    expect(ems.eventsDropped + ems.events.length).toBe(total + before);
+    expect(entries.filter((e) => e.kind === 'event').length).toBe(total + before);
   });
 });
