@@ -166,7 +166,7 @@ describe.skipIf(missing !== null)('the Fleet view in the console', () => {
     await page.goto(`${server.url}fleet/`);
     await page.locator('[data-testid="fleet-view"]').waitFor();
     expect(page.url()).toMatch(/\/#\/fleet$/);
-    expect(await page.locator('[data-testid="fleet-site"] option').allInnerTexts()).toContain('community-3 · one run');
+    expect(await page.locator('[data-testid="fleet-site"] option').allInnerTexts()).toContain('community-3 · runs: 1');
   }, 60_000);
 });
 
