@@ -83,8 +83,11 @@ export class UplinkOutbox {
       itemsAfter: db.prepare('SELECT seq, kind, body FROM items WHERE seq > ? ORDER BY seq LIMIT ?'),
       acked: db.prepare('SELECT seq FROM acked WHERE stream = ?'),
       setAcked: db.prepare('INSERT INTO acked (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = max(seq, excluded.seq)'),
-      countPointsAfter: db.prepare('SELECT count(*) AS n FROM points WHERE seq > ?'),
-      countItemsAfter: db.prepare('SELECT count(*) AS n FROM items WHERE seq > ?'),
+      // The rows after the acknowledged seq are one unbroken run (AUTOINCREMENT; only acknowledged rows are
+      // ever deleted), so their count is max(seq) − acked: a b-tree lookup, where count(*) read every row
+      // (~35 ms at an hour's backlog of 900,000 points, on every live picture the console is pushed).
+      countPointsAfter: db.prepare('SELECT max(coalesce(max(seq), 0) - ?, 0) AS n FROM points'),
+      countItemsAfter: db.prepare('SELECT max(coalesce(max(seq), 0) - ?, 0) AS n FROM items'),
     };
   }
 
