@@ -17,7 +17,9 @@
  *   script can read it (`curl -H "Authorization: Bearer $(cat …)"`) and nobody sees it on a terminal;
  * - `<outDir>/record.jsonl`: the tamper-evident record (`npm run verify-log`);
  * - `<outDir>/kpi.json`, `timeseries.csv`, `events.jsonl`: as a replay writes them (`SCENARIOS.md`),
- *   rewritten whole at each run's end and at stop, so a kill between two runs loses no finished run.
+ *   rewritten whole at each run's end and at stop, so a kill between two runs loses no finished run; they
+ *   cover the newest `MAX_KEPT_SAMPLES` breaker samples (`breaker-window.ts`, ~11.5 days at 10 s) and the
+ *   runs that ended in them (the record keeps everything).
  *   The field cannot know the plant's truth: `trueBreakerKw` is empty, `sensorStatus` is `received`, and
  *   a row exists only for a sample that arrived. The KPIs recompute from these files as from a replay's.
  *
@@ -55,6 +57,7 @@ import { memberIds } from '../sim/plant.js';
 import type { LoadedSite } from '../site/site-file.js';
 import { FieldUplink } from '../uplink/field-uplink.js';
 import { resolveUplink } from '../uplink/uplink-config.js';
+import { BreakerWindow } from './breaker-window.js';
 import { sitePkiDir } from './site-connections.js';
 
 export interface FieldEmsOptions {
@@ -103,8 +106,8 @@ export class FieldEms {
   readonly intakeTokenPath: string;
   private built: BuiltConnectors | null = null;
   private clock: Clock | null = null;
-  /** Every breaker sample that arrived: time, value, and the target in force (NaN: none). */
-  private readonly breaker = { sampleMs: [] as number[], powerKw: [] as number[], targetKw: [] as number[], runId: [] as Array<string | null> };
+  /** The breaker samples that arrived (the newest, see `BreakerWindow`): time, value, and the target in force. */
+  private readonly breaker = new BreakerWindow();
   private stopping: Promise<RunRecord[]> | null = null;
   /** Runs the previous process left in force, closed at this start as `interrupted` (`closeInterruptedRuns`). */
   readonly interrupted: InterruptedRun[] = [];
@@ -288,10 +291,8 @@ export class FieldEms {
     const ems = this.ems;
     if (!ems) return;
     const target = ems.engine.targetKwAt(s.sampleMs);
-    this.breaker.sampleMs.push(s.sampleMs);
-    this.breaker.powerKw.push(s.powerKw);
-    this.breaker.targetKw.push(target ?? NaN);
-    this.breaker.runId.push(ems.engine.activeRun?.runId ?? null);
+    const runId = ems.engine.activeRun?.runId ?? null;
+    this.breaker.push(s.sampleMs, s.powerKw, target ?? NaN, runId, runId);
   }
 
   /** Runs with an end (their KPIs final or final up to now), as kpi.json's entries. */
@@ -309,9 +310,9 @@ export class FieldEms {
     };
   }
 
-  /** The interrupted runs closed at start, then this process's runs with an end. */
+  /** The interrupted runs closed at start, then this process's runs that ended inside the breaker window. */
   private endedRuns(): RunRecord[] {
-    return [...this.interrupted.map((r) => r.run), ...(this.ems?.engine.runs ?? []).filter((r) => r.endMs !== null)];
+    return [...this.interrupted.map((r) => r.run), ...(this.ems?.engine.runs ?? []).filter((r) => r.endMs !== null && this.breaker.keeps(r.endMs))];
   }
 
   /** Writes the three output files, each atomically (a reader never sees half a file). */
