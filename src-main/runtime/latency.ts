@@ -22,17 +22,25 @@ export function summarise(values: readonly number[]): LatencySummary {
   return { count: n, p50: pick(50), p95: pick(95), p99: pick(99), max: n === 0 ? null : v[n - 1]! };
 }
 
+/**
+ * Write traces kept (`LatencyTracer.traces`, what `byConnector` summarises): the newest 20 000, ~6 MB, about
+ * five days of the soak's writes (~160 an hour). Older ones leave a tenth at a time, so the report always
+ * covers at least the newest 18 000 writes.
+ */
+export const MAX_KEPT_TRACES = 20_000;
+
 export class LatencyTracer {
+  /** The newest `limit` traces, oldest first. */
   readonly traces: WriteTrace[] = [];
   private readonly limit: number;
 
-  constructor(limit = 100_000) {
+  constructor(limit = MAX_KEPT_TRACES) {
     this.limit = limit;
   }
 
   add(trace: WriteTrace): void {
     this.traces.push(trace);
-    if (this.traces.length > this.limit) this.traces.splice(0, this.traces.length - this.limit / 2);
+    if (this.traces.length > this.limit) this.traces.splice(0, this.traces.length - this.limit + Math.ceil(this.limit / 10));
   }
 
   /** Per connector: wire time (wall ms) of acknowledged writes, and the outcomes. */
