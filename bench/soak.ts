@@ -11,7 +11,10 @@
  *   the last write that reached it had expired (device side; must be 0);
  * - history gaps: simulated seconds in which the EMS's newest breaker sample was older than three breaker
  *   periods outside a fault window (and three minutes after it);
- * - memory (RSS, heap) at start and end.
+ * - memory (RSS, heap) at start and end, and the heap after a forced GC (`heapAfterGc*Mb`) once the EMS
+ *   is connected and the simulation runs, and at the window's end before anything stops: what the process
+ *   holds, not what the collector has not yet collected (heap used without GC rises by ~100 MB over a day
+ *   with nothing held; `bench/soak-heap.ts` samples it every 30 s).
  *
  * The window is `--soak-hours` (default 24) of the longest generated scenario of seed 1. The generator's
  * days end after at most ~16 h; a longer window stretches that scenario (`stretchScenario`): its own
@@ -23,6 +26,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import { Rng, streamSeed } from '../src-main/engine/random';
 import { parseOpenMeteoForecast } from '../src-main/engine/scenario/open-meteo';
@@ -125,6 +130,20 @@ export async function stretchScenario(scenarioPath: string, hours: number): Prom
 
 const mb = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10;
 
+/** `gc()`, whether or not node was started with --expose-gc. */
+export function forcedGc(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) return g;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** Heap used after a full collection, MB. */
+function heapAfterGcMb(gc: () => void): number {
+  gc();
+  return mb(process.memoryUsage().heapUsed);
+}
+
 export async function benchSoak(): Promise<Row[]> {
   const speed = flag('--soak-speed', 60);
   const seed = flag('--soak-seed', 1);
@@ -173,9 +192,12 @@ export async function benchSoak(): Promise<Row[]> {
         survived.push(snap !== undefined && !snap.breaker.stale && b !== undefined && b.link !== 'lost');
       });
     }
+    const gc = forcedGc();
     const t0 = performance.now();
     await lab.start();
+    const heapAfterGcStartMb = heapAfterGcMb(gc);
     await lab.finished();
+    const heapAfterGcEndMb = heapAfterGcMb(gc);
     const runs = await lab.stop();
     const wallS = (performance.now() - t0) / 1000;
     const memEnd = process.memoryUsage();
@@ -196,6 +218,8 @@ export async function benchSoak(): Promise<Row[]> {
         rssEndMb: mb(memEnd.rss),
         heapStartMb: mb(memStart.heapUsed),
         heapEndMb: mb(memEnd.heapUsed),
+        heapAfterGcStartMb,
+        heapAfterGcEndMb,
         faultKinds: [...kinds].map(([k, n]) => `${k} ${n}`).join(', '),
       },
     ];
