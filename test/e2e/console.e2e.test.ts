@@ -279,7 +279,7 @@ describe('the operator’s console in Chromium against serve mode', () => {
     const maeKw = k.accuracy.maeKw;
     expect(maeKw).not.toBeNull();
     // Human labels, the unit with each figure, and its basis (KPI.md); no raw keys for what the report knows.
-    expect(await report.locator('[data-kpi="accuracy.maeKw"]').innerText()).toBe(`Mean absolute error\t${maeKw!.toFixed(2)}\u202fkW\tmean |e|, e = P_B − P*, over the samples after settling (or 60 s)`);
+    expect(await report.locator('[data-kpi="accuracy.maeKw"]').innerText()).toBe(`Mean absolute error\t${maeKw!.toFixed(2)}\u202fkW\tmean ∣e∣, e = P_B − P*, over the samples after settling (or 60 s)`);
     expect(text).not.toContain('responsiveness.loopLatencyMs');
     // The headline: held share of the request with its span and basis (an operator stop cuts the request).
     expect(await report.locator('[data-testid="report-held"]').innerText()).toMatch(/^[\d.]+\u202f% of the request: .* \(end by stopped by the operator\)/);
@@ -354,11 +354,19 @@ describe('the operator’s console in Chromium against serve mode', () => {
   it('says so when the controller goes away under an open page, and greys every figure as the last one received', async () => {
     await go('now');
     expect(await page.locator('[data-testid="connection-lost"]').count()).toBe(0);
+    // Every live tile says how old its value is; live, none is stale.
+    const ages = page.locator('.base-kpi-tile [data-testid="data-age"]');
+    expect(await ages.count()).toBe(9);
+    await expect.poll(() => ages.evaluateAll((els) => els.map((e) => e.getAttribute('data-stale')))).toEqual(Array(9).fill('false'));
+    expect(await page.locator('[data-testid="tile-breaker"] [data-testid="data-age"]').innerText()).toMatch(/^vor \d+\s?s$|^\d+\s?s old$/);
     await server.close();
     await page.locator('[data-testid="connection-lost"]').waitFor({ timeout: 15_000 });
     expect(await page.locator('[data-testid="connection-lost"]').innerText()).toMatch(/Seit .* keine Daten vom Regler|No data from the controller for/);
     expect(await page.locator('main').getAttribute('data-stale')).toBe('true');
     expect(await page.locator('[data-testid="link"]').innerText()).toMatch(/keine Verbindung|no connection/);
+    // Every tile's value is marked stale, with its age.
+    expect(await ages.evaluateAll((els) => els.map((e) => e.getAttribute('data-stale')))).toEqual(Array(9).fill('true'));
+    expect(await page.locator('[data-testid="tile-breaker"] [data-testid="data-age"]').innerText()).toMatch(/^(veraltet: vor|stale:) /);
     // A Stop under the dead link: said within seconds, in the page's language.
     await page.locator('[data-testid="stop"]').click();
     await expect.poll(() => page.locator('[data-testid="stop-result"]').innerText(), { timeout: 10_000 }).toMatch(/Stopp fehlgeschlagen: keine Antwort vom Regler|Stop failed: no answer from the controller/);

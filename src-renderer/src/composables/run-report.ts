@@ -1,7 +1,7 @@
 /**
  * The trial report of a run: the figures a trial engineer hands in, from the run record alone (`RunDto`:
  * the trigger as received, the KPIs as computed at the run's end, the versions). Every KPI has a label, a
- * unit and its basis (`../shared/docs/KPI.md`) by an id under `report.kpi.*` / `report.basis.*` in the
+ * unit and its basis (`../shared/docs/KPI.md`) by an id under `reportKpi.*` / `reportBasis.*` in the
  * messages; a figure the catalogue does not know yet is still listed, under its key, so the report never
  * drops one. Pure functions of the record, the locale and the site's zone: unit-tested without a DOM.
  */
@@ -27,7 +27,7 @@ type Kind =
 
 /** One line of the KPI table: where the figure is in the record, and which KPI it belongs to. */
 export interface ReportKpiDef {
-  /** Message id (`report.kpi.<id>`, `report.basis.<id>`). */
+  /** Message id (`reportKpi.<id>`, `reportBasis.<id>`). */
   id: string;
   path: string;
   group: 'K01' | 'K02' | 'K03' | 'data';
@@ -173,12 +173,12 @@ export function reportKpiRows(kpis: Record<string, unknown> | null, locale: Loca
       if (hops && typeof hops === 'object') {
         for (const hop of Object.keys(hops)) {
           const known = (LATENCY_HOPS as readonly string[]).includes(hop);
-          row({ id: 'loopLatency', path: `responsiveness.loopLatencyMs.${hop}`, group: 'K02', format: { kind: 'latency' } }, t('report.kpi.loopLatency', { hop: known ? t(`report.hop.${hop}`) : hop }), t('report.basis.loopLatency'));
+          row({ id: 'loopLatency', path: `responsiveness.loopLatencyMs.${hop}`, group: 'K02', format: { kind: 'latency' } }, t('reportKpi.loopLatency', { hop: known ? t(`reportHop.${hop}`) : hop }), t('reportBasis.loopLatency'));
         }
       }
     }
     if (at(kpis, def.path) === undefined) continue;
-    let label = t(`report.kpi.${def.id}`);
+    let label = t(`reportKpi.${def.id}`);
     if (def.id === 'requestedS') {
       const basis = at(kpis, 'availability.requestedBasis');
       if (typeof basis === 'string') label += ` (${t(basisKey(basis))})`;
@@ -186,10 +186,10 @@ export function reportKpiRows(kpis: Record<string, unknown> | null, locale: Loca
     }
     if (def.id === 'referenceAt') {
       const kind = at(kpis, 'responsiveness.referenceKind');
-      if (typeof kind === 'string') label += ` (${t(`report.referenceKind.${kind}`)})`;
+      if (typeof kind === 'string') label += ` (${t(`reportReferenceKind.${kind}`)})`;
       covered.push('responsiveness.referenceKind');
     }
-    row(def, label, t(`report.basis.${def.id}`));
+    row(def, label, t(`reportBasis.${def.id}`));
   }
   const isCovered = (p: string) => covered.some((c) => p === c || p.startsWith(`${c}.`));
   for (const p of leafPaths(kpis)) {
@@ -203,13 +203,13 @@ export function reportKpiRows(kpis: Record<string, unknown> | null, locale: Loca
 /** The trigger as received, as label/value lines. */
 export function triggerLines(trigger: Record<string, unknown>, locale: Locale, timeZone: string, t: Translate): Array<{ id: string; label: string; value: string }> {
   const lines: Array<{ id: string; label: string; value: string }> = [];
-  const add = (id: string, value: string) => lines.push({ id, label: t(`report.trigger.${id}`), value });
+  const add = (id: string, value: string) => lines.push({ id, label: t(`reportTrigger.${id}`), value });
   const uc = num(trigger['useCase']);
   add('id', typeof trigger['id'] === 'string' ? trigger['id'] : '—');
   add('source', typeof trigger['source'] === 'string' ? trigger['source'] : '—');
   add('receivedAt', fullTime(num(trigger['receivedMs']), locale, timeZone));
   if (num(trigger['startMs']) !== null && num(trigger['startMs']) !== num(trigger['receivedMs'])) add('startAt', fullTime(num(trigger['startMs']), locale, timeZone));
-  add('useCase', uc === null ? '—' : `${uc} – ${t(`report.useCase.${uc}`)}`);
+  add('useCase', uc === null ? '—' : `${uc} – ${t(`reportUseCase.${uc}`)}`);
   add('targetKw', formatKw(num(trigger['targetKw']), locale, 1));
   add('durationS', num(trigger['durationS']) === null ? t('report.openEnded') : durationText(num(trigger['durationS']), locale));
   add('toleranceKw', `± ${formatKw(num(trigger['toleranceKw']), locale, 1)}`);
@@ -217,7 +217,7 @@ export function triggerLines(trigger: Record<string, unknown>, locale: Locale, t
   schedule.forEach((p, i) =>
     lines.push({
       id: `package-${i + 1}`,
-      label: t('report.trigger.package', { n: i + 1 }),
+      label: t('reportTrigger.package', { n: i + 1 }),
       value: `${formatTime(num(p['fromMs']), locale, timeZone, true)} – ${formatTime(num(p['toMs']), locale, timeZone, true)}: ${formatKw(num(p['targetKw']), locale, 1)}`,
     }),
   );
@@ -274,7 +274,7 @@ export function reportHeadline(run: RunDto, locale: Locale, timeZone: string, t:
   return {
     site: run.scenario ?? '—',
     runId: run.runId,
-    useCase: `${uc} – ${t(`report.useCase.${uc}`)}`,
+    useCase: `${uc} – ${t(`reportUseCase.${uc}`)}`,
     target,
     requested,
     endReason: run.endReason ? t(`endReason.${run.endReason}`) : t('runs.running'),
