@@ -277,6 +277,38 @@ describe('monitoring and scheduling in Chromium at 1366×768', () => {
     expect(core.engineRuns().length).toBeGreaterThanOrEqual(runsBefore);
   }, 60_000);
 
+  it('Trends: a run beside its replay with another controller, labelled, both held shares in the legend', async () => {
+    // A run of its own: a few minutes of a use-case-2 target, stopped.
+    core.stop();
+    const kw = core.getState().breaker.measuredKw ?? 0;
+    const targetKw = Math.round(kw - 60);
+    expect(core.sendTrigger({ useCase: 2, targetKw, durationS: 3600, toleranceKw: 10 }).accepted).toBe(true);
+    await page.waitForTimeout(3000); // three simulated minutes at 60×
+    core.stop();
+    await page.goto(server.loginUrl);
+    await expect.poll(() => page.locator('[data-testid="link"]').innerText(), { timeout: 10_000 }).toContain('connected');
+    await go('trends');
+    const cmp = page.locator('[data-testid="replay-compare"]');
+    await cmp.scrollIntoViewIfNeeded();
+    await expect.poll(() => cmp.locator('[data-testid="compare-run"] option').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    const mine = core.engineRuns().find((r) => r.trigger.targetKw === targetKw && r.trigger.useCase === 2)!.runId;
+    const value = (await cmp.locator('[data-testid="compare-run"] option').evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))).find((v) => v.endsWith(`/${mine}`))!;
+    await cmp.locator('[data-testid="compare-run"]').selectOption(value);
+    expect(await cmp.locator('[data-testid="compare-none"]').count()).toBe(1);
+    await cmp.locator('[data-testid="compare-replay"]').click();
+    // The run saved as a scenario, replayed with lfc and deadbeat at full speed; deadbeat's side is drawn.
+    const legend = cmp.locator('.trend-chart-legend');
+    await expect.poll(() => legend.innerText(), { timeout: 60_000 }).toMatch(/Breaker, replay with deadbeat \(held [\d.]+\u202f%\)/);
+    await expect.poll(() => core.getReplay().status, { timeout: 60_000 }).toBe('done');
+    const text = await legend.innerText();
+    expect(text).toMatch(/Breaker, run run-\d+ \(lfc, held [\d.]+\u202f%\)/);
+    expect(text).toContain('BESS, replay with deadbeat');
+    expect(await cmp.locator('[data-testid="compare-none"]').count()).toBe(0);
+    await cmp.locator('[data-testid="compare-controller"]').selectOption('lfc');
+    await expect.poll(() => legend.innerText()).toMatch(/Breaker, replay with lfc \(held [\d.]+\u202f%\)/);
+    await cmp.screenshot({ path: join(screenshotDir, 'monitor-trends-replay-compare.png') });
+  }, 90_000);
+
   it('in German: the flows in words, the band and the schedule’s problems in German, still above the fold', async () => {
     await page.locator('button[data-view="settings"]').click();
     await page.locator('input[data-lang="de"]').check();
