@@ -283,7 +283,7 @@ export class ReplaySession {
   private readonly events: EngineEvent[] = [];
   private row = 0;
   private readonly breaker: ReplayResult['breaker'];
-  private columns: Array<AssetColumn & { read: () => number }> = [];
+  private columns: RecordedColumn[] = [];
   private finished: ReplayResult | null = null;
 
   constructor(inputs: ReplayInputs) {
@@ -321,7 +321,8 @@ export class ReplaySession {
     breaker.status[row] = r.status;
     breaker.targetKw[row] = engine.targetKwAt(r.sampleMs) ?? NaN;
     breaker.runId[row] = engine.activeRun?.runId ?? null;
-    for (const col of this.columns) col.values[row] = col.read();
+    const plant = this.plant;
+    for (const col of this.columns) col.values[row] = readColumn(plant, col);
     this.row++;
   }
 
@@ -375,33 +376,64 @@ export class ReplaySession {
   }
 }
 
-function assetColumnsFor(plant: Plant, rows: number): Array<AssetColumn & { read: () => number }> {
-  const cols: Array<AssetColumn & { read: () => number }> = [];
-  const add = (name: string, read: () => number): void => {
-    cols.push({ name, values: new Float64Array(rows), read });
+/** What an asset column reads of the plant (by code, so that the read at every sample is one monomorphic switch). */
+const READ = { storageSetpoint: 0, storagePower: 1, storageSoc: 2, heatPumpSetpoint: 3, heatPumpPower: 4, heatPumpIndoor: 5, pvSetpoint: 6, pvPower: 7, loadPower: 8, seriesPower: 9 } as const;
+type ReadCode = (typeof READ)[keyof typeof READ];
+type RecordedColumn = AssetColumn & { read: ReadCode; index: number };
+
+function assetColumnsFor(plant: Plant, rows: number): RecordedColumn[] {
+  const cols: RecordedColumn[] = [];
+  const add = (name: string, read: ReadCode, index: number): void => {
+    cols.push({ name, values: new Float64Array(rows), read, index });
   };
   // Direct reads of the plant's state (no per-sample objects): this runs for every member at every sample.
   for (const m of plant.members) {
     const id = m.id;
     const i = m.index;
     if (m.kind === 'bess' || m.kind === 'householdStorage') {
-      const st = plant.storages[i]!;
-      add(`${id}.setpointKw`, () => st.setpointKw ?? NaN);
-      add(`${id}.powerKw`, () => st.physics.powerKw);
-      add(`${id}.socPct`, () => st.physics.socPct);
+      add(`${id}.setpointKw`, READ.storageSetpoint, i);
+      add(`${id}.powerKw`, READ.storagePower, i);
+      add(`${id}.socPct`, READ.storageSoc, i);
     } else if (m.kind === 'heatPump') {
-      const hp = plant.heatPumps[i]!;
-      add(`${id}.setpointKw`, () => (hp.dispatchedOn === null ? NaN : hp.dispatchedOn ? hp.params.powerKw : 0));
-      add(`${id}.powerKw`, () => hp.powerKw);
-      add(`${id}.indoorC`, () => hp.indoorC);
+      add(`${id}.setpointKw`, READ.heatPumpSetpoint, i);
+      add(`${id}.powerKw`, READ.heatPumpPower, i);
+      add(`${id}.indoorC`, READ.heatPumpIndoor, i);
     } else if (m.kind === 'pv') {
-      add(`${id}.setpointKw`, () => plant.pvSetpointKw(i));
-      add(`${id}.powerKw`, () => plant.pvPowerKw[i]!);
+      add(`${id}.setpointKw`, READ.pvSetpoint, i);
+      add(`${id}.powerKw`, READ.pvPower, i);
     } else if (m.kind === 'load') {
-      add(`${id}.powerKw`, () => plant.loadPowerKw[i]!);
+      add(`${id}.powerKw`, READ.loadPower, i);
     } else {
-      add(`${id}.powerKw`, () => plant.seriesPowerKw[i]!);
+      add(`${id}.powerKw`, READ.seriesPower, i);
     }
   }
   return cols;
+}
+
+function readColumn(plant: Plant, c: RecordedColumn): number {
+  const i = c.index;
+  switch (c.read) {
+    case READ.storageSetpoint:
+      return plant.storages[i]!.setpointKw ?? NaN;
+    case READ.storagePower:
+      return plant.storages[i]!.physics.powerKw;
+    case READ.storageSoc:
+      return plant.storages[i]!.physics.socPct;
+    case READ.heatPumpSetpoint: {
+      const hp = plant.heatPumps[i]!;
+      return hp.dispatchedOn === null ? NaN : hp.dispatchedOn ? hp.params.powerKw : 0;
+    }
+    case READ.heatPumpPower:
+      return plant.heatPumps[i]!.powerKw;
+    case READ.heatPumpIndoor:
+      return plant.heatPumps[i]!.indoorC;
+    case READ.pvSetpoint:
+      return plant.pvSetpointKw(i);
+    case READ.pvPower:
+      return plant.pvPowerKw[i]!;
+    case READ.loadPower:
+      return plant.loadPowerKw[i]!;
+    default:
+      return plant.seriesPowerKw[i]!;
+  }
 }

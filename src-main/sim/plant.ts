@@ -356,9 +356,10 @@ export class Plant {
     // PV: one irradiance computation per orientation.
     if (this.pvGroups.length > 0) {
       const w = this.weatherNow;
-      const sun = solarPositionFast(t, this.latitudeDeg, this.longitudeDeg);
+      // No light, no power: the sun's position is not needed (half of every day, at every step).
+      const sun = w.ghiWm2 <= 0 ? null : solarPositionFast(t, this.latitudeDeg, this.longitudeDeg);
       for (const g of this.pvGroups) {
-        if (sun.zenithDeg >= 90 || w.ghiWm2 <= 0) {
+        if (sun === null || sun.zenithDeg >= 90) {
           g.acKwPerKwp = 0;
           continue;
         }
