@@ -16,13 +16,14 @@
  * beside it) for `npm run ems -- --site FILE` or `npm run serve -- --site FILE`.
  * Exit codes: 0 done or stopped, 2 bad arguments or scenario, 1 anything unexpected.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LabSession } from '../lab/lab-session.js';
 import { LAB_OPCUA_USER } from '../lab/rig.js';
 import { loadProfileLibraryFromResources } from '../node/load-profiles.js';
 import { resourcesDir } from '../node/paths.js';
 import { ScenarioError, loadScenarioFile } from '../node/scenario-file.js';
+import { writeFileAtomic } from '../node/atomic-write.js';
 import { APP_VERSION } from '../node/version.js';
 import type { RunRecord } from '../engine/engine.js';
 import { runSummary } from '../replay/outputs.js';
@@ -117,12 +118,14 @@ export async function labCommand(args: LabArgs, out: (s: string) => void = (s) =
     await mkdir(dir, { recursive: true });
     const doc = { format: 'lfc-kpi/1', scenario: loaded.scenario.name, source: 'lab', speed: args.speed, generator: { app: 'local-flex-controller', version: APP_VERSION }, latency: session.ems.latencyReport(), runs: [...closedAtStart.map((r) => r.run), ...runs].map(runSummary) };
     const events = [...closedAtStart.flatMap((r) => r.events.map((e) => ({ ...e, source: 'engine' as const }))), ...session.ems.events];
-    await writeFile(resolve(dir, 'kpi.json'), JSON.stringify(doc, null, 2) + '\n');
-    await writeFile(resolve(dir, 'events.jsonl'), events.map((e) => JSON.stringify({ time: new Date(e.timeMs).toISOString(), ...e })).join('\n') + '\n');
+    // Whole or not at all: a reader (or a kill) never meets half a file.
+    writeFileAtomic(resolve(dir, 'kpi.json'), JSON.stringify(doc, null, 2) + '\n', 0o644);
+    writeFileAtomic(resolve(dir, 'events.jsonl'), events.map((e) => JSON.stringify({ time: new Date(e.timeMs).toISOString(), ...e })).join('\n') + '\n', 0o644);
   };
-  // A run the last lab process on this record left in force (killed): closed now, on disk before this run's end.
-  for (const r of closedAtStart) out(`${r.engineRunId} of the previous lab process was still in force: closed as interrupted at its last recorded sample, ${new Date(r.run.endMs!).toISOString()}\n`);
+  // A run the last lab process on this record left in force (killed): closed now, on disk before this run's
+  // end, and said only once it is there.
   if (closedAtStart.length > 0) await writeOutputs([]);
+  for (const r of closedAtStart) out(`${r.engineRunId} of the previous lab process was still in force: closed as interrupted at its last recorded sample, ${new Date(r.run.endMs!).toISOString()}\n`);
   out(`lab rig for ${loaded.scenario.name}, ${session.rig.scenario.start} → ${session.rig.scenario.end} at ${args.speed}×\n`);
   for (const e of session.endpoints()) out(`${e.role.padEnd(72)} ${e.url}  (${e.detail})\n`);
   out(`bearer token of the rig's services: ${session.rig.token}\n`);
