@@ -18,7 +18,7 @@ import type { ConnectionInfo, ConnectionTestResult, LivePoint, LiveState, Stored
 import type { LoadedSite } from '../site/site-file';
 import type { HistoryStore, SeriesPoint } from '../storage/history-store';
 import { storedRun } from './stored-run';
-import { breakerPoints, checkOperatorTrigger, eventDto, keepRecent, keepRecentEvent, liveStateOf, operatorTrigger } from './live-state';
+import { assetPoints, breakerPoints, checkOperatorTrigger, eventDto, keepRecent, keepRecentEvent, liveStateOf, operatorTrigger } from './live-state';
 import { CoreError } from './requests';
 
 export interface FieldSessionOptions {
@@ -205,13 +205,7 @@ export class FieldSession {
     // What the EMS believes of each asset (its last report, carried forward), the BESS at every sample.
     const members = t - this.lastMemberRecordMs >= this.o.memberRecordPeriodS * 1000;
     if (members) this.lastMemberRecordMs = t;
-    for (const a of engine.snapshot().assets) {
-      if (a.kind !== 'bess' && !members) continue;
-      p.push({ seriesId: `${a.id}.powerKw`, timeMs: t, value: a.powerKw });
-      if (a.kind === 'bess') p.push({ seriesId: `${a.id}.setpointKw`, timeMs: t, value: a.setpointKw ?? NaN });
-      if (a.socPct !== undefined) p.push({ seriesId: `${a.id}.socPct`, timeMs: t, value: a.socPct });
-      if (a.indoorC !== undefined) p.push({ seriesId: `${a.id}.indoorC`, timeMs: t, value: a.indoorC });
-    }
+    assetPoints(engine, t, members, p);
     keepRecent(this.recent, { timeMs: t, measuredKw: Number.isFinite(s.powerKw) ? s.powerKw : null, targetKw: target }, this.o.recentWindowMs);
     if (p.length >= 2000) this.flush();
   }

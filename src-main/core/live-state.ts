@@ -141,6 +141,20 @@ export function breakerPoints(engine: Engine, sampleMs: number, measuredKw: numb
   return target;
 }
 
+/**
+ * What every field session records of its assets at one breaker sample: the BESS (power, setpoint, SoC) at every
+ * sample, the other members (power, SoC, indoor temperature) only when `members` is true (their own, slower period).
+ */
+export function assetPoints(engine: Engine, sampleMs: number, members: boolean, into: SeriesPoint[]): void {
+  for (const a of engine.snapshot().assets) {
+    if (a.kind !== 'bess' && !members) continue;
+    into.push({ seriesId: `${a.id}.powerKw`, timeMs: sampleMs, value: a.powerKw });
+    if (a.kind === 'bess') into.push({ seriesId: `${a.id}.setpointKw`, timeMs: sampleMs, value: a.setpointKw ?? NaN });
+    if (a.socPct !== undefined) into.push({ seriesId: `${a.id}.socPct`, timeMs: sampleMs, value: a.socPct });
+    if (a.indoorC !== undefined) into.push({ seriesId: `${a.id}.indoorC`, timeMs: sampleMs, value: a.indoorC });
+  }
+}
+
 /** Appends a point to the Now chart's window and drops what fell out of it (oldest first). */
 export function keepRecent(recent: LivePoint[], point: LivePoint, windowMs: number): void {
   recent.push(point);

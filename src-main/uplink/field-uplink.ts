@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { breakerPoints, eventDto } from '../core/live-state';
+import { assetPoints, breakerPoints, eventDto } from '../core/live-state';
 import { storedRun } from '../core/stored-run';
 import type { Engine, RunRecord } from '../engine/engine';
 import type { BreakerSample } from '../engine/model';
@@ -84,13 +84,7 @@ export class FieldUplink {
       breakerPoints(engine, t, s.powerKw, p);
       const members = t - this.lastMemberMs >= (this.o.memberPeriodS ?? 60) * 1000;
       if (members) this.lastMemberMs = t;
-      for (const a of engine.snapshot().assets) {
-        if (a.kind !== 'bess' && !members) continue;
-        p.push({ seriesId: `${a.id}.powerKw`, timeMs: t, value: a.powerKw });
-        if (a.kind === 'bess') p.push({ seriesId: `${a.id}.setpointKw`, timeMs: t, value: a.setpointKw ?? NaN });
-        if (a.socPct !== undefined) p.push({ seriesId: `${a.id}.socPct`, timeMs: t, value: a.socPct });
-        if (a.indoorC !== undefined) p.push({ seriesId: `${a.id}.indoorC`, timeMs: t, value: a.indoorC });
-      }
+      assetPoints(engine, t, members, p);
       for (const x of p) this.outbox.appendPoint(x.seriesId, x.timeMs, x.value);
     });
   }
