@@ -19,6 +19,7 @@ import { ConnectorConfigError } from '../connectors/config/connector-config.js';
 import { SiteFileError, loadSiteFile } from '../site/site-file.js';
 import { UplinkConfigError, UplinkUrlSchema } from '../uplink/uplink-config.js';
 import { HelpRequested, parseCommandLine, UsageError, usageText } from './args.js';
+import { serviceMain, stopRequested } from './service-main.js';
 
 export const USAGE = usageText('ems', '--site <site.json> [options]', [
   ['--site <file>', 'the site file (format lfc-site/1; its secrets in <name>.secrets.json, mode 0600,\nor in the environment as LFC_SECRET_<NAME>)'],
@@ -74,13 +75,7 @@ export async function emsCommand(args: EmsArgs, out: (s: string) => void = (s) =
   out(`outputs: ${args.outDir}  (kpi.json, timeseries.csv, events.jsonl, record.jsonl)\n`);
   if (field.uplink) out(`uplink: ${field.uplink.status().url} as site ${field.uplink.siteId} (topics lfc/${field.uplink.siteId}/…; outbox ${field.uplink.outbox.file})\n`);
   out('ready\n');
-  const stopped =
-    stopSignal ??
-    new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop());
-      process.once('SIGTERM', () => resolveStop());
-    });
-  await stopped;
+  await stopRequested(stopSignal);
   out('stopping: ending the run in force and releasing the assets…\n');
   const runs = await field.stop();
   for (const r of runs) {
@@ -90,23 +85,8 @@ export async function emsCommand(args: EmsArgs, out: (s: string) => void = (s) =
   out(`wrote ${args.outDir}/{kpi.json,timeseries.csv,events.jsonl,record.jsonl}\n`);
 }
 
-export async function main(argv: string[]): Promise<number> {
-  try {
-    const args = parseEmsArgs(argv);
-    if (args === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    await emsCommand(args);
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof SiteFileError || err instanceof ConnectorConfigError || err instanceof UplinkConfigError) {
-      process.stderr.write(`ems: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`ems: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
+export function main(argv: string[]): Promise<number> {
+  return serviceMain('ems', argv, { usage: USAGE, parse: parseEmsArgs, run: (args) => emsCommand(args), isUsageError: (err) => err instanceof UsageError || err instanceof SiteFileError || err instanceof ConnectorConfigError || err instanceof UplinkConfigError });
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { FleetCollector } from '../fleet/collector.js';
 import { HelpRequested, parseCommandLine, positiveNumber, UsageError, usageText } from './args.js';
+import { serviceMain, stopRequested } from './service-main.js';
 
 export const USAGE = usageText('fleet', '--mqtt <url> --postgres <url> [options]', [
   ['--mqtt <url>', "the fleet's MQTT broker: mqtt://host:1883 or mqtts://host:8883 (TLS)"],
@@ -76,35 +77,14 @@ export async function fleetCommand(args: FleetArgs, out: (s: string) => void = (
   out('ready\n');
   const s = collector.stats;
   const report = setInterval(() => out(`${new Date().toISOString()}  messages ${s.messages}, points ${s.points} (+${s.duplicatePoints} already there), items ${s.items}, refused ${s.refused}\n`), args.reportS * 1000);
-  const stopped =
-    stopSignal ??
-    new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop());
-      process.once('SIGTERM', () => resolveStop());
-    });
-  await stopped;
+  await stopRequested(stopSignal);
   clearInterval(report);
   await collector.stop();
   out(`stopped: messages ${s.messages}, points ${s.points}, items ${s.items}, refused ${s.refused}\n`);
 }
 
-export async function main(argv: string[]): Promise<number> {
-  try {
-    const args = parseFleetArgs(argv);
-    if (args === 'help') {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    await fleetCommand(args);
-    return 0;
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(`fleet: ${err.message}\n`);
-      return 2;
-    }
-    process.stderr.write(`fleet: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
+export function main(argv: string[]): Promise<number> {
+  return serviceMain('fleet', argv, { usage: USAGE, parse: parseFleetArgs, run: (args) => fleetCommand(args), isUsageError: (err) => err instanceof UsageError });
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
