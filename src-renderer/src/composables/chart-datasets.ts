@@ -26,3 +26,21 @@ export function swapDatasetData(current: SwappableDataset[], next: readonly Swap
   });
   return true;
 }
+
+/**
+ * A series' buckets as chart points with their min and max, for the legend. Buckets without data are left out
+ * (a bucket can be shorter than the sample period); real gaps still break the line (maxGapMs).
+ */
+export function bucketPoints(d: { timeMs: number[]; mean: Array<number | null>; min: Array<number | null>; max: Array<number | null> }): { points: Array<{ x: number; y: number }>; min: Array<number | null>; max: Array<number | null> } {
+  const points: Array<{ x: number; y: number }> = [];
+  const min: Array<number | null> = [];
+  const max: Array<number | null> = [];
+  d.timeMs.forEach((x, i) => {
+    const y = d.mean[i];
+    if (y === null || y === undefined) return;
+    points.push({ x, y });
+    min.push(d.min[i] ?? null);
+    max.push(d.max[i] ?? null);
+  });
+  return { points, min, max };
+}

@@ -131,18 +131,3 @@ export const useFleetStore = defineStore('fleet', () => {
 
   return { configured, sites, siteId, site, runs, available, selected, runId, run, timeWindow, data, events, error, loading, loadStatus, loadSites, pickSite, pickRun, loadTrends, toggleSeries, exportRun };
 });
-
-/** A series' buckets as chart points (buckets without data left out) with their min and max, for the legend. */
-export function bucketPoints(d: Pick<SeriesData, 'timeMs' | 'mean' | 'min' | 'max'>): { points: Array<{ x: number; y: number }>; min: Array<number | null>; max: Array<number | null> } {
-  const points: Array<{ x: number; y: number }> = [];
-  const min: Array<number | null> = [];
-  const max: Array<number | null> = [];
-  d.timeMs.forEach((x, i) => {
-    const y = d.mean[i];
-    if (y === null || y === undefined) return;
-    points.push({ x, y });
-    min.push(d.min[i] ?? null);
-    max.push(d.max[i] ?? null);
-  });
-  return { points, min, max };
-}

@@ -9,7 +9,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { setBridge } from '../../../src-renderer/src/api';
 import type { IpcResult, LfcApi, RunDto, SeriesInfo } from '../../../src-renderer/src/api';
 import { de, en } from '../../../src-renderer/src/i18n/messages';
-import { bucketPoints, defaultSeries, runWindow, useFleetStore } from '../../../src-renderer/src/stores/fleet';
+import { bucketPoints } from '../../../src-renderer/src/composables/chart-datasets';
+import { defaultSeries, runWindow, useFleetStore } from '../../../src-renderer/src/stores/fleet';
 import { viewFromHash } from '../../../src-renderer/src/stores/navigation';
 
 const ok = <T>(value: T): Promise<IpcResult<T>> => Promise.resolve({ ok: true, value });
