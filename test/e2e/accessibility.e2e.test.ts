@@ -8,37 +8,23 @@
  *   always shows a visible focus indicator (an outline or a ring, never `outline: none` with nothing else).
  * Screenshots of the views with the focus on an action go to test-results/screenshots/a11y-*.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LfcCore } from '../../src-main/core/lfc-core';
-import type { HostServices } from '../../src-main/main/services/host-services';
-import { resourcesDir } from '../../src-main/node/paths';
-import { buildRenderer } from '../../src-main/serve/build-renderer';
-import { openServeServices } from '../../src-main/serve/main';
-import { newToken, startServer } from '../../src-main/serve/server';
 import type { RunningServer } from '../../src-main/serve/server';
+import { screenshotDir, startServeConsole, type ServeConsole } from './fixtures/serve-console';
 
-const CHROMIUM = '/usr/bin/chromium';
-const projectRoot = resolve(resourcesDir(), '..');
-const resultsDir = join(projectRoot, 'test-results');
-const screenshotDir = join(resultsDir, 'screenshots');
 const VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-let services: HostServices;
 let core: LfcCore;
 let server: RunningServer;
-let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
-let dataDir: string;
+let consoleUnderTest: ServeConsole;
 
 interface AxeViolation {
   id: string;
@@ -69,37 +55,10 @@ async function setLanguageAndTheme(lang: 'en' | 'de', theme: 'light' | 'dark'): 
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (the browser tests need it; they are never skipped).`);
-  }
-  mkdirSync(screenshotDir, { recursive: true });
-  const rendererDir = join(resultsDir, 'e2e-a11y-renderer');
-  await buildRenderer(projectRoot, rendererDir);
-  dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-a11y-data-'));
-  services = openServeServices(dataDir, resourcesDir(), { teeConsole: false });
-  core = services.core;
-  await core.startSimulator({ speed: 60 });
-  server = await startServer({
-    core,
-    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot, startupProblems: () => services.startupProblems },
-    rendererDirPath: rendererDir,
-    token: newToken(),
-    port: 0,
-  });
-  userDataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-a11y-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1366, height: 768 },
-    // The console's CSP (script-src 'self') refuses the inline <script> addScriptTag makes of axe.min.js:
-    // lifted for this test's browser only (the CSP itself is tested in console.e2e.test.ts and the serve tests).
-    bypassCSP: true,
-    locale: 'en-GB',
-    timezoneId: 'Europe/Rome',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  // The console's CSP (script-src 'self') refuses the inline <script> addScriptTag makes of axe.min.js:
+  // lifted for this test's browser only (the CSP itself is tested in console.e2e.test.ts and the serve tests).
+  consoleUnderTest = await startServeConsole({ name: 'a11y', speed: 60, startupProblems: true, browser: { viewport: { width: 1366, height: 768 }, timezoneId: 'Europe/Rome', bypassCSP: true } });
+  ({ core, server, page } = consoleUnderTest);
   await page.goto(server.loginUrl);
   await page.locator('[data-testid="link"]:has-text("connected")').waitFor({ timeout: 10_000 });
   // An ended run (for Runs and its report) and one in force (for Now's run tiles).
@@ -111,10 +70,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  services?.close();
-  for (const d of [userDataDir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
+  await consoleUnderTest?.close();
 });
 
 describe('accessibility in Chromium', () => {

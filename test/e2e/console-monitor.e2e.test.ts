@@ -10,35 +10,21 @@
  *   the row, the feasibility preview, then sent.
  * Screenshots go to test-results/screenshots/monitor-*.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LfcCore } from '../../src-main/core/lfc-core';
-import type { HostServices } from '../../src-main/main/services/host-services';
-import { resourcesDir } from '../../src-main/node/paths';
-import { buildRenderer } from '../../src-main/serve/build-renderer';
-import { openServeServices } from '../../src-main/serve/main';
-import { newToken, startServer } from '../../src-main/serve/server';
 import type { RunningServer } from '../../src-main/serve/server';
+import { screenshotDir, startServeConsole, type ServeConsole } from './fixtures/serve-console';
 
-const CHROMIUM = '/usr/bin/chromium';
-const projectRoot = resolve(resourcesDir(), '..');
-const resultsDir = join(projectRoot, 'test-results');
-const screenshotDir = join(resultsDir, 'screenshots');
 const SPEED = 60;
 
-let services: HostServices;
 let core: LfcCore;
 let server: RunningServer;
-let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
-let dataDir: string;
+let consoleUnderTest: ServeConsole;
 
 /** "−212.4 kW" → −212.4 (English page). */
 function parseKw(text: string): number {
@@ -53,41 +39,12 @@ async function go(view: 'now' | 'setpoint' | 'trends'): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (the browser tests need it; they are never skipped).`);
-  }
-  mkdirSync(screenshotDir, { recursive: true });
-  const rendererDir = join(resultsDir, 'e2e-monitor-renderer');
-  await buildRenderer(projectRoot, rendererDir);
-  dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-monitor-data-'));
-  services = openServeServices(dataDir, resourcesDir(), { teeConsole: false });
-  core = services.core;
-  await core.startSimulator({ speed: SPEED });
-  server = await startServer({
-    core,
-    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot, startupProblems: () => services.startupProblems },
-    rendererDirPath: rendererDir,
-    token: newToken(),
-    port: 0,
-  });
-  userDataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-monitor-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1366, height: 768 },
-    locale: 'en-GB',
-    timezoneId: 'Europe/Rome',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  consoleUnderTest = await startServeConsole({ name: 'monitor', speed: SPEED, startupProblems: true, browser: { viewport: { width: 1366, height: 768 }, timezoneId: 'Europe/Rome' } });
+  ({ core, server, page } = consoleUnderTest);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  services?.close();
-  for (const d of [userDataDir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
+  await consoleUnderTest?.close();
 });
 
 describe('monitoring and scheduling in Chromium at 1366×768', () => {

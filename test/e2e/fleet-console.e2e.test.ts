@@ -8,28 +8,20 @@
  * series), and exports it: the CSV is the local export's format with the central points in it. `/fleet/`
  * (once a page of its own) leads to the view.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-import { chromium } from 'playwright-core';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { HostServices } from '../../src-main/main/services/host-services';
 import { FleetStore } from '../../src-main/fleet/fleet-store';
-import { resourcesDir } from '../../src-main/node/paths';
-import { buildRenderer } from '../../src-main/serve/build-renderer';
 import { fleetRoutes, type FleetRoutes } from '../../src-main/serve/fleet-routes';
-import { openServeServices } from '../../src-main/serve/main';
-import { newToken, startServer } from '../../src-main/serve/server';
 import type { RunningServer } from '../../src-main/serve/server';
 import { decodeMessage, encodeMeasurements, ITEMS_FORMAT } from '../../src-main/uplink/codec';
 import { POSTGRES_MISSING, PostgresCluster, postgresBinDir } from '../fixtures/services/postgres';
+import { resultsDir, startServeConsole, type ServeConsole } from './fixtures/serve-console';
 
-const CHROMIUM = '/usr/bin/chromium';
-const projectRoot = resolve(resourcesDir(), '..');
-const resultsDir = join(projectRoot, 'test-results');
 const missing = postgresBinDir() ? null : POSTGRES_MISSING;
 if (missing) console.warn(`fleet-console.e2e.test.ts: ${missing}`);
 
@@ -53,14 +45,11 @@ let cluster: PostgresCluster;
 let fleet: FleetRoutes;
 let services: HostServices;
 let server: RunningServer;
-let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
-let dataDir: string;
+let consoleUnderTest: ServeConsole;
 
 describe.skipIf(missing !== null)('the Fleet view in the console', () => {
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\`.`);
     cluster = await PostgresCluster.start();
     const store = new FleetStore(cluster.url());
     await store.migrate();
@@ -84,41 +73,16 @@ describe.skipIf(missing !== null)('the Fleet view in the console', () => {
     }
     await store.close();
 
-    const rendererDir = join(resultsDir, 'e2e-fleet-renderer');
-    await buildRenderer(projectRoot, rendererDir);
-    dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-fleet-data-'));
-    services = openServeServices(dataDir, resourcesDir(), { teeConsole: false });
-    await services.core.startSimulator({ speed: 1 });
     fleet = fleetRoutes(cluster.url());
-    server = await startServer({
-      extraRoutes: fleet.handle,
-      core: services.core,
-      host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot, fleet: fleet.service },
-      rendererDirPath: rendererDir,
-      token: newToken(),
-      port: 0,
-    });
-    userDataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-fleet-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-      acceptDownloads: true,
-      viewport: { width: 1360, height: 900 },
-      locale: 'en-GB',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => console.error('[page error]', e.message));
+    consoleUnderTest = await startServeConsole({ name: 'fleet', speed: 1, fleet: fleet.service, extraRoutes: fleet.handle, browser: { viewport: { width: 1360, height: 900 }, acceptDownloads: true } });
+    ({ services, server, page } = consoleUnderTest);
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
     await services?.core.stopField().catch(() => undefined);
-    services?.close();
+    await consoleUnderTest?.close();
     await fleet?.close();
     await cluster?.dispose();
-    for (const d of [userDataDir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
   }, 60_000);
 
   it('picks a site, sees its run and its trends from the central history, and exports the run', async () => {

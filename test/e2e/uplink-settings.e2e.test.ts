@@ -5,54 +5,32 @@
  * the connections, and its Test logs in for real (reach, login) — then, with a wrong password, says that the
  * broker refused the login. Without a central history the navigation has no Fleet entry.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 
-import { chromium } from 'playwright-core';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { HostServices } from '../../src-main/main/services/host-services';
-import { resourcesDir } from '../../src-main/node/paths';
-import { buildRenderer } from '../../src-main/serve/build-renderer';
-import { openServeServices } from '../../src-main/serve/main';
-import { newToken, startServer, type RunningServer } from '../../src-main/serve/server';
+import type { RunningServer } from '../../src-main/serve/server';
 import { MOSQUITTO_MISSING, MosquittoBroker, mosquittoBinary } from '../fixtures/services/mosquitto';
+import { startServeConsole, type ServeConsole } from './fixtures/serve-console';
 
-const CHROMIUM = '/usr/bin/chromium';
-const projectRoot = resolve(resourcesDir(), '..');
 const missing = mosquittoBinary() ? null : MOSQUITTO_MISSING;
 if (missing) console.warn(`uplink-settings.e2e.test.ts: ${missing}`);
 
 describe.skipIf(missing !== null)('the uplink in Settings → Connections', () => {
   let broker: MosquittoBroker;
-  let services: HostServices;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
+  let consoleUnderTest: ServeConsole;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\`.`);
     broker = await MosquittoBroker.start({ users: { 'community-3': 'right-password' } });
-    const rendererDir = join(projectRoot, 'test-results', 'e2e-uplink-renderer');
-    await buildRenderer(projectRoot, rendererDir);
-    dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-uplink-'));
-    services = openServeServices(dataDir, resourcesDir(), { teeConsole: false });
-    await services.core.startSimulator({ speed: 1 });
-    server = await startServer({ core: services.core, host: { appInfo: () => ({ name: 'lfc', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot }, rendererDirPath: rendererDir, token: newToken(), port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
-    page = await browser.newPage({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
-    page.on('pageerror', (e) => console.error('[page error]', e.message));
+    consoleUnderTest = await startServeConsole({ name: 'uplink', speed: 1, browser: { viewport: { width: 1360, height: 900 } } });
+    ({ server, page } = consoleUnderTest);
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    services?.close();
+    await consoleUnderTest?.close();
     await broker?.dispose();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   const field = async (path: string, value: string) => {
