@@ -11,37 +11,27 @@
  * switches to German and the dark theme, which the settings file keeps. Screenshots of every view, light
  * and dark, go to test-results/screenshots/.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import ExcelJS from 'exceljs';
 import { csvNumber } from '../../src-main/core/run-export';
-import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { LfcCore } from '../../src-main/core/lfc-core';
-import type { HostServices } from '../../src-main/main/services/host-services';
 import { resourcesDir } from '../../src-main/node/paths';
-import { buildRenderer } from '../../src-main/serve/build-renderer';
-import { openServeServices } from '../../src-main/serve/main';
-import { newToken, startServer } from '../../src-main/serve/server';
 import type { RunningServer } from '../../src-main/serve/server';
+import { resultsDir, screenshotDir, startServeConsole, type ServeConsole } from './fixtures/serve-console';
 
-const CHROMIUM = '/usr/bin/chromium';
-const projectRoot = resolve(resourcesDir(), '..');
-const resultsDir = join(projectRoot, 'test-results');
-const screenshotDir = join(resultsDir, 'screenshots');
 const VIEWS = ['now', 'setpoint', 'assets', 'trends', 'runs', 'replay', 'settings'] as const;
 const SPEED = 60;
 
-let services: HostServices;
 let core: LfcCore;
 let server: RunningServer;
 let context: BrowserContext;
 let page: Page;
-let userDataDir: string;
+let consoleUnderTest: ServeConsole;
 let dataDir: string;
 
 /** "−212.4 kW" (en) or "−212,4 kW" (de) → −212.4 */
@@ -71,42 +61,12 @@ async function shootAll(theme: 'light' | 'dark'): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get update && apt-get install -y chromium\` (the browser tests need it; they are never skipped).`);
-  }
-  mkdirSync(screenshotDir, { recursive: true });
-  const rendererDir = join(resultsDir, 'e2e-renderer');
-  await buildRenderer(projectRoot, rendererDir);
-  dataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-data-'));
-  services = openServeServices(dataDir, resourcesDir(), { teeConsole: false });
-  core = services.core;
-  await core.startSimulator({ speed: SPEED });
-  server = await startServer({
-    core,
-    host: { appInfo: () => ({ name: 'local-flex-controller', version: '0.0.0-e2e', electronVersion: null, platform: process.platform }), resourcesRootPath: projectRoot, startupProblems: () => services.startupProblems },
-    rendererDirPath: rendererDir,
-    token: newToken(),
-    port: 0,
-  });
-  userDataDir = mkdtempSync(join(tmpdir(), 'lfc-e2e-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    acceptDownloads: true,
-    viewport: { width: 1360, height: 900 },
-    locale: 'en-GB',
-    timezoneId: 'Europe/Rome',
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  consoleUnderTest = await startServeConsole({ name: 'console', speed: SPEED, startupProblems: true, browser: { viewport: { width: 1360, height: 900 }, acceptDownloads: true, timezoneId: 'Europe/Rome' } });
+  ({ core, server, context, page, dataDir } = consoleUnderTest);
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  services?.close();
-  for (const d of [userDataDir, dataDir]) if (d) rmSync(d, { recursive: true, force: true });
+  await consoleUnderTest?.close();
 });
 
 describe('the operator’s console in Chromium against serve mode', () => {
